@@ -1,0 +1,125 @@
+/* IKE_SA_INIT requests we build and the replies we decode. */
+#ifndef IKEPROBE_IKE_MSG_H
+#define IKEPROBE_IKE_MSG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ikeprobe/cursor.h"
+#include "ikeprobe/ike.h"
+
+#define IKE_NONCE_DEFAULT	32
+#define IKE_NONCE_MAX		256	/* RFC 7296 3.9 */
+#define IKE_KE_MAX		512	/* MODP_4096 public value */
+#define IKE_COOKIE_MAX		64	/* RFC 7296 2.6: 1-64 bytes */
+#define IKE_VID_MAX		64	/* we keep this much of each Vendor ID */
+
+struct ike_sa_init_req {
+	uint8_t		 spi_i[IKE_SPI_LEN];
+	const uint8_t	*nonce;
+	size_t		 nonce_len;
+	uint16_t	 ke_group;
+	const uint8_t	*ke;
+	size_t		 ke_len;
+	/* Leave this group out of every proposal: with a KE payload for it the
+	 * responder must answer INVALID_KE_PAYLOAD and keeps no state. */
+	uint16_t	 omit_group;
+	bool		 omit;
+	const uint8_t	*cookie;	/* echoed COOKIE notify data, or NULL */
+	size_t		 cookie_len;
+	size_t		 pad_len;	/* total bytes of the padding notify, 0 or >= 8 */
+};
+
+/* Build an IKE_SA_INIT request into w (IKE header onwards). */
+void	 ike_build_sa_init(struct wbuf *, const struct ike_sa_init_req *);
+/* Bytes of the padding notify's header; smaller paddings are not possible. */
+#define IKE_PAD_MIN	8
+
+enum ike_parse_status {
+	IKE_PARSE_OK,
+	IKE_PARSE_TRUNCATED,	/* fewer bytes than the message says */
+	IKE_PARSE_MALFORMED,	/* lengths or fields that cannot be right */
+};
+
+/* The class of reply that decides what a port answer means. */
+enum ike_reply_kind {
+	IKE_REPLY_NONE,
+	IKE_REPLY_SA,		/* SA + KE + Nonce: a half-open SA now exists */
+	IKE_REPLY_COOKIE,
+	IKE_REPLY_INVALID_KE,
+	IKE_REPLY_NO_PROPOSAL,
+	IKE_REPLY_ERROR,	/* another error notify */
+	IKE_REPLY_OTHER,	/* valid, but none of the above */
+};
+
+struct ike_transform {
+	uint8_t		 type;
+	uint16_t	 id;
+	int		 key_length;	/* bits, -1 if no attribute */
+};
+
+#define IKE_MAX_TRANSFORMS	8
+#define IKE_MAX_NOTIFIES	32
+#define IKE_MAX_VIDS		8
+
+struct ike_vid {
+	uint8_t		 data[IKE_VID_MAX];
+	size_t		 len;		/* bytes kept */
+	size_t		 full_len;	/* bytes on the wire */
+};
+
+struct ike_reply {
+	enum ike_parse_status status;
+	char		 problem[160];	/* why, when status != OK */
+	enum ike_reply_kind kind;
+
+	uint8_t		 spi_i[IKE_SPI_LEN];
+	uint8_t		 spi_r[IKE_SPI_LEN];
+	uint8_t		 version;
+	uint8_t		 exchange;
+	uint8_t		 flags;
+	uint32_t	 msgid;
+	uint32_t	 length;	/* from the header */
+
+	bool		 has_sa;
+	struct ike_transform chosen[IKE_MAX_TRANSFORMS];
+	int		 n_chosen;
+	int		 n_proposals;
+
+	bool		 has_ke;
+	uint16_t	 ke_group;
+	size_t		 ke_len;
+
+	bool		 has_nonce;
+	size_t		 nonce_len;
+
+	uint16_t	 notifies[IKE_MAX_NOTIFIES];	/* in order received */
+	int		 n_notifies;	/* stored */
+	int		 n_notifies_total;
+	uint16_t	 invalid_ke_group;	/* from INVALID_KE_PAYLOAD */
+	uint8_t		 cookie[IKE_COOKIE_MAX];
+	size_t		 cookie_len;
+	bool		 frag_supported;
+	bool		 has_redirect;
+
+	struct ike_vid	 vids[IKE_MAX_VIDS];
+	int		 n_vids;
+	int		 n_vids_total;
+	int		 n_certreq;
+	int		 n_payloads;
+	int		 n_unknown_payloads;
+};
+
+/* Decode an IKE message (after any non-ESP marker). Never fails hard: the
+ * status and problem say what was wrong, and what came before is kept. */
+void	 ike_parse(const uint8_t *, size_t, struct ike_reply *);
+/* Peek the initiator SPI and response flag without a full parse. */
+bool	 ike_peek_spi(const uint8_t *, size_t, uint8_t spi_i[8]);
+const char *ike_reply_kind_name(enum ike_reply_kind);
+bool	 ike_reply_has_notify(const struct ike_reply *, uint16_t);
+
+/* Vendor IDs we recognise: a name, or NULL. */
+const char *ike_vid_name(const uint8_t *, size_t);
+
+#endif

@@ -1,0 +1,74 @@
+/* The laptop's side: which address and interface reach the target, the raw
+ * socket our datagrams leave by, the UDP sockets that keep the kernel quiet,
+ * and the capture that sees what comes back. Library code returns an error
+ * class and fills a one-line message; only the CLI prints. */
+#ifndef IKEPROBE_NET_H
+#define IKEPROBE_NET_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ikeprobe/packet.h"
+
+enum net_err {
+	NET_OK = 0,
+	NET_ERR_USAGE,		/* the user asked for something impossible */
+	NET_ERR_ENV,		/* the machine cannot do it now */
+	NET_ERR_PRIV,		/* missing CAP_NET_RAW */
+};
+
+struct local_info {
+	struct ip_addr	 addr;
+	char		 ifname[IF_NAMESIZE];
+	int		 mtu;
+};
+
+/* Which local address and interface the kernel would use for target,
+ * honouring --source and --interface when given. */
+enum net_err route_lookup(const struct ip_addr *target, const char *ifname,
+	    const struct ip_addr *source, struct local_info *, char *, size_t);
+
+/* Raw socket that sends whole IP datagrams built by us. */
+enum net_err rawsock_open(int *fd, int family, const char *ifname, char *, size_t);
+/* 0, or a negative errno (EMSGSIZE: larger than the interface MTU). */
+int	 rawsock_send(int fd, const uint8_t *, size_t, const struct ip_addr *dst);
+
+/* Bind a UDP socket to src:port so the kernel does not answer the
+ * gateway's replies with ICMP port unreachable. Falls back to a kernel-
+ * chosen port if port is taken (a local IKE daemon); *got says which. */
+enum net_err udp_hold(const struct ip_addr *src, uint16_t port, int *fd,
+	    uint16_t *got, char *, size_t);
+void	 udp_drain(int fd);
+
+struct capture {
+	void		*pcap;		/* pcap_t */
+	void		*dumper;	/* pcap_dumper_t, with --pcap */
+	int		 fd;
+	int		 link;
+	unsigned long	 packets;
+};
+
+struct capture_pkt {
+	const uint8_t	*data;
+	size_t		 caplen;
+	size_t		 wirelen;
+	double		 ts;		/* seconds, capture clock */
+};
+
+enum net_err capture_open(struct capture *, const char *ifname,
+	    const char *filter, const char *pcap_path, char *, size_t);
+/* 1 packet returned (and written to the pcap file), 0 none ready, -1 error. */
+int	 capture_next(struct capture *, struct capture_pkt *);
+/* Packets the kernel or libpcap dropped, or -1 if unknown. */
+long	 capture_dropped(struct capture *);
+void	 capture_close(struct capture *);
+/* The BPF filter for a run: replies and fragments from the target, our own
+ * probes, and ICMP errors sent to us. */
+void	 capture_filter(char *, size_t, const struct ip_addr *target,
+	    const struct ip_addr *local);
+
+/* Give up root and every capability once all privileged handles are open. */
+enum net_err privdrop(const char *user, char *, size_t);
+
+#endif

@@ -1,0 +1,154 @@
+/* Probes and what was observed of them. A probe is one IKE_SA_INIT
+ * datagram (possibly in fragments), retransmitted bit-identically until it
+ * is answered, refused by ICMP, or given up. */
+#ifndef IKEPROBE_PROBE_H
+#define IKEPROBE_PROBE_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ikeprobe/ike_msg.h"
+#include "ikeprobe/kex.h"
+#include "ikeprobe/net.h"
+#include "ikeprobe/packet.h"
+#include "ikeprobe/reasm.h"
+
+#define PROBE_MAX_FRAGS	64
+#define PROBE_MAX	64
+#define MAX_PORTS	8
+
+enum probe_kind {
+	PROBE_SA,		/* a request a gateway may answer with a full SA */
+	PROBE_STATELESS,	/* KE group left out of the proposals: the
+				 * gateway answers INVALID_KE_PAYLOAD and keeps
+				 * no half-open SA */
+};
+
+enum probe_result {
+	PROBE_PENDING,
+	PROBE_ANSWERED,
+	PROBE_ICMP,
+	PROBE_LOST,
+	PROBE_SEND_FAILED,	/* the local stack refused it (e.g. EMSGSIZE) */
+};
+
+struct icmp_obs {
+	bool		 seen;
+	uint8_t		 type, code;
+	uint16_t	 mtu;
+	struct ip_addr	 from;
+};
+
+struct probe {
+	int		 id;
+	int		 parent;	/* probe this one follows up, or -1 */
+	enum probe_kind	 kind;
+	uint16_t	 dport, sport;
+	size_t		 size;		/* IP datagram bytes */
+	bool		 df;
+	uint16_t	 ip_id;
+	uint8_t		 spi_i[IKE_SPI_LEN];
+	uint8_t		 nonce[IKE_NONCE_MAX];
+	size_t		 nonce_len;
+	uint16_t	 ke_group;
+	bool		 with_cookie;
+
+	struct wbuf	 wire[PROBE_MAX_FRAGS];	/* packets as sent */
+	int		 fragments;
+
+	int		 attempts;
+	int		 sent_ok;	/* attempts the local stack accepted */
+	double		 first_sent, last_sent;	/* wall clock, as pcap */
+	double		 last_wire;	/* capture time of our last attempt */
+	double		 next_due;	/* monotonic */
+	enum probe_result result;
+	double		 rtt_ms;	/* < 0 unknown */
+	int		 send_errno;
+
+	struct ike_reply reply;
+	int		 replies;	/* answers matched, duplicates included */
+	struct icmp_obs	 icmp;
+};
+
+struct probe_spec {
+	enum probe_kind	 kind;
+	uint16_t	 dport, sport;
+	size_t		 size;		/* 0: natural size, no padding */
+	bool		 df;
+	const struct kex_value *kex;
+	const uint8_t	*cookie;
+	size_t		 cookie_len;
+	const uint8_t	*spi_i;		/* reuse (COOKIE retry), or NULL: fresh */
+	const uint8_t	*nonce;		/* reuse, or NULL: fresh */
+	size_t		 nonce_len;
+	size_t		 frag_payload;	/* fragment by us to this IP payload
+					 * size per fragment; 0: one packet */
+};
+
+/* Build the datagram(s) of a probe; 0, or -1 with a reason in err. */
+int	 probe_build(struct probe *, const struct probe_spec *,
+	    const struct ip_addr *src, const struct ip_addr *dst,
+	    char *err, size_t errlen);
+void	 probe_free(struct probe *);
+const char *probe_result_name(enum probe_result);
+const char *probe_kind_name(enum probe_kind);
+
+/* Counts of what the capture saw that was not an answer to a probe. */
+struct run_stats {
+	unsigned long	 captured;
+	unsigned long	 own;		/* our probes seen leaving */
+	unsigned long	 replies;
+	unsigned long	 duplicates;
+	unsigned long	 unmatched;	/* IKE from the target, not our SPI */
+	unsigned long	 malformed;
+	unsigned long	 icmp_matched;
+	unsigned long	 icmp_unmatched;	/* quoted a packet we did not send */
+	unsigned long	 other;
+	long		 dropped;	/* by libpcap/kernel, -1 unknown */
+};
+
+struct port_src {
+	uint16_t	 dport;
+	uint16_t	 sport;
+	int		 fd;		/* held UDP socket */
+};
+
+/* The state one run needs: what to send from where, and what came back. */
+struct run {
+	struct ip_addr	 target;
+	struct local_info local;
+	int		 rawfd;
+	struct capture	 cap;
+	struct port_src	 ports[MAX_PORTS];
+	int		 n_ports;
+	struct kex_value kex[4];	/* generated groups, first is default */
+	int		 n_kex;
+
+	struct probe	 probes[PROBE_MAX];
+	int		 n_probes;
+	struct reasm	 reasm;
+	struct run_stats stats;
+
+	double		 rto;		/* first retransmission timeout, s */
+	int		 max_attempts;
+	volatile sig_atomic_t *stop;	/* set by a signal: end early */
+	bool		 interrupted;
+};
+
+/* The probing plan: which probes to start and which to add as answers
+ * arrive (plan.c). */
+void	 plan_start(struct run *);
+void	 plan_react(struct run *, struct probe *);
+struct probe *run_add_probe(struct run *, const struct probe_spec *);
+const struct kex_value *run_kex(struct run *, uint16_t group);
+uint16_t run_sport(const struct run *, uint16_t dport);
+
+/* Drive sending, retransmission and receiving until every probe is done. */
+int	 run_probes(struct run *);
+void	 run_free(struct run *);
+
+double	 mono_now(void);
+double	 wall_now(void);
+
+#endif

@@ -1,0 +1,80 @@
+/* The diagnosis of a run: per-port verdicts and findings, decided from the
+ * probes and their observations. Renderers read this and decide nothing;
+ * the diagnosis decides and prints nothing. */
+#ifndef IKEPROBE_REPORT_H
+#define IKEPROBE_REPORT_H
+
+#include <stdio.h>
+
+#include "ikeprobe/probe.h"
+
+#define REPORT_SCHEMA	"ikeprobe.report/1"
+#define MAX_FINDINGS	24
+
+enum port_state {
+	PORT_OPEN,
+	PORT_CLOSED,
+	PORT_FILTERED,
+	PORT_SILENT,
+	PORT_UNTESTED,		/* the run was interrupted first */
+};
+
+enum severity {
+	SEV_INFO,
+	SEV_WARNING,
+	SEV_ERROR,
+};
+
+struct finding {
+	char		 code[40];
+	enum severity	 severity;
+	char		 summary[400];
+	char		 advice[800];
+};
+
+struct port_verdict {
+	uint16_t	 port;
+	uint16_t	 sport;
+	bool		 sport_substituted;
+	enum port_state	 state;
+	enum ike_reply_kind reply;
+	struct icmp_obs	 icmp;
+	double		 rtt_ms;	/* < 0 unknown */
+	int		 attempts;	/* over all probes to this port */
+	char		 meaning[400];
+};
+
+struct report {
+	double		 started;	/* wall clock */
+	double		 duration_ms;
+	bool		 complete;
+	const char	*target_name;
+	struct ip_addr	 target;
+	struct local_info local;
+
+	struct port_verdict ports[MAX_PORTS];
+	int		 n_ports;
+	/* The most telling reply: a full SA if one came, else any. */
+	const struct ike_reply *responder;
+	const struct run *run;
+
+	char		 headline[400];
+	struct finding	 findings[MAX_FINDINGS];
+	int		 n_findings;
+	int		 exit_status;	/* 0 all open, 1 a problem found */
+};
+
+void	 diagnose(struct report *, const struct run *);
+
+const char *port_state_name(enum port_state);
+const char *severity_name(enum severity);
+/* "sa", "cookie", ... or NULL for no reply (JSON null). */
+const char *reply_json_name(enum ike_reply_kind);
+void	 rfc3339(double, char *, size_t);
+void	 hexstr(const uint8_t *, size_t, char *, size_t);
+
+enum output_color { COLOR_NEVER, COLOR_ALWAYS };
+void	 report_text(FILE *, const struct report *, enum output_color);
+int	 report_json(FILE *, const struct report *);
+
+#endif

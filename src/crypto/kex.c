@@ -1,0 +1,158 @@
+/* X25519 from libsodium; the classic ECP and MODP groups from OpenSSL's
+ * libcrypto, which libsodium lacks. */
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/param_build.h>
+#include <sodium.h>
+#include <string.h>
+
+#include "ikeprobe/ike.h"
+#include "ikeprobe/kex.h"
+
+struct group_info {
+	uint16_t	 group;
+	const char	*ossl_type;	/* "EC" or "DH"; NULL: libsodium */
+	const char	*ossl_name;	/* curve or named FFC group */
+	size_t		 len;		/* public value bytes in the KE payload */
+};
+
+static const struct group_info group_infos[] = {
+	{ IKE_DH_CURVE25519, NULL, NULL, 32 },
+	{ IKE_DH_ECP_256, "EC", "P-256", 64 },
+	{ IKE_DH_ECP_384, "EC", "P-384", 96 },
+	{ IKE_DH_ECP_521, "EC", "P-521", 132 },
+	{ IKE_DH_MODP_1024, "DH", NULL, 128 },	/* RFC 2409 group 2, see below */
+	{ IKE_DH_MODP_1536, "DH", "modp_1536", 192 },
+	{ IKE_DH_MODP_2048, "DH", "modp_2048", 256 },
+	{ IKE_DH_MODP_3072, "DH", "modp_3072", 384 },
+	{ IKE_DH_MODP_4096, "DH", "modp_4096", 512 },
+	{ IKE_DH_MODP_2048_256, "DH", "dh_2048_256", 256 },
+};
+
+static const struct group_info *
+find(uint16_t g)
+{
+	for (size_t i = 0; i < sizeof(group_infos) / sizeof(group_infos[0]); i++)
+		if (group_infos[i].group == g)
+			return &group_infos[i];
+	return NULL;
+}
+
+bool
+kex_supported(uint16_t group)
+{
+	return find(group) != NULL;
+}
+
+int
+crypto_init(void)
+{
+	return sodium_init() < 0 ? -1 : 0;
+}
+
+void
+random_bytes(void *buf, size_t len)
+{
+	randombytes_buf(buf, len);
+}
+
+/* OpenSSL has no name for the 1024-bit Oakley group, so build it from the
+ * RFC 2409 prime that libcrypto ships. */
+static EVP_PKEY *
+modp1024_params(void)
+{
+	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY_CTX *ctx = NULL;
+	EVP_PKEY *pkey = NULL;
+	BIGNUM *p = BN_get_rfc2409_prime_1024(NULL), *g = BN_new();
+
+	if (bld && p && g && BN_set_word(g, 2) &&
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_P, p) &&
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_G, g) &&
+	    (params = OSSL_PARAM_BLD_to_param(bld)) &&
+	    (ctx = EVP_PKEY_CTX_new_from_name(NULL, "DH", NULL)) &&
+	    EVP_PKEY_fromdata_init(ctx) > 0)
+		EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_KEY_PARAMETERS, params);
+	EVP_PKEY_CTX_free(ctx);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	BN_free(p);
+	BN_free(g);
+	return pkey;
+}
+
+static int
+ossl_generate(const struct group_info *gi, struct kex_value *kv)
+{
+	EVP_PKEY_CTX *ctx = NULL;
+	EVP_PKEY *pkey = NULL, *params = NULL;
+	BIGNUM *pub = NULL;
+	uint8_t buf[1 + 2 * 66];
+	size_t blen = 0;
+	int rc = -1;
+
+	if (gi->ossl_name == NULL) {
+		if ((params = modp1024_params()) == NULL)
+			goto out;
+		ctx = EVP_PKEY_CTX_new_from_pkey(NULL, params, NULL);
+		if (ctx == NULL || EVP_PKEY_keygen_init(ctx) <= 0)
+			goto out;
+	} else {
+		/* Curves and named FFC groups share the "group" key. */
+		OSSL_PARAM p[2] = {
+			OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
+			    (char *)(uintptr_t)gi->ossl_name, 0),
+			OSSL_PARAM_construct_end(),
+		};
+
+		ctx = EVP_PKEY_CTX_new_from_name(NULL, gi->ossl_type, NULL);
+		if (ctx == NULL || EVP_PKEY_keygen_init(ctx) <= 0 ||
+		    EVP_PKEY_CTX_set_params(ctx, p) <= 0)
+			goto out;
+	}
+	if (EVP_PKEY_generate(ctx, &pkey) <= 0)
+		goto out;
+
+	if (strcmp(gi->ossl_type, "EC") == 0) {
+		/* IKE carries x | y without the 0x04 prefix (RFC 5903). */
+		if (!EVP_PKEY_get_octet_string_param(pkey,
+		    OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, buf, sizeof(buf), &blen) ||
+		    blen != gi->len + 1 || buf[0] != 0x04)
+			goto out;
+		memcpy(kv->pub, buf + 1, gi->len);
+	} else {
+		if (!EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_PUB_KEY, &pub) ||
+		    BN_bn2binpad(pub, kv->pub, (int)gi->len) < 0)
+			goto out;
+	}
+	kv->len = gi->len;
+	rc = 0;
+out:
+	BN_free(pub);
+	EVP_PKEY_free(pkey);
+	EVP_PKEY_free(params);
+	EVP_PKEY_CTX_free(ctx);
+	return rc;
+}
+
+int
+kex_generate(uint16_t group, struct kex_value *kv)
+{
+	const struct group_info *gi = find(group);
+	uint8_t sk[crypto_scalarmult_SCALARBYTES];
+	int rc;
+
+	memset(kv, 0, sizeof(*kv));
+	if (gi == NULL)
+		return -1;
+	kv->group = group;
+	if (gi->ossl_type != NULL)
+		return ossl_generate(gi, kv);
+	randombytes_buf(sk, sizeof(sk));
+	rc = crypto_scalarmult_base(kv->pub, sk);
+	sodium_memzero(sk, sizeof(sk));
+	kv->len = gi->len;
+	return rc == 0 ? 0 : -1;
+}

@@ -1,0 +1,364 @@
+/* From probes to verdicts. Each verdict's text names the evidence it rests
+ * on: which reply, which ICMP message from which router, how many tries. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ikeprobe/report.h"
+
+static struct finding *
+add_finding(struct report *rep, enum severity sev, const char *code,
+    const char *advice, const char *fmt, ...)
+{
+	struct finding *f;
+	va_list ap;
+
+	if (rep->n_findings == MAX_FINDINGS)
+		return NULL;
+	f = &rep->findings[rep->n_findings++];
+	f->severity = sev;
+	snprintf(f->code, sizeof(f->code), "%s", code);
+	snprintf(f->advice, sizeof(f->advice), "%s", advice ? advice : "");
+	va_start(ap, fmt);
+	vsnprintf(f->summary, sizeof(f->summary), fmt, ap);
+	va_end(ap);
+	return f;
+}
+
+/* Rank replies by what they tell: a full SA shows the most. */
+static int
+reply_rank(enum ike_reply_kind k)
+{
+	switch (k) {
+	case IKE_REPLY_SA:		return 6;
+	case IKE_REPLY_COOKIE:		return 5;
+	case IKE_REPLY_INVALID_KE:	return 4;
+	case IKE_REPLY_NO_PROPOSAL:	return 3;
+	case IKE_REPLY_ERROR:		return 2;
+	case IKE_REPLY_OTHER:		return 1;
+	case IKE_REPLY_NONE:		return 0;
+	}
+	return 0;
+}
+
+static const char *
+reply_words(enum ike_reply_kind k)
+{
+	switch (k) {
+	case IKE_REPLY_SA:
+		return "a full IKE_SA_INIT response";
+	case IKE_REPLY_COOKIE:
+		return "a COOKIE challenge (the gateway is guarding against "
+		    "half-open SAs; the request still arrived whole)";
+	case IKE_REPLY_INVALID_KE:
+		return "INVALID_KE_PAYLOAD (it asks for another key-exchange "
+		    "group; the request arrived whole)";
+	case IKE_REPLY_NO_PROPOSAL:
+		return "NO_PROPOSAL_CHOSEN (reachable, but it accepts none of "
+		    "the common cipher suites offered)";
+	case IKE_REPLY_ERROR:
+		return "an IKE error notify";
+	case IKE_REPLY_OTHER:
+	case IKE_REPLY_NONE:
+		break;
+	}
+	return "an IKE message";
+}
+
+static bool
+icmp_is_admin(const struct icmp_obs *i)
+{
+	return i->type == 3 && (i->code == 9 || i->code == 10 || i->code == 13);
+}
+
+static void
+judge_port(struct report *rep, const struct run *run, struct port_verdict *v)
+{
+	const struct probe *best = NULL, *icmp = NULL, *first = NULL;
+	int lost = 0, failed = 0, pending = 0;
+	double span = 0;
+	char from[IP_ADDR_STRLEN];
+	const char *who;
+
+	v->state = PORT_SILENT;
+	v->reply = IKE_REPLY_NONE;
+	v->rtt_ms = -1;
+	for (int i = 0; i < run->n_probes; i++) {
+		const struct probe *p = &run->probes[i];
+
+		if (p->dport != v->port)
+			continue;
+		if (first == NULL)
+			first = p;
+		v->attempts += p->attempts;
+		switch (p->result) {
+		case PROBE_ANSWERED:
+			if (best == NULL || reply_rank(p->reply.kind) >
+			    reply_rank(best->reply.kind))
+				best = p;
+			if (v->rtt_ms < 0)
+				v->rtt_ms = p->rtt_ms;
+			break;
+		case PROBE_ICMP:
+			if (icmp == NULL)
+				icmp = p;
+			break;
+		case PROBE_LOST:
+			lost++;
+			if (p->last_sent - p->first_sent > span)
+				span = p->last_sent - p->first_sent;
+			break;
+		case PROBE_SEND_FAILED:
+			failed++;
+			break;
+		case PROBE_PENDING:
+			pending++;
+			break;
+		}
+	}
+
+	if (best) {
+		v->state = PORT_OPEN;
+		v->reply = best->reply.kind;
+		snprintf(v->meaning, sizeof(v->meaning), "IKEv2 answers on UDP "
+		    "%u from this network: the gateway replied with %s.",
+		    v->port, reply_words(best->reply.kind));
+		return;
+	}
+	if (icmp) {
+		v->icmp = icmp->icmp;
+		ip_addr_str(&icmp->icmp.from, from, sizeof(from));
+		who = ip_addr_eq(&icmp->icmp.from, &run->target) ?
+		    "The gateway" : "Router";
+		if (icmp->icmp.type == 3 && icmp->icmp.code == 3) {
+			v->state = PORT_CLOSED;
+			snprintf(v->meaning, sizeof(v->meaning), "%s %s answered "
+			    "ICMP port unreachable: the host is reachable but "
+			    "nothing listens on UDP %u (IKE service stopped, or "
+			    "not on this address).", who, from, v->port);
+		} else {
+			v->state = PORT_FILTERED;
+			snprintf(v->meaning, sizeof(v->meaning), "%s %s refused "
+			    "the request with ICMP %s (type %u code %u): %s",
+			    who, from, icmp_name(icmp->icmp.type, icmp->icmp.code),
+			    icmp->icmp.type, icmp->icmp.code,
+			    icmp_is_admin(&icmp->icmp) ?
+			    "a firewall on the path blocks this port." :
+			    "the path to the gateway is broken for this port.");
+		}
+		return;
+	}
+	if (pending && !lost) {
+		v->state = PORT_UNTESTED;
+		snprintf(v->meaning, sizeof(v->meaning), "Not decided: the run "
+		    "was interrupted before UDP %u answered or timed out.",
+		    v->port);
+		return;
+	}
+	if (failed && !lost) {
+		snprintf(v->meaning, sizeof(v->meaning), "Nothing could be sent "
+		    "to UDP %u: this machine refused (%s).", v->port,
+		    first ? strerror(first->send_errno) : "?");
+		return;
+	}
+	snprintf(v->meaning, sizeof(v->meaning), "No answer to %d attempts "
+	    "over %.1f s: something on the path drops UDP %u silently, or the "
+	    "gateway ignores this address.", v->attempts,
+	    span + run->rto * run->max_attempts, v->port);
+	(void)rep;
+}
+
+static const char advice_blocked[] =
+    "Ask whoever runs this network (hotel, guest or carrier Wi-Fi, site "
+    "firewall) to allow outbound UDP 500 and 4500 to the VPN gateway. Until "
+    "then, use another network or a TLS-based fallback such as SSTP.";
+
+static void
+port_findings(struct report *rep, const struct port_verdict *v)
+{
+	char code[40], from[IP_ADDR_STRLEN];
+	enum severity sev = v->port == 500 ? SEV_ERROR : SEV_WARNING;
+	const char *why4500 = v->port == 4500 ? " IKEv2 moves to UDP 4500 when "
+	    "a NAT is in the path (almost every hotel and home network), so "
+	    "the tunnel fails there." : "";
+
+	switch (v->state) {
+	case PORT_OPEN:
+		if (v->reply == IKE_REPLY_NO_PROPOSAL) {
+			snprintf(code, sizeof(code), "udp%u-no-proposal", v->port);
+			add_finding(rep, SEV_WARNING, code, "Compare the "
+			    "gateway's IKE proposals with the client's: the "
+			    "gateway may allow only unusual or legacy suites.",
+			    "UDP %u is open, but the gateway accepted none of "
+			    "the common IKEv2 proposals.", v->port);
+		}
+		return;
+	case PORT_SILENT:
+		snprintf(code, sizeof(code), "udp%u-silent", v->port);
+		add_finding(rep, sev, code, advice_blocked, "UDP %u gets no "
+		    "answer after %d attempts: blocked silently on the path, "
+		    "or the gateway is not answering this address.%s", v->port,
+		    v->attempts, why4500);
+		return;
+	case PORT_FILTERED:
+		ip_addr_str(&v->icmp.from, from, sizeof(from));
+		snprintf(code, sizeof(code), "udp%u-filtered", v->port);
+		add_finding(rep, sev, code, advice_blocked, "UDP %u is refused "
+		    "by %s with ICMP %s.%s", v->port, from,
+		    icmp_name(v->icmp.type, v->icmp.code), why4500);
+		return;
+	case PORT_CLOSED:
+		snprintf(code, sizeof(code), "udp%u-closed", v->port);
+		add_finding(rep, SEV_ERROR, code, "Check that the VPN service "
+		    "runs on the gateway (Windows RRAS: the RemoteAccess "
+		    "service; strongSwan: charon) and that the name resolves "
+		    "to the gateway's current address.", "The gateway answers "
+		    "but has no IKE service on UDP %u (ICMP port unreachable).",
+		    v->port);
+		return;
+	case PORT_UNTESTED:
+		return;
+	}
+}
+
+static void
+responder_findings(struct report *rep)
+{
+	const struct ike_reply *r = rep->responder;
+
+	if (r == NULL)
+		return;
+	if (r->kind == IKE_REPLY_SA && !r->frag_supported)
+		add_finding(rep, SEV_WARNING, "gateway-no-ikev2-fragmentation",
+		    "Enable IKEv2 fragmentation (RFC 7383) on the gateway. "
+		    "Windows Server RRAS: registry HKLM\\SYSTEM\\"
+		    "CurrentControlSet\\Services\\RemoteAccess\\Parameters\\"
+		    "Ikev2, DWORD EnableServerFragmentation = 1, then restart "
+		    "RemoteAccess. strongSwan: fragmentation = yes.",
+		    "The gateway does not offer IKEv2 fragmentation "
+		    "(no IKEV2_FRAGMENTATION_SUPPORTED in its reply): IKE_AUTH "
+		    "messages with certificates will be IP-fragmented, which "
+		    "fails on networks that drop fragments.");
+	if (r->has_redirect)
+		add_finding(rep, SEV_INFO, "gateway-redirect", "Probe the "
+		    "gateway named in the REDIRECT as well.", "The gateway "
+		    "redirects new clients to another gateway (REDIRECT).");
+}
+
+static void
+run_findings(struct report *rep, const struct run *run)
+{
+	const struct run_stats *s = &run->stats;
+	char buf[200];
+
+	for (int i = 0; i < run->n_probes; i++) {
+		const struct probe *p = &run->probes[i];
+
+		if (p->result == PROBE_ANSWERED && p->reply.status != IKE_PARSE_OK) {
+			add_finding(rep, SEV_WARNING, "reply-malformed", "Keep "
+			    "the capture (--pcap) for the gateway's vendor: a "
+			    "conforming gateway never sends this.",
+			    "The reply to probe %d on UDP %u is %s: %s.", p->id,
+			    p->dport, p->reply.status == IKE_PARSE_TRUNCATED ?
+			    "truncated" : "malformed", p->reply.problem);
+			break;
+		}
+	}
+	if (s->unmatched || s->icmp_unmatched) {
+		snprintf(buf, sizeof(buf), "%lu IKE message(s) with an SPI we "
+		    "never sent and %lu ICMP error(s) quoting packets we never "
+		    "sent were ignored.", s->unmatched, s->icmp_unmatched);
+		add_finding(rep, SEV_INFO, "unrelated-packets", "Nothing to do "
+		    "unless the counts are large: then something on this "
+		    "network forges or replays traffic.", "%s", buf);
+	}
+	if (s->dropped > 0)
+		add_finding(rep, SEV_WARNING, "capture-dropped", "Run again on a "
+		    "less busy machine or interface.", "The capture lost %ld "
+		    "packet(s): some answers may be missing.", s->dropped);
+	if (run->interrupted)
+		add_finding(rep, SEV_WARNING, "run-incomplete", "Run again and "
+		    "let it finish.", "The run was interrupted: this report "
+		    "holds only what was observed until then.");
+	for (int i = 0; i < rep->n_ports; i++)
+		if (rep->ports[i].sport_substituted) {
+			add_finding(rep, SEV_INFO, "source-port-substituted",
+			    "Stop the local IKE/VPN client for an exact test; "
+			    "NAT gateways rewrite source ports anyway, so the "
+			    "result usually holds.", "UDP %u is in use on this "
+			    "machine (a local IKE daemon?): probes to UDP %u "
+			    "were sent from port %u instead.",
+			    rep->ports[i].port, rep->ports[i].port,
+			    rep->ports[i].sport);
+		}
+}
+
+static void
+headline(struct report *rep)
+{
+	char open[64] = "", bad[64] = "";
+	int n_open = 0, n_bad = 0;
+
+	for (int i = 0; i < rep->n_ports; i++) {
+		char *dst = rep->ports[i].state == PORT_OPEN ? open : bad;
+		size_t l = strlen(dst);
+
+		snprintf(dst + l, 64 - l, "%s%u", l ? " and " : "", rep->ports[i].port);
+		if (rep->ports[i].state == PORT_OPEN)
+			n_open++;
+		else
+			n_bad++;
+	}
+	if (n_bad == 0)
+		snprintf(rep->headline, sizeof(rep->headline), "The VPN gateway's "
+		    "IKEv2 service is reachable from this network on UDP %s.", open);
+	else if (n_open == 0)
+		snprintf(rep->headline, sizeof(rep->headline), "IKEv2 cannot reach "
+		    "the VPN gateway from this network: UDP %s %s not open.",
+		    bad, n_bad > 1 ? "are" : "is");
+	else
+		snprintf(rep->headline, sizeof(rep->headline), "IKEv2 reaches the "
+		    "VPN gateway on UDP %s but not on UDP %s from this network.",
+		    open, bad);
+}
+
+void
+diagnose(struct report *rep, const struct run *run)
+{
+	int best = -1;
+
+	rep->run = run;
+	rep->n_findings = 0;
+	rep->n_ports = run->n_ports;
+	rep->complete = !run->interrupted;
+	for (int i = 0; i < run->n_ports; i++) {
+		struct port_verdict *v = &rep->ports[i];
+
+		memset(v, 0, sizeof(*v));
+		v->port = run->ports[i].dport;
+		v->sport = run->ports[i].sport;
+		v->sport_substituted = v->sport != v->port;
+		judge_port(rep, run, v);
+	}
+	for (int i = 0; i < run->n_probes; i++) {
+		const struct probe *p = &run->probes[i];
+
+		if (p->result == PROBE_ANSWERED && (best < 0 ||
+		    reply_rank(p->reply.kind) >
+		    reply_rank(run->probes[best].reply.kind)))
+			best = i;
+	}
+	rep->responder = best >= 0 ? &run->probes[best].reply : NULL;
+
+	headline(rep);
+	rep->exit_status = 0;
+	for (int i = 0; i < rep->n_ports; i++) {
+		port_findings(rep, &rep->ports[i]);
+		if (rep->ports[i].state != PORT_OPEN)
+			rep->exit_status = 1;
+	}
+	responder_findings(rep);
+	run_findings(rep, run);
+	if (rep->exit_status == 0)
+		add_finding(rep, SEV_INFO, "ike-reachable", "", "%s", rep->headline);
+}

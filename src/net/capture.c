@@ -1,0 +1,122 @@
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ikeprobe/net.h"
+
+void
+capture_filter(char *buf, size_t len, const struct ip_addr *target,
+    const struct ip_addr *local)
+{
+	char t[IP_ADDR_STRLEN], l[IP_ADDR_STRLEN];
+
+	ip_addr_str(target, t, sizeof(t));
+	ip_addr_str(local, l, sizeof(l));
+	/* Non-first fragments carry no UDP header, so match on the fragment
+	 * offset as well as on UDP. ICMP errors may come from any router. */
+	snprintf(buf, len,
+	    "(ip and host %s and host %s and (udp or (ip[6:2] & 0x1fff) != 0))"
+	    " or (icmp and dst host %s)", t, l, l);
+}
+
+enum net_err
+capture_open(struct capture *c, const char *ifname, const char *filter,
+    const char *pcap_path, char *err, size_t errlen)
+{
+	char ebuf[PCAP_ERRBUF_SIZE] = "";
+	struct bpf_program prog;
+	pcap_t *p;
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+	if ((p = pcap_create(ifname, ebuf)) == NULL) {
+		snprintf(err, errlen, "cannot capture on `%s': %s", ifname, ebuf);
+		return NET_ERR_ENV;
+	}
+	pcap_set_snaplen(p, 65535);
+	pcap_set_immediate_mode(p, 1);
+	pcap_set_buffer_size(p, 4 << 20);
+	if ((rc = pcap_activate(p)) < 0) {
+		bool perm = rc == PCAP_ERROR_PERM_DENIED;
+
+		snprintf(err, errlen, perm ?
+		    "capturing needs CAP_NET_RAW: run with sudo, or once: sudo "
+		    "setcap cap_net_raw,cap_net_admin+ep \"$(command -v ikeprobe)\"" :
+		    "cannot capture on `%s': %s", ifname, pcap_geterr(p));
+		pcap_close(p);
+		return perm ? NET_ERR_PRIV : NET_ERR_ENV;
+	}
+	if (pcap_setnonblock(p, 1, ebuf) < 0 ||
+	    pcap_compile(p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+		snprintf(err, errlen, "cannot set up the capture: %s", pcap_geterr(p));
+		pcap_close(p);
+		return NET_ERR_ENV;
+	}
+	rc = pcap_setfilter(p, &prog);
+	pcap_freecode(&prog);
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot set the capture filter: %s",
+		    pcap_geterr(p));
+		pcap_close(p);
+		return NET_ERR_ENV;
+	}
+	c->link = pcap_datalink(p);
+	c->fd = pcap_get_selectable_fd(p);
+	if (pcap_path) {
+		if ((c->dumper = pcap_dump_open(p, pcap_path)) == NULL) {
+			snprintf(err, errlen, "cannot write `%s': %s", pcap_path,
+			    pcap_geterr(p));
+			pcap_close(p);
+			return NET_ERR_USAGE;
+		}
+	}
+	c->pcap = p;
+	return NET_OK;
+}
+
+int
+capture_next(struct capture *c, struct capture_pkt *cp)
+{
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	int rc;
+
+	rc = pcap_next_ex(c->pcap, &h, &data);
+	if (rc == 0)
+		return 0;
+	if (rc < 0)
+		return -1;
+	c->packets++;
+	if (c->dumper) {
+		pcap_dump(c->dumper, h, data);
+		/* Flush each packet: an interrupted run keeps its evidence. */
+		pcap_dump_flush(c->dumper);
+	}
+	cp->data = data;
+	cp->caplen = h->caplen;
+	cp->wirelen = h->len;
+	cp->ts = (double)h->ts.tv_sec + (double)h->ts.tv_usec / 1e6;
+	return 1;
+}
+
+long
+capture_dropped(struct capture *c)
+{
+	struct pcap_stat st;
+
+	if (c->pcap == NULL || pcap_stats(c->pcap, &st) < 0)
+		return -1;
+	return (long)st.ps_drop + (long)st.ps_ifdrop;
+}
+
+void
+capture_close(struct capture *c)
+{
+	if (c->dumper)
+		pcap_dump_close(c->dumper);
+	if (c->pcap)
+		pcap_close(c->pcap);
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+}

@@ -1,0 +1,235 @@
+/* The JSON report: the stable machine format, documented by
+ * schema/report.schema.json. Built with json-c; keys are only ever added. */
+#include <json-c/json.h>
+#include <stdio.h>
+
+#include "config.h"
+#include "ikeprobe/report.h"
+
+static json_object *
+jstr_or_null(const char *s)
+{
+	return s ? json_object_new_string(s) : NULL;
+}
+
+static json_object *
+jms(double ms)
+{
+	char buf[32];
+
+	/* Three decimals: microseconds, what the capture resolves. The text
+	 * form is given so json-c does not print binary noise digits. */
+	if (ms < 0)
+		return NULL;
+	snprintf(buf, sizeof(buf), "%.3f", ms);
+	return json_object_new_double_s(ms, buf);
+}
+
+static json_object *
+jaddr(const struct ip_addr *a)
+{
+	char buf[IP_ADDR_STRLEN];
+
+	return json_object_new_string(ip_addr_str(a, buf, sizeof(buf)));
+}
+
+static json_object *
+j_icmp(const struct icmp_obs *i)
+{
+	json_object *o;
+
+	if (!i->seen)
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "type", json_object_new_int(i->type));
+	json_object_object_add(o, "code", json_object_new_int(i->code));
+	json_object_object_add(o, "from", jaddr(&i->from));
+	json_object_object_add(o, "name", json_object_new_string(icmp_name(i->type, i->code)));
+	if (i->type == 3 && i->code == 4)
+		json_object_object_add(o, "mtu", json_object_new_int(i->mtu));
+	return o;
+}
+
+static json_object *
+j_ports(const struct report *rep)
+{
+	json_object *o = json_object_new_object();
+	char key[8];
+
+	for (int i = 0; i < rep->n_ports; i++) {
+		const struct port_verdict *v = &rep->ports[i];
+		json_object *p = json_object_new_object();
+
+		json_object_object_add(p, "state", json_object_new_string(port_state_name(v->state)));
+		json_object_object_add(p, "reply", jstr_or_null(reply_json_name(v->reply)));
+		json_object_object_add(p, "icmp", j_icmp(&v->icmp));
+		json_object_object_add(p, "rtt_ms", jms(v->rtt_ms));
+		json_object_object_add(p, "source_port", json_object_new_int(v->sport));
+		json_object_object_add(p, "attempts", json_object_new_int(v->attempts));
+		json_object_object_add(p, "meaning", json_object_new_string(v->meaning));
+		snprintf(key, sizeof(key), "%u", v->port);
+		json_object_object_add(o, key, p);
+	}
+	return o;
+}
+
+static json_object *
+j_responder(const struct report *rep)
+{
+	const struct ike_reply *r = rep->responder;
+	json_object *o = json_object_new_object(), *a, *t;
+	char hex[2 * IKE_VID_MAX + 1];
+	bool full = r && r->kind == IKE_REPLY_SA;
+
+	/* Whether fragmentation is offered is only known from a full SA. */
+	json_object_object_add(o, "fragmentation_supported",
+	    full ? json_object_new_boolean(r->frag_supported) : NULL);
+	a = json_object_new_array();
+	for (int i = 0; r && i < r->n_vids; i++) {
+		t = json_object_new_object();
+		hexstr(r->vids[i].data, r->vids[i].len, hex, sizeof(hex));
+		json_object_object_add(t, "hex", json_object_new_string(hex));
+		json_object_object_add(t, "name", jstr_or_null(ike_vid_name(r->vids[i].data, r->vids[i].len)));
+		if (r->vids[i].full_len > r->vids[i].len)
+			json_object_object_add(t, "length", json_object_new_int((int)r->vids[i].full_len));
+		json_object_array_add(a, t);
+	}
+	json_object_object_add(o, "vendor_ids", a);
+	a = json_object_new_array();
+	for (int i = 0; r && i < r->n_notifies; i++)
+		json_object_array_add(a, json_object_new_string(ike_notify_name(r->notifies[i])));
+	json_object_object_add(o, "notifies", a);
+	if (full && r->n_chosen) {
+		a = json_object_new_array();
+		for (int i = 0; i < r->n_chosen; i++) {
+			t = json_object_new_object();
+			json_object_object_add(t, "type", json_object_new_string(ike_transform_type_name(r->chosen[i].type)));
+			json_object_object_add(t, "id", json_object_new_int(r->chosen[i].id));
+			json_object_object_add(t, "name", json_object_new_string(ike_transform_name(r->chosen[i].type, r->chosen[i].id)));
+			json_object_object_add(t, "key_length", r->chosen[i].key_length < 0 ? NULL : json_object_new_int(r->chosen[i].key_length));
+			json_object_array_add(a, t);
+		}
+		json_object_object_add(o, "chosen", a);
+	} else
+		json_object_object_add(o, "chosen", NULL);
+	if (r && r->has_ke) {
+		t = json_object_new_object();
+		json_object_object_add(t, "id", json_object_new_int(r->ke_group));
+		json_object_object_add(t, "name", json_object_new_string(ike_dh_name(r->ke_group)));
+		json_object_object_add(o, "ke_group", t);
+	} else
+		json_object_object_add(o, "ke_group", NULL);
+	json_object_object_add(o, "nonce_length", r && r->has_nonce ? json_object_new_int((int)r->nonce_len) : NULL);
+	json_object_object_add(o, "certreq", json_object_new_int(r ? r->n_certreq : 0));
+	json_object_object_add(o, "reply", jstr_or_null(r ? reply_json_name(r->kind) : NULL));
+	return o;
+}
+
+static json_object *
+j_probes(const struct run *run)
+{
+	json_object *a = json_object_new_array(), *o;
+
+	for (int i = 0; i < run->n_probes; i++) {
+		const struct probe *p = &run->probes[i];
+
+		o = json_object_new_object();
+		json_object_object_add(o, "id", json_object_new_int(p->id));
+		json_object_object_add(o, "port", json_object_new_int(p->dport));
+		json_object_object_add(o, "kind", json_object_new_string(probe_kind_name(p->kind)));
+		json_object_object_add(o, "size", json_object_new_int((int)p->size));
+		json_object_object_add(o, "df", json_object_new_boolean(p->df));
+		json_object_object_add(o, "fragments", json_object_new_int(p->fragments));
+		json_object_object_add(o, "attempts", json_object_new_int(p->attempts));
+		json_object_object_add(o, "result", json_object_new_string(probe_result_name(p->result)));
+		json_object_object_add(o, "rtt_ms", jms(p->result == PROBE_ANSWERED ? p->rtt_ms : -1));
+		json_object_object_add(o, "reply", jstr_or_null(p->result == PROBE_ANSWERED ? reply_json_name(p->reply.kind) : NULL));
+		json_object_object_add(o, "ke_group", json_object_new_int(p->ke_group));
+		json_object_object_add(o, "icmp", j_icmp(&p->icmp));
+		if (p->parent >= 0)
+			json_object_object_add(o, "follows", json_object_new_int(p->parent));
+		if (p->result == PROBE_ANSWERED && p->reply.status != IKE_PARSE_OK)
+			json_object_object_add(o, "problem", json_object_new_string(p->reply.problem));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
+static json_object *
+j_findings(const struct report *rep)
+{
+	json_object *a = json_object_new_array(), *o;
+
+	for (int i = 0; i < rep->n_findings; i++) {
+		const struct finding *f = &rep->findings[i];
+
+		o = json_object_new_object();
+		json_object_object_add(o, "code", json_object_new_string(f->code));
+		json_object_object_add(o, "severity", json_object_new_string(severity_name(f->severity)));
+		json_object_object_add(o, "summary", json_object_new_string(f->summary));
+		json_object_object_add(o, "advice", json_object_new_string(f->advice));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
+static json_object *
+j_capture(const struct run_stats *s)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "packets", json_object_new_int64((int64_t)s->captured));
+	json_object_object_add(o, "sent_seen", json_object_new_int64((int64_t)s->own));
+	json_object_object_add(o, "replies", json_object_new_int64((int64_t)s->replies));
+	json_object_object_add(o, "duplicates", json_object_new_int64((int64_t)s->duplicates));
+	json_object_object_add(o, "unmatched_ike", json_object_new_int64((int64_t)s->unmatched));
+	json_object_object_add(o, "unmatched_icmp", json_object_new_int64((int64_t)s->icmp_unmatched));
+	json_object_object_add(o, "malformed", json_object_new_int64((int64_t)s->malformed));
+	json_object_object_add(o, "other", json_object_new_int64((int64_t)s->other));
+	json_object_object_add(o, "dropped", s->dropped < 0 ? NULL : json_object_new_int64(s->dropped));
+	return o;
+}
+
+int
+report_json(FILE *out, const struct report *rep)
+{
+	json_object *root = json_object_new_object(), *o;
+	char ts[32];
+	int rc;
+
+	json_object_object_add(root, "schema", json_object_new_string(REPORT_SCHEMA));
+	o = json_object_new_object();
+	json_object_object_add(o, "name", json_object_new_string("ikeprobe"));
+	json_object_object_add(o, "version", json_object_new_string(IKEPROBE_VERSION));
+	json_object_object_add(root, "tool", o);
+	rfc3339(rep->started, ts, sizeof(ts));
+	json_object_object_add(root, "started", json_object_new_string(ts));
+	json_object_object_add(root, "duration_ms", json_object_new_int64((int64_t)(rep->duration_ms + 0.5)));
+	json_object_object_add(root, "complete", json_object_new_boolean(rep->complete));
+	json_object_object_add(root, "headline", json_object_new_string(rep->headline));
+
+	o = json_object_new_object();
+	json_object_object_add(o, "name", json_object_new_string(rep->target_name));
+	json_object_object_add(o, "address", jaddr(&rep->target));
+	json_object_object_add(o, "family", json_object_new_string(rep->target.family == AF_INET6 ? "ipv6" : "ipv4"));
+	json_object_object_add(root, "target", o);
+
+	o = json_object_new_object();
+	json_object_object_add(o, "address", jaddr(&rep->local.addr));
+	json_object_object_add(o, "interface", json_object_new_string(rep->local.ifname));
+	json_object_object_add(o, "mtu", rep->local.mtu > 0 ? json_object_new_int(rep->local.mtu) : NULL);
+	json_object_object_add(o, "source_port", json_object_new_int(rep->n_ports ? rep->ports[0].sport : 0));
+	json_object_object_add(root, "local", o);
+
+	json_object_object_add(root, "ports", j_ports(rep));
+	json_object_object_add(root, "responder", j_responder(rep));
+	json_object_object_add(root, "probes", j_probes(rep->run));
+	json_object_object_add(root, "findings", j_findings(rep));
+	json_object_object_add(root, "capture", j_capture(&rep->run->stats));
+
+	rc = fprintf(out, "%s\n", json_object_to_json_string_ext(root,
+	    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+	    JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(root);
+	return rc < 0 ? -1 : 0;
+}

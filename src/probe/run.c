@@ -1,0 +1,306 @@
+/* One poll loop drives sending, retransmission and receiving. Replies are
+ * matched to probes by initiator SPI; ICMP errors by the packet they quote
+ * (addresses, IP ID, ports, and the SPI when enough is quoted), so that an
+ * error about someone else's packet is never believed. */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "ikeprobe/probe.h"
+
+double
+mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+double
+wall_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+struct probe *
+run_add_probe(struct run *r, const struct probe_spec *s)
+{
+	struct probe *p;
+	char err[128];
+
+	if (r->n_probes == PROBE_MAX || s->kex == NULL)
+		return NULL;
+	p = &r->probes[r->n_probes];
+	if (probe_build(p, s, &r->local.addr, &r->target, err, sizeof(err)) < 0)
+		return NULL;
+	p->id = r->n_probes++;
+	return p;
+}
+
+static void
+finish(struct run *r, struct probe *p, enum probe_result res)
+{
+	p->result = res;
+	plan_react(r, p);
+}
+
+static void
+send_probe(struct run *r, struct probe *p, double now)
+{
+	int rc = 0;
+
+	for (int i = 0; i < p->fragments && rc == 0; i++)
+		rc = rawsock_send(r->rawfd, p->wire[i].buf, p->wire[i].len,
+		    &r->target);
+	p->attempts++;
+	p->last_sent = wall_now();
+	if (p->attempts == 1)
+		p->first_sent = p->last_sent;
+	/* Back off: 1, 2, 3, 4 x rto after each attempt, so a loss burst of a
+	 * few hundred ms does not take out every attempt. */
+	p->next_due = now + r->rto * p->attempts;
+	if (rc == 0)
+		p->sent_ok++;
+	else {
+		p->send_errno = -rc;
+		/* Too big for our own link: retrying cannot help. */
+		if (rc == -EMSGSIZE)
+			finish(r, p, PROBE_SEND_FAILED);
+	}
+}
+
+static struct probe *
+find_by_spi(struct run *r, const uint8_t *spi, uint16_t dport)
+{
+	struct probe *any = NULL;
+
+	/* A COOKIE retry shares its parent's SPI: prefer the pending one. */
+	for (int i = r->n_probes - 1; i >= 0; i--) {
+		struct probe *p = &r->probes[i];
+
+		if (p->dport != dport || memcmp(p->spi_i, spi, IKE_SPI_LEN) != 0)
+			continue;
+		if (p->result == PROBE_PENDING)
+			return p;
+		if (any == NULL)
+			any = p;
+	}
+	return any;
+}
+
+static void
+on_ike(struct run *r, const struct pkt *pk, double ts)
+{
+	const uint8_t *msg = pk->udp_data;
+	size_t len = pk->udp_len;
+	uint8_t spi[IKE_SPI_LEN];
+	struct probe *p;
+	uint16_t sport = run_sport(r, pk->sport);
+
+	if (sport == 0 || pk->dport != sport) {
+		r->stats.other++;
+		return;
+	}
+	if (pk->sport != 500) {
+		/* NAT-T port: IKE follows four zero bytes, ESP does not. */
+		if (len < IKE_NONESP_MARKER_LEN || msg[0] | msg[1] | msg[2] | msg[3]) {
+			r->stats.other++;
+			return;
+		}
+		msg += IKE_NONESP_MARKER_LEN;
+		len -= IKE_NONESP_MARKER_LEN;
+	}
+	if (!ike_peek_spi(msg, len, spi) ||
+	    (p = find_by_spi(r, spi, pk->sport)) == NULL) {
+		r->stats.unmatched++;
+		return;
+	}
+	r->stats.replies++;
+	p->replies++;
+	if (p->result == PROBE_ANSWERED) {
+		r->stats.duplicates++;
+		return;
+	}
+	ike_parse(msg, len, &p->reply);
+	if (p->reply.status != IKE_PARSE_OK)
+		r->stats.malformed++;
+	/* Karn: with retransmissions the reply may answer any attempt; the
+	 * last one gives the smaller, still honest, estimate. The capture's
+	 * own timestamp of that attempt leaving beats our clock before send. */
+	p->rtt_ms = (ts - (p->last_wire > 0 ? p->last_wire : p->last_sent)) * 1000.0;
+	if (p->rtt_ms < 0)
+		p->rtt_ms = 0;
+	finish(r, p, PROBE_ANSWERED);
+}
+
+static void
+on_icmp(struct run *r, const struct pkt *pk)
+{
+	const struct pkt_quote *q = &pk->quote;
+	struct probe *p = NULL;
+	const uint8_t *d;
+	size_t dl, mk;
+
+	if (!q->valid || q->proto != 17 || !ip_addr_eq(&q->src, &r->local.addr) ||
+	    !ip_addr_eq(&q->dst, &r->target)) {
+		r->stats.icmp_unmatched++;
+		return;
+	}
+	for (int i = 0; i < r->n_probes && p == NULL; i++) {
+		struct probe *c = &r->probes[i];
+
+		if (c->ip_id == q->ip_id && (!q->has_ports ||
+		    (q->sport == c->sport && q->dport == c->dport)))
+			p = c;
+	}
+	if (p == NULL) {
+		r->stats.icmp_unmatched++;
+		return;
+	}
+	/* When the router quoted enough to show the SPI, it must be ours. */
+	if (q->has_ports) {
+		mk = p->dport == 500 ? 0 : IKE_NONESP_MARKER_LEN;
+		d = q->data;
+		dl = q->data_len;
+		if (dl >= mk + IKE_SPI_LEN &&
+		    memcmp(d + mk, p->spi_i, IKE_SPI_LEN) != 0) {
+			r->stats.icmp_unmatched++;
+			return;
+		}
+	}
+	r->stats.icmp_matched++;
+	if (p->result != PROBE_PENDING || p->icmp.seen)
+		return;
+	p->icmp = (struct icmp_obs){ true, pk->icmp_type, pk->icmp_code,
+	    pk->icmp_mtu, pk->src };
+	finish(r, p, PROBE_ICMP);
+}
+
+static void
+on_ip(struct run *r, const struct pkt *pk, double ts)
+{
+	struct wbuf whole;
+	struct pkt full;
+	int rc;
+
+	if (ip_addr_eq(&pk->src, &r->local.addr)) {
+		r->stats.own++;
+		for (int i = 0; i < r->n_probes; i++)
+			if (r->probes[i].ip_id == pk->ip_id && pk->frag_off == 0)
+				r->probes[i].last_wire = ts;
+		return;
+	}
+	if (pkt_is_fragment(pk)) {
+		wb_init(&whole);
+		rc = reasm_add(&r->reasm, pk, mono_now(), &whole);
+		if (rc < 0)
+			r->stats.malformed++;
+		else if (rc == 1 && pkt_decode_ip(whole.buf, whole.len, &full) == PKT_OK)
+			on_ip(r, &full, ts);
+		wb_free(&whole);
+		return;
+	}
+	if (pk->is_udp && ip_addr_eq(&pk->src, &r->target))
+		on_ike(r, pk, ts);
+	else if (pk->is_icmp && ip_addr_eq(&pk->dst, &r->local.addr))
+		on_icmp(r, pk);
+	else
+		r->stats.other++;
+}
+
+static void
+on_packet(struct run *r, const struct capture_pkt *cp)
+{
+	struct pkt pk;
+	enum pkt_status st;
+
+	r->stats.captured++;
+	st = pkt_decode_frame(r->cap.link, cp->data, cp->caplen, &pk);
+	if (st == PKT_OK)
+		on_ip(r, &pk, cp->ts);
+	else if (st == PKT_NOT_IP)
+		r->stats.other++;
+	else
+		r->stats.malformed++;
+}
+
+int
+run_probes(struct run *r)
+{
+	struct pollfd pfd[1 + MAX_PORTS];
+	struct capture_pkt cp;
+	double now, due;
+	int i, npfd, pending, rc, timeout;
+
+	reasm_init(&r->reasm);
+	plan_start(r);
+	for (;;) {
+		now = mono_now();
+		if (r->stop && *r->stop) {
+			r->interrupted = true;
+			break;
+		}
+		pending = 0;
+		due = now + 60;
+		/* Probes may be added while we walk: index, not pointer. */
+		for (i = 0; i < r->n_probes; i++) {
+			struct probe *p = &r->probes[i];
+
+			if (p->result != PROBE_PENDING)
+				continue;
+			if (p->attempts == 0 || now >= p->next_due) {
+				if (p->attempts == r->max_attempts) {
+					finish(r, p, p->sent_ok == 0 ?
+					    PROBE_SEND_FAILED : PROBE_LOST);
+					continue;
+				}
+				send_probe(r, p, now);
+			}
+			if (p->result == PROBE_PENDING) {
+				pending++;
+				if (p->next_due < due)
+					due = p->next_due;
+			}
+		}
+		/* A probe finished above may have added one: go round again. */
+		for (i = 0; i < r->n_probes; i++)
+			if (r->probes[i].result == PROBE_PENDING &&
+			    r->probes[i].attempts == 0)
+				break;
+		if (i < r->n_probes)
+			continue;
+		if (pending == 0)
+			break;
+
+		npfd = 0;
+		pfd[npfd++] = (struct pollfd){ r->cap.fd, POLLIN, 0 };
+		for (i = 0; i < r->n_ports; i++)
+			pfd[npfd++] = (struct pollfd){ r->ports[i].fd, POLLIN, 0 };
+		timeout = (int)((due - now) * 1000) + 1;
+		rc = poll(pfd, (nfds_t)npfd, timeout < 0 ? 0 : timeout);
+		if (rc < 0 && errno != EINTR)
+			return -1;
+		while ((rc = capture_next(&r->cap, &cp)) == 1)
+			on_packet(r, &cp);
+		if (rc < 0)
+			return -1;
+		for (i = 0; i < r->n_ports; i++)
+			udp_drain(r->ports[i].fd);
+	}
+	r->stats.dropped = capture_dropped(&r->cap);
+	return 0;
+}
+
+void
+run_free(struct run *r)
+{
+	for (int i = 0; i < r->n_probes; i++)
+		probe_free(&r->probes[i]);
+	reasm_free(&r->reasm);
+}

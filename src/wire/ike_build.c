@@ -1,0 +1,204 @@
+/* The IKE_SA_INIT request ikeprobe sends. Its proposals are broad on purpose:
+ * a gateway should find something it accepts, so that it answers with a real
+ * SA (or a stateless INVALID_KE_PAYLOAD) rather than NO_PROPOSAL_CHOSEN. */
+#include <string.h>
+
+#include "config.h"
+#include "ikeprobe/ike.h"
+#include "ikeprobe/ike_msg.h"
+
+struct xform {
+	uint8_t		 type;
+	uint16_t	 id;
+	uint16_t	 keylen;	/* 0: no Key Length attribute */
+};
+
+/* AEAD suites of modern gateways. No INTEG transform (RFC 5282). */
+static const struct xform aead_xforms[] = {
+	{ IKE_TT_ENCR, IKE_ENCR_AES_GCM_16, 256 },
+	{ IKE_TT_ENCR, IKE_ENCR_AES_GCM_16, 128 },
+	{ IKE_TT_ENCR, IKE_ENCR_CHACHA20_POLY1305, 0 },
+	{ IKE_TT_PRF, IKE_PRF_HMAC_SHA2_256, 0 },
+	{ IKE_TT_PRF, IKE_PRF_HMAC_SHA2_384, 0 },
+	{ IKE_TT_PRF, IKE_PRF_HMAC_SHA2_512, 0 },
+};
+
+/* CBC suites, including the Windows RRAS and Always On VPN defaults
+ * (3DES/AES-CBC with SHA-1/SHA-256 and MODP 1024/2048). */
+static const struct xform cbc_xforms[] = {
+	{ IKE_TT_ENCR, IKE_ENCR_AES_CBC, 256 },
+	{ IKE_TT_ENCR, IKE_ENCR_AES_CBC, 128 },
+	{ IKE_TT_ENCR, IKE_ENCR_3DES, 0 },
+	{ IKE_TT_PRF, IKE_PRF_HMAC_SHA2_256, 0 },
+	{ IKE_TT_PRF, IKE_PRF_HMAC_SHA2_384, 0 },
+	{ IKE_TT_PRF, IKE_PRF_HMAC_SHA2_512, 0 },
+	{ IKE_TT_PRF, IKE_PRF_HMAC_SHA1, 0 },
+	{ IKE_TT_INTEG, IKE_INTEG_AUTH_HMAC_SHA2_256_128, 0 },
+	{ IKE_TT_INTEG, IKE_INTEG_AUTH_HMAC_SHA2_384_192, 0 },
+	{ IKE_TT_INTEG, IKE_INTEG_AUTH_HMAC_SHA2_512_256, 0 },
+	{ IKE_TT_INTEG, IKE_INTEG_AUTH_HMAC_SHA1_96, 0 },
+};
+
+/* Groups offered in both proposals, strongest and cheapest first. */
+static const uint16_t groups[] = {
+	IKE_DH_CURVE25519, IKE_DH_ECP_256, IKE_DH_ECP_384, IKE_DH_ECP_521,
+	IKE_DH_MODP_2048, IKE_DH_MODP_2048_256, IKE_DH_MODP_1024,
+};
+
+/* RFC 7427 hash algorithms: SHA2-256, SHA2-384, SHA2-512. */
+static const uint16_t sig_hashes[] = { 2, 3, 4 };
+
+static const char vendor_id[] = "ikeprobe/" IKEPROBE_VERSION;
+
+/* Start a payload: generic header with the length patched by pl_end. The
+ * next-payload byte of the previous payload is patched when the next one
+ * starts, so callers list payloads in order and never track types. */
+struct pl_chain {
+	struct wbuf	*w;
+	size_t		 prev_np;	/* offset of the previous next-payload byte */
+	size_t		 start;
+};
+
+static void
+pl_begin(struct pl_chain *c, uint8_t type)
+{
+	wb_patch_u8(c->w, c->prev_np, type);
+	c->start = c->w->len;
+	c->prev_np = c->w->len;
+	wb_u8(c->w, IKE_PL_NONE);
+	wb_u8(c->w, 0);		/* critical bit clear, reserved */
+	wb_be16(c->w, 0);	/* length, patched */
+}
+
+static void
+pl_end(struct pl_chain *c)
+{
+	wb_patch_be16(c->w, c->start + 2, (uint16_t)(c->w->len - c->start));
+}
+
+static void
+add_transform(struct wbuf *w, const struct xform *x, bool last)
+{
+	wb_u8(w, last ? 0 : 3);
+	wb_u8(w, 0);
+	wb_be16(w, x->keylen ? 12 : 8);
+	wb_u8(w, x->type);
+	wb_u8(w, 0);
+	wb_be16(w, x->id);
+	if (x->keylen) {
+		wb_be16(w, IKE_ATTR_TV | IKE_ATTR_KEY_LENGTH);
+		wb_be16(w, x->keylen);
+	}
+}
+
+static void
+add_proposal(struct wbuf *w, uint8_t num, bool last, const struct xform *xs,
+    size_t nxs, const struct ike_sa_init_req *r)
+{
+	size_t start = w->len, ncount = nxs, i, ng = 0;
+	const uint16_t *gl[sizeof(groups) / sizeof(groups[0])];
+
+	for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
+		if (!r->omit || groups[i] != r->omit_group)
+			gl[ng++] = &groups[i];
+	ncount += ng;
+
+	wb_u8(w, last ? 0 : 2);
+	wb_u8(w, 0);
+	wb_be16(w, 0);		/* length, patched */
+	wb_u8(w, num);
+	wb_u8(w, IKE_PROTO_IKE);
+	wb_u8(w, 0);		/* SPI size: none in IKE_SA_INIT */
+	wb_u8(w, (uint8_t)ncount);
+	for (i = 0; i < nxs; i++)
+		add_transform(w, &xs[i], false);
+	for (i = 0; i < ng; i++) {
+		struct xform x = { IKE_TT_DH, *gl[i], 0 };
+		add_transform(w, &x, i + 1 == ng);
+	}
+	wb_patch_be16(w, start + 2, (uint16_t)(w->len - start));
+}
+
+static void
+add_notify(struct pl_chain *c, uint16_t type, const void *data, size_t len)
+{
+	pl_begin(c, IKE_PL_NOTIFY);
+	wb_u8(c->w, 0);		/* protocol: none, about the IKE SA */
+	wb_u8(c->w, 0);		/* SPI size */
+	wb_be16(c->w, type);
+	if (len)
+		wb_bytes(c->w, data, len);
+	pl_end(c);
+}
+
+void
+ike_build_sa_init(struct wbuf *w, const struct ike_sa_init_req *r)
+{
+	struct pl_chain c = { w, 16, 0 };
+	size_t hdr = w->len, i;
+	uint8_t hashes[sizeof(sig_hashes)];
+
+	c.prev_np = hdr + 16;
+	wb_bytes(w, r->spi_i, IKE_SPI_LEN);
+	wb_zero(w, IKE_SPI_LEN);
+	wb_u8(w, IKE_PL_NONE);	/* first payload, patched */
+	wb_u8(w, IKE_VERSION_2);
+	wb_u8(w, IKE_EXCH_IKE_SA_INIT);
+	wb_u8(w, IKE_FLAG_INITIATOR);
+	wb_be32(w, 0);		/* message ID */
+	wb_be32(w, 0);		/* length, patched */
+
+	/* RFC 7296 2.6: an echoed COOKIE must be the first payload. */
+	if (r->cookie)
+		add_notify(&c, IKE_N_COOKIE, r->cookie, r->cookie_len);
+
+	pl_begin(&c, IKE_PL_SA);
+	add_proposal(w, 1, false, aead_xforms,
+	    sizeof(aead_xforms) / sizeof(aead_xforms[0]), r);
+	add_proposal(w, 2, true, cbc_xforms,
+	    sizeof(cbc_xforms) / sizeof(cbc_xforms[0]), r);
+	pl_end(&c);
+
+	pl_begin(&c, IKE_PL_KE);
+	wb_be16(w, r->ke_group);
+	wb_be16(w, 0);
+	wb_bytes(w, r->ke, r->ke_len);
+	pl_end(&c);
+
+	pl_begin(&c, IKE_PL_NONCE);
+	wb_bytes(w, r->nonce, r->nonce_len);
+	pl_end(&c);
+
+	add_notify(&c, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0);
+	for (i = 0; i < sizeof(sig_hashes) / sizeof(sig_hashes[0]); i++) {
+		hashes[2 * i] = (uint8_t)(sig_hashes[i] >> 8);
+		hashes[2 * i + 1] = (uint8_t)sig_hashes[i];
+	}
+	add_notify(&c, IKE_N_SIGNATURE_HASH_ALGORITHMS, hashes, sizeof(hashes));
+
+	pl_begin(&c, IKE_PL_VENDOR_ID);
+	wb_bytes(w, vendor_id, sizeof(vendor_id) - 1);
+	pl_end(&c);
+
+	/* Padding goes last so that everything a responder reads first is the
+	 * same whatever the probe size. Unknown status notifies MUST be
+	 * ignored (RFC 7296 3.10.1), and unlike a Vendor ID they are not
+	 * printed in full in gateway logs. */
+	if (r->pad_len >= IKE_PAD_MIN) {
+		pl_begin(&c, IKE_PL_NOTIFY);
+		wb_u8(w, 0);
+		wb_u8(w, 0);
+		wb_be16(w, IKE_N_IKEPROBE_PADDING);
+		wb_zero(w, r->pad_len - IKE_PAD_MIN);
+		pl_end(&c);
+	}
+
+	if (w->len - hdr > UINT32_MAX)
+		w->failed = true;
+	else {
+		uint32_t len = (uint32_t)(w->len - hdr);
+
+		wb_patch_be16(w, hdr + 24, (uint16_t)(len >> 16));
+		wb_patch_be16(w, hdr + 26, (uint16_t)len);
+	}
+}
