@@ -57,6 +57,8 @@ struct probe {
 	struct wbuf	 wire[PROBE_MAX_FRAGS];	/* packets as sent */
 	int		 fragments;
 
+	int		 max_attempts;
+	double		 rto;		/* first retransmission timeout, s */
 	int		 attempts;
 	int		 sent_ok;	/* attempts the local stack accepted */
 	double		 first_sent, last_sent;	/* wall clock, as pcap */

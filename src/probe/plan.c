@@ -53,6 +53,24 @@ plan_start(struct run *r)
 	}
 }
 
+/* A follow-up only adds detail (the responder's offer) to a port already
+ * known open, and the path's round trip is known: so wait a few round
+ * trips, not the full schedule, and try twice. A gateway that drops it
+ * (past its half-open limit) then costs the run little. */
+static struct probe *
+add_follow_up(struct run *r, const struct probe_spec *s, const struct probe *parent)
+{
+	struct probe *c = run_add_probe(r, s);
+	double rto = 4 * parent->rtt_ms / 1000.0;
+
+	if (c == NULL)
+		return NULL;
+	c->parent = parent->id;
+	c->max_attempts = c->max_attempts < 2 ? c->max_attempts : 2;
+	c->rto = rto < 0.05 ? 0.05 : rto > r->rto ? r->rto : rto;
+	return c;
+}
+
 static bool
 has_child(const struct run *r, const struct probe *p)
 {
@@ -93,7 +111,6 @@ plan_react(struct run *r, struct probe *p)
 {
 	const struct kex_value *kv;
 	struct probe_spec s;
-	struct probe *child;
 
 	if (p->result == PROBE_ANSWERED && p->kind == PROBE_SA && !has_child(r, p)) {
 		s = base_spec(r, PROBE_SA, p->dport);
@@ -102,8 +119,7 @@ plan_react(struct run *r, struct probe *p)
 		    p->reply.invalid_ke_group != p->ke_group &&
 		    (kv = run_kex(r, p->reply.invalid_ke_group)) != NULL) {
 			s.kex = kv;
-			if ((child = run_add_probe(r, &s)) != NULL)
-				child->parent = p->id;
+			add_follow_up(r, &s, p);
 			return;
 		}
 		/* RFC 7296 2.6: echo the cookie with all else unchanged. A
@@ -117,8 +133,8 @@ plan_react(struct run *r, struct probe *p)
 			s.spi_i = p->spi_i;
 			s.nonce = p->nonce;
 			s.nonce_len = p->nonce_len;
-			if (s.kex && (child = run_add_probe(r, &s)) != NULL)
-				child->parent = p->id;
+			if (s.kex)
+				add_follow_up(r, &s, p);
 			return;
 		}
 	}

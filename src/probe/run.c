@@ -40,6 +40,8 @@ run_add_probe(struct run *r, const struct probe_spec *s)
 	if (probe_build(p, s, &r->local.addr, &r->target, err, sizeof(err)) < 0)
 		return NULL;
 	p->id = r->n_probes++;
+	p->rto = r->rto;
+	p->max_attempts = r->max_attempts;
 	return p;
 }
 
@@ -64,7 +66,7 @@ send_probe(struct run *r, struct probe *p, double now)
 		p->first_sent = p->last_sent;
 	/* Back off: 1, 2, 3, 4 x rto after each attempt, so a loss burst of a
 	 * few hundred ms does not take out every attempt. */
-	p->next_due = now + r->rto * p->attempts;
+	p->next_due = now + p->rto * p->attempts;
 	if (rc == 0)
 		p->sent_ok++;
 	else {
@@ -255,7 +257,7 @@ run_probes(struct run *r)
 			if (p->result != PROBE_PENDING)
 				continue;
 			if (p->attempts == 0 || now >= p->next_due) {
-				if (p->attempts == r->max_attempts) {
+				if (p->attempts == p->max_attempts) {
 					finish(r, p, p->sent_ok == 0 ?
 					    PROBE_SEND_FAILED : PROBE_LOST);
 					continue;

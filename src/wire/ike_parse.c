@@ -257,7 +257,8 @@ ike_parse(const uint8_t *buf, size_t len, struct ike_reply *r)
 		uint16_t plen;
 
 		if (cur_left(&body) < IKE_GENERIC_HDR_LEN) {
-			fail(r, IKE_PARSE_TRUNCATED, "payload chain ends inside "
+			fail(r, r->length > len ? IKE_PARSE_TRUNCATED :
+			    IKE_PARSE_MALFORMED, "payload chain ends inside "
 			    "the message: %s announced, %zu bytes left",
 			    ike_payload_name(type), cur_left(&body));
 			break;

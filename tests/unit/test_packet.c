@@ -1,0 +1,221 @@
+/* IP, UDP and ICMP decoding from hex tables (as scamper's unit tests), our
+ * own datagrams' checksums, and fragmentation with reassembly. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "check.h"
+#include "ikeprobe/packet.h"
+#include "ikeprobe/reasm.h"
+
+static size_t
+hex(const char *s, uint8_t *out, size_t max)
+{
+	size_t n = 0;
+	int hi = -1;
+
+	for (; *s && n < max; s++) {
+		int v = *s >= '0' && *s <= '9' ? *s - '0' :
+		    *s >= 'a' && *s <= 'f' ? *s - 'a' + 10 : -1;
+
+		if (v < 0)
+			continue;
+		if (hi < 0)
+			hi = v;
+		else {
+			out[n++] = (uint8_t)(hi << 4 | v);
+			hi = -1;
+		}
+	}
+	return n;
+}
+
+struct icmp_case {
+	const char	*name;
+	const char	*hex;		/* IPv4 packet */
+	enum pkt_status	 status;
+	int		 type, code, mtu;
+	bool		 quote_valid, has_ports;
+	int		 quote_id, sport, dport;
+	size_t		 data_len;
+};
+
+/* ICMP errors from 192.0.2.1 to 192.0.2.10 quoting a probe to
+ * 198.51.100.10 (IP ID 0x1234, UDP 500 -> 500). */
+static const struct icmp_case icmp_cases[] = {
+	{ "admin prohibited, RFC 792 quote",
+	  "4500 0038 0000 0000 4001 0000 c000 0201 c000 020a"
+	  "030d 0000 0000 0000"
+	  "4500 01c8 1234 0000 4011 0000 c000 020a c633 640a"
+	  "01f4 01f4 01b4 0000",
+	  PKT_OK, 3, 13, 0, true, true, 0x1234, 500, 500, 0 },
+	{ "fragmentation needed with MTU and the SPI quoted",
+	  "4500 0040 0000 0000 4001 0000 c000 0201 c000 020a"
+	  "0304 0000 0000 0578"
+	  "4500 05dc 1234 4000 4011 0000 c000 020a c633 640a"
+	  "01f4 01f4 05c8 0000 0102 0304 0506 0708",
+	  PKT_OK, 3, 4, 1400, true, true, 0x1234, 500, 500, 8 },
+	{ "quote of a non-first fragment has no ports",
+	  "4500 0038 0000 0000 4001 0000 c000 0201 c000 020a"
+	  "0b01 0000 0000 0000"
+	  "4500 0100 1234 00b9 4011 0000 c000 020a c633 640a"
+	  "0000 0000 0000 0000",
+	  PKT_OK, 11, 1, 0, true, false, 0x1234, 0, 0, 0 },
+	{ "quote cut inside the IP header",
+	  "4500 0024 0000 0000 4001 0000 c000 0201 c000 020a"
+	  "0303 0000 0000 0000 4500 01c8 1234 0000",
+	  PKT_OK, 3, 3, 0, false, false, 0, 0, 0, 0 },
+	{ "quoted header length lies",
+	  "4500 0030 0000 0000 4001 0000 c000 0201 c000 020a"
+	  "0303 0000 0000 0000"
+	  "4f00 01c8 1234 0000 4011 0000 c000 020a c633 640a",
+	  PKT_OK, 3, 3, 0, false, false, 0, 0, 0, 0 },
+	{ "IP total length beyond the capture",
+	  "4500 0100 0000 0000 4001 0000 c000 0201 c000 020a 0303 0000",
+	  PKT_TRUNCATED, 0, 0, 0, false, false, 0, 0, 0, 0 },
+	{ "IP header length below 20",
+	  "4400 0014 0000 0000 4001 0000 c000 0201 c000 020a",
+	  PKT_MALFORMED, 0, 0, 0, false, false, 0, 0, 0, 0 },
+};
+
+static void
+test_icmp_table(void)
+{
+	uint8_t b[256];
+	struct pkt p;
+
+	for (size_t i = 0; i < sizeof(icmp_cases) / sizeof(icmp_cases[0]); i++) {
+		const struct icmp_case *c = &icmp_cases[i];
+		size_t n = hex(c->hex, b, sizeof(b));
+		enum pkt_status st = pkt_decode_ip(b, n, &p);
+
+		fprintf(stderr, "case: %s\n", c->name);
+		CHECK_EQ(st, c->status);
+		if (st != PKT_OK)
+			continue;
+		CHECK(p.is_icmp);
+		CHECK_EQ(p.icmp_type, c->type);
+		CHECK_EQ(p.icmp_code, c->code);
+		if (c->type == 3 && c->code == 4)
+			CHECK_EQ(p.icmp_mtu, c->mtu);
+		CHECK_EQ(p.quote.valid, c->quote_valid);
+		CHECK_EQ(p.quote.has_ports, c->has_ports);
+		if (c->quote_valid)
+			CHECK_EQ(p.quote.ip_id, c->quote_id);
+		if (c->has_ports) {
+			CHECK_EQ(p.quote.sport, c->sport);
+			CHECK_EQ(p.quote.dport, c->dport);
+			CHECK_EQ(p.quote.data_len, c->data_len);
+		}
+	}
+	/* Every truncation decodes without reading past the end. */
+	for (size_t i = 0; i < sizeof(icmp_cases) / sizeof(icmp_cases[0]); i++) {
+		size_t n = hex(icmp_cases[i].hex, b, sizeof(b));
+
+		for (size_t cut = 0; cut <= n; cut++) {
+			uint8_t *copy = malloc(cut ? cut : 1);
+
+			memcpy(copy, b, cut);
+			pkt_decode_ip(copy, cut, &p);
+			free(copy);
+		}
+	}
+}
+
+static void
+test_build_and_fragment(void)
+{
+	uint8_t payload[3000];
+	struct udp_spec s;
+	struct wbuf w, frags[8], whole;
+	struct reasm r;
+	struct pkt p;
+	int n, done = 0;
+
+	for (size_t i = 0; i < sizeof(payload); i++)
+		payload[i] = (uint8_t)(i * 7);
+	memset(&s, 0, sizeof(s));
+	ip_addr_parse("192.0.2.10", &s.src);
+	ip_addr_parse("198.51.100.10", &s.dst);
+	s.sport = s.dport = 4500;
+	s.ip_id = 0xbeef;
+	s.payload = payload;
+	s.len = sizeof(payload);
+	wb_init(&w);
+	pkt_build_udp4(&w, &s);
+	CHECK_EQ(w.len, 20 + 8 + sizeof(payload));
+	CHECK_EQ(inet_cksum(w.buf, 20, 0), 0);	/* header checksum verifies */
+	CHECK(pkt_decode_ip(w.buf, w.len, &p) == PKT_OK && p.is_udp);
+	CHECK_EQ(p.udp_len, sizeof(payload));
+	CHECK(!p.df);
+
+	memset(frags, 0, sizeof(frags));
+	n = pkt_fragment4(w.buf, w.len, 1000, frags, 8);
+	CHECK_EQ(n, 4);		/* 3008 bytes of IP payload in 1000s */
+	for (int i = 0; i < n; i++) {
+		CHECK(frags[i].len <= 1020);
+		CHECK_EQ(inet_cksum(frags[i].buf, 20, 0), 0);
+	}
+	/* Reassemble out of order, with a duplicate. */
+	reasm_init(&r);
+	int order[] = { 3, 1, 1, 0, 2 };
+	for (int k = 0; k < 5; k++) {
+		CHECK(pkt_decode_ip(frags[order[k]].buf, frags[order[k]].len, &p) == PKT_OK);
+		CHECK(pkt_is_fragment(&p));
+		wb_init(&whole);
+		if (reasm_add(&r, &p, 1.0, &whole) == 1) {
+			done++;
+			CHECK_EQ(whole.len, w.len);
+			CHECK(memcmp(whole.buf + 20, w.buf + 20, w.len - 20) == 0);
+		}
+		wb_free(&whole);
+	}
+	CHECK_EQ(done, 1);
+	reasm_free(&r);
+	for (int i = 0; i < n; i++)
+		wb_free(&frags[i]);
+	CHECK_EQ(pkt_fragment4(w.buf, w.len, 1000, frags, 2), -1);
+	for (int i = 0; i < 2; i++)
+		wb_free(&frags[i]);
+	wb_free(&w);
+}
+
+static void
+test_frames(void)
+{
+	uint8_t b[128], f[160];
+	struct pkt p;
+	size_t n = hex(icmp_cases[0].hex, b, sizeof(b));
+
+	/* Ethernet with a VLAN tag */
+	memset(f, 0, sizeof(f));
+	f[12] = 0x81; f[13] = 0x00; f[16] = 0x08; f[17] = 0x00;
+	memcpy(f + 18, b, n);
+	CHECK_EQ(pkt_decode_frame(LINK_EN10MB, f, 18 + n, &p), PKT_OK);
+	CHECK(p.is_icmp);
+	/* Linux cooked v1 and v2 */
+	memset(f, 0, sizeof(f));
+	f[14] = 0x08;
+	memcpy(f + 16, b, n);
+	CHECK_EQ(pkt_decode_frame(LINK_SLL, f, 16 + n, &p), PKT_OK);
+	memset(f, 0, sizeof(f));
+	f[0] = 0x08;
+	memcpy(f + 20, b, n);
+	CHECK_EQ(pkt_decode_frame(LINK_SLL2, f, 20 + n, &p), PKT_OK);
+	CHECK_EQ(pkt_decode_frame(LINK_RAW, b, n, &p), PKT_OK);
+	/* ARP over Ethernet is not ours */
+	memset(f, 0, sizeof(f));
+	f[12] = 0x08; f[13] = 0x06;
+	CHECK_EQ(pkt_decode_frame(LINK_EN10MB, f, 60, &p), PKT_NOT_IP);
+	CHECK_EQ(pkt_decode_frame(LINK_EN10MB, f, 10, &p), PKT_TRUNCATED);
+	CHECK_EQ(pkt_decode_frame(9999, f, 60, &p), PKT_NOT_IP);
+}
+
+int
+main(void)
+{
+	test_icmp_table();
+	test_build_and_fragment();
+	test_frames();
+	return check_done();
+}

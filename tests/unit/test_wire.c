@@ -1,0 +1,415 @@
+/* The IKE_SA_INIT builder against golden bytes and RFC 7296's rules, and the
+ * parser against hand-made replies that lie about their lengths. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "ikeprobe/ike.h"
+#include "ikeprobe/ike_msg.h"
+#include "ikeprobe/probe.h"
+
+static uint8_t nonce[IKE_NONCE_MAX];
+static uint8_t ke[32];
+
+static void
+fixed_request(struct ike_sa_init_req *r, bool stateless, size_t pad)
+{
+	memset(r, 0, sizeof(*r));
+	for (int i = 0; i < 8; i++)
+		r->spi_i[i] = (uint8_t)(i + 1);
+	for (size_t i = 0; i < sizeof(nonce); i++)
+		nonce[i] = (uint8_t)i;
+	memset(ke, 0xaa, sizeof(ke));
+	r->nonce = nonce;
+	r->nonce_len = 32;
+	r->ke_group = IKE_DH_CURVE25519;
+	r->ke = ke;
+	r->ke_len = sizeof(ke);
+	r->omit = stateless;
+	r->omit_group = IKE_DH_CURVE25519;
+	r->pad_len = pad;
+}
+
+static int
+unhex(const char *path, uint8_t *out, size_t max)
+{
+	FILE *f = fopen(path, "r");
+	int ch, hi = -1;
+	size_t n = 0;
+
+	if (f == NULL)
+		return -1;
+	while ((ch = fgetc(f)) != EOF) {
+		int v = ch >= '0' && ch <= '9' ? ch - '0' :
+		    ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+
+		if (v < 0)
+			continue;
+		if (hi < 0)
+			hi = v;
+		else if (n < max) {
+			out[n++] = (uint8_t)(hi << 4 | v);
+			hi = -1;
+		}
+	}
+	fclose(f);
+	return (int)n;
+}
+
+/* Byte-for-byte against a reviewed golden file: any change to what goes on
+ * the wire must be deliberate (regenerate with IKEPROBE_WRITE_GOLDEN=1). */
+static void
+test_golden(void)
+{
+	struct ike_sa_init_req r;
+	struct wbuf w;
+	uint8_t golden[2048];
+	int n;
+
+	fixed_request(&r, false, 0);
+	wb_init(&w);
+	ike_build_sa_init(&w, &r);
+	CHECK(!w.failed);
+	if (getenv("IKEPROBE_WRITE_GOLDEN")) {
+		FILE *f = fopen("golden/sa_init_x25519.hex", "w");
+
+		for (size_t i = 0; f && i < w.len; i++)
+			fprintf(f, "%02x%s", w.buf[i], i % 16 == 15 ? "\n" : "");
+		if (f)
+			fclose(f);
+	}
+	n = unhex("golden/sa_init_x25519.hex", golden, sizeof(golden));
+	CHECK_EQ(n, (long long)w.len);
+	CHECK(n > 0 && memcmp(golden, w.buf, w.len) == 0);
+	wb_free(&w);
+}
+
+struct walked {
+	int		 n_payloads;
+	uint8_t		 order[32];
+	int		 n_proposals;
+	bool		 props_ok;
+	bool		 group_offered;
+	bool		 aead_has_integ;
+	bool		 cbc_has_integ;
+	size_t		 pad_len;
+	size_t		 nonce_len;
+};
+
+/* An independent walk over a request, checking RFC 7296 3.3 structure. */
+static bool
+walk_request(const uint8_t *b, size_t len, uint16_t ke_group, struct walked *wk)
+{
+	struct cursor c, pl, prop;
+	uint8_t np;
+
+	memset(wk, 0, sizeof(*wk));
+	wk->props_ok = true;
+	cur_init(&c, b, len);
+	cur_skip(&c, 16);
+	np = cur_u8(&c);
+	if (cur_u8(&c) != 0x20 || cur_u8(&c) != 34 || cur_u8(&c) != 0x08 ||
+	    cur_be32(&c) != 0 || cur_be32(&c) != len)
+		return false;
+	while (np) {
+		uint8_t type = np;
+		uint16_t plen;
+
+		if (wk->n_payloads < 32)
+			wk->order[wk->n_payloads] = type;
+		wk->n_payloads++;
+		np = cur_u8(&c);
+		if (cur_u8(&c) != 0)
+			return false;		/* critical bit must be clear */
+		plen = cur_be16(&c);
+		if (plen < 4 || !cur_sub(&c, plen - 4u, &pl))
+			return false;
+		if (type == IKE_PL_SA) {
+			uint8_t last = 2;
+			int num = 0;
+
+			while (last == 2 && cur_left(&pl)) {
+				uint16_t prl;
+				uint8_t nx, xlast = 3;
+				bool integ = false, encr = false, prf = false, dh = false;
+
+				last = cur_u8(&pl);
+				cur_skip(&pl, 1);
+				prl = cur_be16(&pl);
+				if (!cur_sub(&pl, prl - 4u, &prop))
+					return false;
+				num++;
+				if (cur_u8(&prop) != num || cur_u8(&prop) != 1 ||
+				    cur_u8(&prop) != 0)
+					wk->props_ok = false;
+				nx = cur_u8(&prop);
+				for (int i = 0; i < nx; i++) {
+					uint16_t xl, id;
+					uint8_t tt;
+
+					if (xlast != 3)
+						wk->props_ok = false;
+					xlast = cur_u8(&prop);
+					cur_skip(&prop, 1);
+					xl = cur_be16(&prop);
+					tt = cur_u8(&prop);
+					cur_skip(&prop, 1);
+					id = cur_be16(&prop);
+					cur_skip(&prop, xl - 8u);
+					integ |= tt == IKE_TT_INTEG;
+					encr |= tt == IKE_TT_ENCR;
+					prf |= tt == IKE_TT_PRF;
+					dh |= tt == IKE_TT_DH;
+					if (tt == IKE_TT_DH && id == ke_group)
+						wk->group_offered = true;
+				}
+				if (xlast != 0 || cur_left(&prop) != 0 ||
+				    !encr || !prf || !dh || !cur_ok(&prop))
+					wk->props_ok = false;
+				if (num == 1)
+					wk->aead_has_integ = integ;
+				else
+					wk->cbc_has_integ = integ;
+			}
+			wk->n_proposals = num;
+			if (last != 0 || cur_left(&pl) != 0)
+				wk->props_ok = false;
+		} else if (type == IKE_PL_NONCE) {
+			wk->nonce_len = cur_left(&pl);
+		} else if (type == IKE_PL_NOTIFY) {
+			cur_skip(&pl, 2);
+			if (cur_be16(&pl) == IKE_N_IKEPROBE_PADDING)
+				wk->pad_len = plen;
+		}
+	}
+	return cur_left(&c) == 0 && cur_ok(&c);
+}
+
+static void
+test_rfc_rules(void)
+{
+	struct ike_sa_init_req r;
+	struct wbuf w;
+	struct walked wk;
+	uint8_t cookie[16];
+
+	for (int stateless = 0; stateless < 2; stateless++) {
+		fixed_request(&r, stateless, 0);
+		wb_init(&w);
+		ike_build_sa_init(&w, &r);
+		CHECK(walk_request(w.buf, w.len, IKE_DH_CURVE25519, &wk));
+		/* SA, KE, Ni, N(FRAG), N(SIG_HASH), V */
+		CHECK_EQ(wk.n_payloads, 6);
+		CHECK_EQ(wk.order[0], IKE_PL_SA);
+		CHECK_EQ(wk.order[1], IKE_PL_KE);
+		CHECK_EQ(wk.order[2], IKE_PL_NONCE);
+		CHECK_EQ(wk.order[5], IKE_PL_VENDOR_ID);
+		CHECK_EQ(wk.n_proposals, 2);
+		CHECK(wk.props_ok);
+		CHECK(!wk.aead_has_integ);
+		CHECK(wk.cbc_has_integ);
+		/* The stateless probe's KE group is deliberately not offered. */
+		CHECK_EQ(wk.group_offered, !stateless);
+		CHECK_EQ(wk.nonce_len, 32);
+		wb_free(&w);
+	}
+
+	/* RFC 7296 2.6: an echoed COOKIE is the first payload. */
+	fixed_request(&r, false, 0);
+	memset(cookie, 0x5c, sizeof(cookie));
+	r.cookie = cookie;
+	r.cookie_len = sizeof(cookie);
+	wb_init(&w);
+	ike_build_sa_init(&w, &r);
+	CHECK(walk_request(w.buf, w.len, IKE_DH_CURVE25519, &wk));
+	CHECK_EQ(wk.order[0], IKE_PL_NOTIFY);
+	CHECK_EQ(wk.order[1], IKE_PL_SA);
+	CHECK_EQ(w.buf[28 + 6], IKE_N_COOKIE >> 8);
+	CHECK_EQ(w.buf[28 + 7], IKE_N_COOKIE & 0xff);
+	wb_free(&w);
+
+	/* The padding notify is last and exactly as long as asked. */
+	fixed_request(&r, false, 1000);
+	wb_init(&w);
+	ike_build_sa_init(&w, &r);
+	CHECK(walk_request(w.buf, w.len, IKE_DH_CURVE25519, &wk));
+	CHECK_EQ(wk.order[wk.n_payloads - 1], IKE_PL_NOTIFY);
+	CHECK_EQ(wk.pad_len, 1000);
+	wb_free(&w);
+}
+
+/* Every size from the natural one up must come out exact. */
+static void
+test_exact_sizes(void)
+{
+	struct kex_value kv;
+	struct probe p;
+	struct probe_spec s;
+	struct ip_addr src, dst;
+	char err[128];
+	size_t natural = 0;
+	bool all_exact = true, all_valid = true;
+
+	CHECK(crypto_init() == 0);
+	CHECK(kex_generate(IKE_DH_CURVE25519, &kv) == 0);
+	ip_addr_parse("192.0.2.10", &src);
+	ip_addr_parse("198.51.100.10", &dst);
+	for (int port = 0; port < 2; port++) {
+		memset(&s, 0, sizeof(s));
+		s.kind = PROBE_SA;
+		s.dport = s.sport = port ? 4500 : 500;
+		s.kex = &kv;
+		CHECK(probe_build(&p, &s, &src, &dst, err, sizeof(err)) == 0);
+		natural = p.size;
+		probe_free(&p);
+		/* Below the natural size is refused, not silently enlarged. */
+		s.size = natural - 1;
+		CHECK(probe_build(&p, &s, &src, &dst, err, sizeof(err)) < 0);
+		for (size_t sz = natural; sz < natural + 300; sz++) {
+			struct walked wk;
+			size_t mk = port ? 4 : 0;
+
+			s.size = sz;
+			if (probe_build(&p, &s, &src, &dst, err, sizeof(err)) < 0) {
+				all_exact = false;
+				continue;
+			}
+			all_exact &= p.size == sz && p.wire[0].len == sz &&
+			    p.fragments == 1;
+			all_valid &= walk_request(p.wire[0].buf + 28 + mk,
+			    sz - 28 - mk, IKE_DH_CURVE25519, &wk) &&
+			    wk.nonce_len >= 16 && wk.nonce_len <= 256;
+			probe_free(&p);
+		}
+	}
+	CHECK(all_exact);
+	CHECK(all_valid);
+	CHECK(natural > 400 && natural < 520);
+}
+
+/* Build a reply: header, then the given payload bytes. */
+static size_t
+reply(uint8_t *b, uint8_t first, const uint8_t *pl, size_t plen, uint32_t hdrlen)
+{
+	memset(b, 0, 28);
+	for (int i = 0; i < 8; i++)
+		b[i] = (uint8_t)(i + 1);
+	b[8] = 0x99;
+	b[16] = first;
+	b[17] = 0x20;
+	b[18] = 34;
+	b[19] = 0x20;
+	b[24] = (uint8_t)(hdrlen >> 24);
+	b[25] = (uint8_t)(hdrlen >> 16);
+	b[26] = (uint8_t)(hdrlen >> 8);
+	b[27] = (uint8_t)hdrlen;
+	memcpy(b + 28, pl, plen);
+	return 28 + plen;
+}
+
+static void
+test_parse_lies(void)
+{
+	uint8_t b[256];
+	struct ike_reply r;
+	size_t n;
+	static const uint8_t invalid_ke[] = {
+		0, 0, 0, 10, 0, 0, 0, 17, 0, 14,
+	};
+	static const uint8_t zero_len[] = { 0, 0, 0, 0, 0, 0, 0, 17 };
+	static const uint8_t short_len[] = { 0, 0, 0, 3, 0, 0, 0, 17 };
+	static const uint8_t long_len[] = { 0, 0, 0x40, 0, 0, 0, 0, 17 };
+	static const uint8_t chain_loop[] = {	/* next points at itself */
+		41, 0, 0, 8, 0, 0, 0x40, 0x0e, 41, 0, 0, 8, 0, 0, 0x40, 0x0e,
+	};
+	static const uint8_t big_cookie[] = {
+		0, 0, 0, 8 + 65, 0, 0, 0x40, 0x06,
+	};
+	uint8_t cookie_pl[8 + 65];
+
+	n = reply(b, IKE_PL_NOTIFY, invalid_ke, sizeof(invalid_ke), 38);
+	ike_parse(b, n, &r);
+	CHECK_EQ(r.status, IKE_PARSE_OK);
+	CHECK_EQ(r.kind, IKE_REPLY_INVALID_KE);
+	CHECK_EQ(r.invalid_ke_group, 14);
+
+	n = reply(b, IKE_PL_NOTIFY, zero_len, sizeof(zero_len), 36);
+	ike_parse(b, n, &r);
+	CHECK_EQ(r.status, IKE_PARSE_MALFORMED);
+
+	n = reply(b, IKE_PL_NOTIFY, short_len, sizeof(short_len), 36);
+	ike_parse(b, n, &r);
+	CHECK_EQ(r.status, IKE_PARSE_MALFORMED);
+
+	n = reply(b, IKE_PL_NOTIFY, long_len, sizeof(long_len), 36);
+	ike_parse(b, n, &r);
+	CHECK_EQ(r.status, IKE_PARSE_MALFORMED);
+
+	/* A chain that "loops" still ends: each payload moves forward, and
+	 * the last one announces a payload the message does not hold. */
+	n = reply(b, IKE_PL_NOTIFY, chain_loop, sizeof(chain_loop), 44);
+	ike_parse(b, n, &r);
+	CHECK_EQ(r.status, IKE_PARSE_MALFORMED);
+	CHECK(strstr(r.problem, "chain ends") != NULL);
+	CHECK_EQ(r.n_notifies, 2);
+
+	/* Header longer than the datagram: truncated, yet the first payload
+	 * still names the reply. */
+	n = reply(b, IKE_PL_NOTIFY, invalid_ke, sizeof(invalid_ke), 500);
+	ike_parse(b, n, &r);
+	CHECK_EQ(r.status, IKE_PARSE_TRUNCATED);
+	CHECK_EQ(r.kind, IKE_REPLY_INVALID_KE);
+
+	/* Header shorter than itself. */
+	n = reply(b, IKE_PL_NOTIFY, invalid_ke, sizeof(invalid_ke), 12);
+	ike_parse(b, n, &r);
+	CHECK_EQ(r.status, IKE_PARSE_MALFORMED);
+
+	/* COOKIE over 64 bytes is refused (RFC 7296 2.6). */
+	memset(cookie_pl, 0x11, sizeof(cookie_pl));
+	memcpy(cookie_pl, big_cookie, sizeof(big_cookie));
+	n = reply(b, IKE_PL_NOTIFY, cookie_pl, sizeof(cookie_pl), 28 + sizeof(cookie_pl));
+	ike_parse(b, n, &r);
+	CHECK_EQ(r.status, IKE_PARSE_MALFORMED);
+	CHECK_EQ(r.cookie_len, 0);
+
+	/* Every truncation of a valid reply is reported, never trusted. */
+	n = reply(b, IKE_PL_NOTIFY, invalid_ke, sizeof(invalid_ke), 38);
+	for (size_t cut = 0; cut < n; cut++) {
+		ike_parse(b, cut, &r);
+		CHECK(r.status != IKE_PARSE_OK);
+	}
+
+	/* Not IKEv2. */
+	n = reply(b, IKE_PL_NOTIFY, invalid_ke, sizeof(invalid_ke), 38);
+	b[17] = 0x10;
+	ike_parse(b, n, &r);
+	CHECK_EQ(r.status, IKE_PARSE_MALFORMED);
+}
+
+static void
+test_names(void)
+{
+	CHECK(strcmp(ike_notify_name(16430), "IKEV2_FRAGMENTATION_SUPPORTED") == 0);
+	CHECK(strcmp(ike_notify_name(16390), "COOKIE") == 0);
+	CHECK(strcmp(ike_notify_name(17), "INVALID_KE_PAYLOAD") == 0);
+	CHECK(strcmp(ike_notify_name(12345), "<UNKNOWN:12345>") == 0);
+	CHECK(strcmp(ike_transform_name(IKE_TT_DH, 31), "CURVE25519") == 0);
+	CHECK(strcmp(ike_transform_name(IKE_TT_ENCR, 20), "ENCR_AES_GCM_16") == 0);
+	CHECK(strcmp(ike_transform_name(IKE_TT_INTEG, 0), "INTEG_NONE") == 0);
+	CHECK(strcmp(ike_payload_name(46), "SK") == 0);
+	CHECK(ike_vid_name((const uint8_t *)"\x88\x2f\xe5\x6d\x6f\xd2\x0d\xbc"
+	    "\x22\x51\x61\x3b\x2e\xbe\x5b\xeb", 16) != NULL);
+	CHECK(ike_vid_name((const uint8_t *)"OE", 2) == NULL);
+}
+
+int
+main(void)
+{
+	test_golden();
+	test_rfc_rules();
+	test_exact_sizes();
+	test_parse_lies();
+	test_names();
+	return check_done();
+}
