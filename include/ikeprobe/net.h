@@ -68,6 +68,8 @@ void	 capture_close(struct capture *);
 void	 capture_filter(char *, size_t, const struct ip_addr *target,
 	    const struct ip_addr *local);
 
+/* This program's own path, for the setcap line in error messages. */
+const char *self_path(void);
 /* Give up root and every capability once all privileged handles are open. */
 enum net_err privdrop(const char *user, char *, size_t);
 

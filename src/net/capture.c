@@ -38,14 +38,18 @@ capture_open(struct capture *c, const char *ifname, const char *filter,
 	pcap_set_immediate_mode(p, 1);
 	pcap_set_buffer_size(p, 4 << 20);
 	if ((rc = pcap_activate(p)) < 0) {
-		bool perm = rc == PCAP_ERROR_PERM_DENIED;
+		enum net_err e = NET_ERR_ENV;
 
-		snprintf(err, errlen, perm ?
-		    "capturing needs CAP_NET_RAW: run with sudo, or once: sudo "
-		    "setcap cap_net_raw,cap_net_admin+ep \"$(command -v ikeprobe)\"" :
-		    "cannot capture on `%s': %s", ifname, pcap_geterr(p));
+		if (rc == PCAP_ERROR_PERM_DENIED) {
+			snprintf(err, errlen, "capturing needs CAP_NET_RAW: run "
+			    "with sudo, or once: sudo setcap "
+			    "cap_net_raw,cap_net_admin+ep %s", self_path());
+			e = NET_ERR_PRIV;
+		} else
+			snprintf(err, errlen, "cannot capture on `%s': %s",
+			    ifname, pcap_geterr(p));
 		pcap_close(p);
-		return perm ? NET_ERR_PRIV : NET_ERR_ENV;
+		return e;
 	}
 	if (pcap_setnonblock(p, 1, ebuf) < 0 ||
 	    pcap_compile(p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 
 #include "ikeprobe/net.h"
 
@@ -44,4 +45,16 @@ privdrop(const char *user, char *err, size_t errlen)
 		return NET_ERR_ENV;
 	}
 	return NET_OK;
+}
+
+const char *
+self_path(void)
+{
+	static char path[4096];
+	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+
+	if (n <= 0)
+		return "/usr/local/bin/ikeprobe";
+	path[n] = '\0';
+	return path;
 }

@@ -107,13 +107,15 @@ route_lookup(const struct ip_addr *target, const char *ifname,
 		if (source->family != target->family) {
 			close(fd);
 			snprintf(err, errlen, "--source is of another address "
-			    "family than the target %s", tbuf);
+			    "family than the target %s: give an address of "
+			    "the same family", tbuf);
 			return NET_ERR_USAGE;
 		}
 		sl = to_sockaddr(source, 0, &ss);
 		if (bind(fd, (struct sockaddr *)&ss, sl) < 0) {
-			snprintf(err, errlen, "cannot use source address: %s "
-			    "(is it one of this machine's addresses?)",
+			snprintf(err, errlen, "cannot send from --source %s: %s "
+			    "(give one of this machine's addresses, see `ip "
+			    "addr')", ip_addr_str(source, tbuf, sizeof(tbuf)),
 			    strerror(errno));
 			close(fd);
 			return NET_ERR_USAGE;
@@ -169,7 +171,7 @@ rawsock_open(int *fdp, int family, const char *ifname, char *err, size_t errlen)
 		if (errno == EPERM || errno == EACCES) {
 			snprintf(err, errlen, "raw sockets need CAP_NET_RAW: run "
 			    "with sudo, or once: sudo setcap "
-			    "cap_net_raw,cap_net_admin+ep \"$(command -v ikeprobe)\"");
+			    "cap_net_raw,cap_net_admin+ep %s", self_path());
 			return NET_ERR_PRIV;
 		}
 		snprintf(err, errlen, "cannot open a raw socket: %s", strerror(errno));
