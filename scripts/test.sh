@@ -10,7 +10,11 @@ scripts/deps.sh
 
 run_suite() {
 	dir=$1; shift
-	[ -d "$dir" ] || meson setup "$dir" -Dwerror=true "$@" >/dev/null
+	if [ -d "$dir" ]; then
+		meson configure "$dir" -Dwerror=true "$@"
+	else
+		meson setup "$dir" -Dwerror=true "$@" >/dev/null
+	fi
 	meson compile -C "$dir"
 	meson test -C "$dir" --print-errorlogs
 }

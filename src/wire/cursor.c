@@ -57,7 +57,9 @@ cur_be16(struct cursor *c)
 {
 	const uint8_t *p = cur_take(c, 2);
 
-	return p ? (uint16_t)(p[0] << 8 | p[1]) : 0;
+	if (p == NULL)
+		return 0;
+	return (uint16_t)((unsigned)p[0] << 8 | (unsigned)p[1]);
 }
 
 uint32_t

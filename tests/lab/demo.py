@@ -1,0 +1,94 @@
+#!/usr/bin/python3
+"""Try ikeprobe against a real strongSwan gateway, without touching any network.
+
+Builds a throw-away lab (client -- router -- gateway in network namespaces,
+charon on the gateway), runs ikeprobe from the client against the gateway
+with its normal text output, and tears the lab down again.
+
+usage: sudo tests/lab/demo.py [--ikeprobe PATH] [--drop PORT] [--reject PORT]
+                              [--no-daemon] [--keep] [IKEPROBE-OPTIONS...]
+
+  --ikeprobe PATH  the binary to run (default: build/ikeprobe of this tree)
+  --drop PORT      the router drops UDP to PORT of the gateway silently
+  --reject PORT    the router rejects it with ICMP administratively prohibited
+  --no-daemon      do not start charon: the gateway answers ICMP port unreachable
+  --keep           keep the lab's directory (charon.log, strongswan.conf)
+
+Any other options go to ikeprobe, e.g. --json or --ports 4500; the target,
+198.51.100.10, is added at the end. Exit status is ikeprobe's.
+
+  sudo tests/lab/demo.py
+  sudo tests/lab/demo.py --drop 500
+  sudo tests/lab/demo.py --reject 4500 --json
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+# Run as root from the source tree: leave no root-owned __pycache__ behind.
+sys.dont_write_bytecode = True
+import lab as L  # noqa: E402
+
+REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
+
+
+def main():
+    ap = argparse.ArgumentParser(usage=__doc__.split("\n\n")[2].replace("usage: ", "", 1),
+                                 allow_abbrev=False, add_help=False)
+    ap.add_argument("--ikeprobe", default=os.path.join(REPO, "build", "ikeprobe"))
+    ap.add_argument("--drop", type=int, action="append", default=[])
+    ap.add_argument("--reject", type=int, action="append", default=[])
+    ap.add_argument("--no-daemon", action="store_true")
+    ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--demo-help", action="store_true")
+    a, rest = ap.parse_known_args()
+    if a.demo_help or "-h" in rest or "--help" in rest:
+        print(__doc__.strip())
+        return 0
+    if rest and rest[0] == "--":
+        rest = rest[1:]
+
+    if not os.access(a.ikeprobe, os.X_OK):
+        print(f"demo: no ikeprobe at `{a.ikeprobe}': build it first "
+              "(meson setup build && meson compile -C build), or give --ikeprobe PATH",
+              file=sys.stderr)
+        return 3
+    try:
+        L.check_environment(need_charon=not a.no_daemon, need_nft=bool(a.drop or a.reject))
+    except L.LabUnavailable as e:
+        print(f"demo: {e}; run it with sudo", file=sys.stderr)
+        return 3
+
+    with L.Lab(a.ikeprobe, keep=a.keep) as lab:
+        rules = [f"ip daddr {L.GATEWAY_ADDR} udp dport {p} drop" for p in a.drop]
+        rules += [f"ip daddr {L.GATEWAY_ADDR} udp dport {p} reject with icmp type admin-prohibited"
+                  for p in a.reject]
+        what = []
+        if not a.no_daemon:
+            lab.start_charon(L.GatewayConfig())
+            what.append("strongSwan charon on the gateway")
+        else:
+            what.append("no IKE daemon on the gateway")
+        if rules:
+            lab.add_rule_table(forward=rules)
+        what += [f"router drops UDP {p}" for p in a.drop]
+        what += [f"router rejects UDP {p}" for p in a.reject]
+        print(f"lab: client {L.CLIENT_ADDR} -- router {L.ROUTER_CLIENT_ADDR}/{L.ROUTER_GATEWAY_ADDR}"
+              f" -- gateway {L.GATEWAY_ADDR}; " + ", ".join(what), file=sys.stderr)
+        argv = [os.path.abspath(a.ikeprobe)] + rest + [L.GATEWAY_ADDR]
+        print("lab: client$ ikeprobe " + " ".join(argv[1:]) + "\n",
+              file=sys.stderr, flush=True)
+        # Not captured: ikeprobe writes to this terminal as it would anywhere.
+        p = subprocess.run(["ip", "netns", "exec", lab.client] + argv,
+                           preexec_fn=L.die_with_parent)
+        if a.keep:
+            print(f"lab: charon log: {lab.charon_log_path}", file=sys.stderr)
+    return p.returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,669 @@
+"""A throw-away network lab for ikeprobe: client -- router -- gateway.
+
+Three network namespaces joined by two veth pairs:
+
+    client 192.0.2.10/24 ---- 192.0.2.1/24 router 198.51.100.1/24 ---- 198.51.100.10/24 gateway
+           2001:db8:1::10/64   2001:db8:1::1      2001:db8:2::1          2001:db8:2::10/64
+
+The router forwards (IPv4 and IPv6) and can be given an nftables ruleset to
+drop or reject traffic; the gateway can run strongSwan's charon with a
+configuration written by the test. Everything (namespace names, interface
+names, a temporary directory) is unique per lab, so labs of parallel runs and
+a developer's own namespaces never meet.
+
+Cleanup is attempted on every way out: the context manager, atexit, and
+SIGINT/SIGTERM/SIGHUP. charon is started with a parent-death signal, so it
+dies with this process even if that is killed with SIGKILL (ikeprobe gets one
+too, but the kernel clears it when ikeprobe drops privileges; it ends on its
+own within seconds). The namespaces and temporary directory of a lab whose
+process has died are removed by the next lab (reap_stale()).
+
+Set IKP_LAB_KEEP=1 to keep a lab's temporary directory (charon.log,
+strongswan.conf, swanctl.conf, captures) for a look afterwards.
+
+Standard library only. Needs root (or CAP_SYS_ADMIN + CAP_NET_ADMIN) and
+iproute2; nftables for filter rules; strongswan-charon and strongswan-swanctl
+for the gateway.
+"""
+
+import atexit
+import ctypes
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+
+CLIENT_ADDR = "192.0.2.10"
+ROUTER_CLIENT_ADDR = "192.0.2.1"
+ROUTER_GATEWAY_ADDR = "198.51.100.1"
+GATEWAY_ADDR = "198.51.100.10"
+CLIENT_ADDR6 = "2001:db8:1::10"
+ROUTER_CLIENT_ADDR6 = "2001:db8:1::1"
+ROUTER_GATEWAY_ADDR6 = "2001:db8:2::1"
+GATEWAY_ADDR6 = "2001:db8:2::10"
+# In the client namespace's /etc/hosts, so a test can probe by name.
+GATEWAY_NAME = "gateway.lab.test"
+
+CHARON = "/usr/lib/ipsec/charon"
+NS_PREFIX = "ikp-"
+NETNS_RUN = "/run/netns"
+NETNS_ETC = "/etc/netns"
+KEEP_MARK = "KEPT"  # in a lab's temporary directory: reap_stale() leaves it
+
+# Plugins charon loads: only what a PSK gateway with these proposals needs.
+# X25519/X448 and ECP come from openssl, MODP from gmp and openssl.
+CHARON_PLUGINS = ("random nonce openssl pem pkcs1 x509 pubkey kernel-netlink "
+                  "socket-default vici sha1 sha2 aes gcm hmac gmp")
+
+DEFAULT_PROPOSALS = ("aes256-sha256-x25519, aes128gcm16-prfsha256-ecp256, "
+                     "aes256-sha256-modp2048, default")
+
+
+class LabError(Exception):
+    """The lab could not be built or changed; the message says which step."""
+
+
+class LabUnavailable(LabError):
+    """This machine cannot run the lab at all (not root, tools missing)."""
+
+
+# -- helpers ---------------------------------------------------------------
+
+_PR_SET_PDEATHSIG = 1
+_libc = None
+
+
+def die_with_parent():
+    """preexec_fn: the child gets SIGKILL when the Python process dies.
+
+    Survives exec (ip netns exec, unshare, sh all exec the next program),
+    so it reaches charon itself. The kernel clears it when a program changes
+    its user or group id, as ikeprobe does when it drops privileges."""
+    global _libc
+    if _libc is None:
+        _libc = ctypes.CDLL(None, use_errno=True)
+    _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+def _run(argv, *, check=True, timeout=30, input=None, env=None):
+    try:
+        p = subprocess.run(argv, input=input, capture_output=True, text=True,
+                           timeout=timeout, env=env)
+    except subprocess.TimeoutExpired as e:
+        raise LabError(f"timed out after {timeout}s: {' '.join(argv)}") from e
+    if check and p.returncode != 0:
+        raise LabError(f"failed (exit {p.returncode}): {' '.join(argv)}\n"
+                       f"{p.stderr.strip()}")
+    return p
+
+
+def check_environment(need_charon=True, need_nft=False, need_tshark=False):
+    """Raise LabUnavailable with a one-line reason if the lab cannot run."""
+    if os.geteuid() != 0:
+        raise LabUnavailable("needs root to create network namespaces")
+    tools = ["ip", "ss"]
+    if need_nft:
+        tools.append("nft")
+    if need_charon:
+        tools.append("swanctl")
+    if need_tshark:
+        tools.append("tshark")
+    for t in tools:
+        if shutil.which(t) is None:
+            raise LabUnavailable(f"`{t}' not found")
+    if need_charon and not os.access(CHARON, os.X_OK):
+        raise LabUnavailable(f"{CHARON} not found (install strongswan-charon)")
+
+
+def _pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def reap_stale():
+    """Delete the namespaces of labs whose process is gone (killed hard).
+
+    Only names this module makes (ikp-<pid>-<hex>-<role>, and temporary
+    directories ikp-lab-<pid>-*) whose <pid> is not running are touched;
+    processes still inside such a namespace are killed by pid."""
+    try:
+        names = os.listdir(NETNS_RUN)
+    except FileNotFoundError:
+        return []
+    reaped = []
+    for name in names:
+        m = re.fullmatch(NS_PREFIX + r"(\d+)-[0-9a-f]{6}-[crg]", name)
+        if not m or _pid_alive(int(m.group(1))):
+            continue
+        _kill_netns_pids(name)
+        _run(["ip", "netns", "del", name], check=False)
+        shutil.rmtree(os.path.join(NETNS_ETC, name), ignore_errors=True)
+        reaped.append(name)
+    # Temporary directories of dead labs, unless kept on purpose.
+    tmp = tempfile.gettempdir()
+    for name in os.listdir(tmp):
+        m = re.fullmatch(r"ikp-lab-(\d+)-\w+", name)
+        path = os.path.join(tmp, name)
+        if (m and not _pid_alive(int(m.group(1))) and os.path.isdir(path)
+                and not os.path.exists(os.path.join(path, KEEP_MARK))):
+            shutil.rmtree(path, ignore_errors=True)
+            reaped.append(path)
+    return reaped
+
+
+def _kill_netns_pids(ns):
+    p = _run(["ip", "netns", "pids", ns], check=False)
+    for tok in p.stdout.split():
+        try:
+            os.kill(int(tok), signal.SIGKILL)
+        except (ValueError, ProcessLookupError):
+            pass
+
+
+# -- cleanup on every way out ----------------------------------------------
+
+_live_labs = []
+_live_lock = threading.RLock()
+_handlers_installed = False
+
+
+def _cleanup_all(fast=False):
+    with _live_lock:
+        for lab in list(_live_labs):
+            try:
+                lab.close(fast=fast)
+            except Exception as e:  # keep going: clean the others too
+                print(f"lab: cleanup of {lab.prefix} failed: {e}", flush=True)
+
+
+def _on_signal(signum, frame):
+    _cleanup_all(fast=True)
+    # Die of the same signal so the caller (meson, a shell) sees why.
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
+
+
+def _install_handlers():
+    global _handlers_installed
+    if _handlers_installed:
+        return
+    _handlers_installed = True
+    atexit.register(_cleanup_all)
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        if signal.getsignal(sig) in (signal.SIG_DFL, signal.default_int_handler):
+            signal.signal(sig, _on_signal)
+
+
+# -- gateway configuration -------------------------------------------------
+
+class GatewayConfig:
+    """How charon in the gateway namespace is set up.
+
+    proposals      IKE proposals of the connection (swanctl syntax)
+    fragmentation  'yes' / 'no' / 'accept' / 'force' (swanctl fragmentation)
+    load_conn      False: charon runs with no connection, so every request
+                   gets NO_PROPOSAL_CHOSEN
+    send_vendor_id charon.send_vendor_id (strongSwan VID in replies)
+    cookie_threshold, cookie_threshold_ip, block_threshold,
+    init_limit_half_open, half_open_timeout, dos_protection
+                   strongswan.conf charon.* limits on half-open IKE SAs;
+                   None leaves strongSwan's default
+    extra_charon   extra lines inside charon { } of strongswan.conf
+    """
+
+    def __init__(self, proposals=DEFAULT_PROPOSALS, fragmentation="yes",
+                 load_conn=True, send_vendor_id=True, cookie_threshold=None,
+                 cookie_threshold_ip=None, block_threshold=None,
+                 init_limit_half_open=None, half_open_timeout=None,
+                 dos_protection=None, extra_charon=""):
+        self.proposals = proposals
+        self.fragmentation = fragmentation
+        self.load_conn = load_conn
+        self.send_vendor_id = send_vendor_id
+        self.cookie_threshold = cookie_threshold
+        self.cookie_threshold_ip = cookie_threshold_ip
+        self.block_threshold = block_threshold
+        self.init_limit_half_open = init_limit_half_open
+        self.half_open_timeout = half_open_timeout
+        self.dos_protection = dos_protection
+        self.extra_charon = extra_charon
+
+    def strongswan_conf(self, tmp):
+        def yn(v):
+            return "yes" if v else "no"
+        limits = ""
+        for key in ("cookie_threshold", "cookie_threshold_ip", "block_threshold",
+                    "init_limit_half_open", "half_open_timeout"):
+            v = getattr(self, key)
+            if v is not None:
+                limits += f"  {key} = {int(v)}\n"
+        if self.dos_protection is not None:
+            limits += f"  dos_protection = {yn(self.dos_protection)}\n"
+        return f"""# Written by tests/lab/lab.py for one lab; not a system file.
+charon {{
+  load = {CHARON_PLUGINS}
+  install_routes = no
+  install_virtual_ip = no
+  send_vendor_id = {yn(self.send_vendor_id)}
+{limits}{self.extra_charon}
+  plugins {{
+    vici {{
+      socket = unix://{tmp}/charon.vici
+    }}
+  }}
+  filelog {{
+    lab {{
+      path = {tmp}/charon.log
+      time_format = %H:%M:%S
+      default = 1
+      ike = 2
+      net = 2
+      cfg = 1
+      enc = 1
+      flush_line = yes
+    }}
+  }}
+  # No syslog: the host's journal is not the lab's business.
+  syslog {{
+    daemon {{
+      default = -1
+    }}
+  }}
+}}
+"""
+
+    def swanctl_conf(self):
+        if not self.load_conn:
+            return "connections {\n}\n"
+        return f"""# Written by tests/lab/lab.py: a PSK remote-access gateway.
+connections {{
+  lab {{
+    version = 2
+    local_addrs = {GATEWAY_ADDR}, {GATEWAY_ADDR6}
+    proposals = {self.proposals}
+    fragmentation = {self.fragmentation}
+    local {{
+      auth = psk
+      id = gateway.lab.test
+    }}
+    remote {{
+      auth = psk
+    }}
+    children {{
+      lab {{
+        local_ts = 0.0.0.0/0, ::/0
+      }}
+    }}
+  }}
+}}
+secrets {{
+  ike-lab {{
+    secret = ikeprobe-lab-not-a-secret
+  }}
+}}
+"""
+
+
+# -- the lab -----------------------------------------------------------------
+
+class Lab:
+    """client -- router -- gateway in three fresh network namespaces.
+
+    with Lab(ikeprobe_path="build/ikeprobe") as lab:
+        lab.start_charon(GatewayConfig())
+        rc, report, err = lab.ikeprobe([])
+    """
+
+    LINKS = ("client-router", "router-gateway")
+
+    def __init__(self, ikeprobe_path=None, keep=None):
+        self.ikeprobe_path = os.path.abspath(ikeprobe_path) if ikeprobe_path else None
+        self.keep = keep if keep is not None else bool(os.environ.get("IKP_LAB_KEEP"))
+        tok = secrets.token_hex(3)
+        self.prefix = f"{NS_PREFIX}{os.getpid()}-{tok}-"
+        self.client = self.prefix + "c"
+        self.router = self.prefix + "r"
+        self.gateway = self.prefix + "g"
+        # Interface names: 'k' + 6 hex + role + index, 9 characters.
+        self.ifname = {
+            "client": f"k{tok}c0",
+            "router-client": f"k{tok}r0",
+            "router-gateway": f"k{tok}r1",
+            "gateway": f"k{tok}g0",
+        }
+        self.tmp = None
+        self.charon = None
+        self.charon_config = None
+        self._namespaces = []
+        self._closed = False
+        self.last_ikeprobe = None  # (argv, rc, stdout, stderr) for reports
+
+    # context manager -------------------------------------------------------
+
+    def __enter__(self):
+        self.setup()
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    # building ----------------------------------------------------------------
+
+    def setup(self):
+        _install_handlers()
+        reap_stale()
+        with _live_lock:
+            _live_labs.append(self)
+        self.tmp = tempfile.mkdtemp(prefix=f"ikp-lab-{os.getpid()}-")
+        try:
+            self._build()
+        except BaseException:
+            self.close()
+            raise
+
+    def _build(self):
+        for ns in (self.client, self.router, self.gateway):
+            _run(["ip", "netns", "add", ns])
+            self._namespaces.append(ns)
+            self.ns(ns, ["ip", "link", "set", "lo", "up"])
+        i = self.ifname
+        _run(["ip", "link", "add", i["client"], "netns", self.client, "type", "veth",
+              "peer", "name", i["router-client"], "netns", self.router])
+        _run(["ip", "link", "add", i["router-gateway"], "netns", self.router, "type", "veth",
+              "peer", "name", i["gateway"], "netns", self.gateway])
+
+        # No DAD: addresses usable at once; accept_ra off: no surprises.
+        for ns, dev, addrs in (
+                (self.client, i["client"], [CLIENT_ADDR + "/24", CLIENT_ADDR6 + "/64"]),
+                (self.router, i["router-client"], [ROUTER_CLIENT_ADDR + "/24", ROUTER_CLIENT_ADDR6 + "/64"]),
+                (self.router, i["router-gateway"], [ROUTER_GATEWAY_ADDR + "/24", ROUTER_GATEWAY_ADDR6 + "/64"]),
+                (self.gateway, i["gateway"], [GATEWAY_ADDR + "/24", GATEWAY_ADDR6 + "/64"])):
+            self.ns(ns, ["sysctl", "-qw", f"net.ipv6.conf.{dev}.accept_ra=0"])
+            for a in addrs:
+                extra = ["nodad"] if ":" in a else []
+                self.ns(ns, ["ip", "addr", "add", a, "dev", dev] + extra)
+            self.ns(ns, ["ip", "link", "set", dev, "up"])
+        self.ns(self.client, ["ip", "route", "add", "default", "via", ROUTER_CLIENT_ADDR])
+        self.ns(self.client, ["ip", "-6", "route", "add", "default", "via", ROUTER_CLIENT_ADDR6])
+        self.ns(self.gateway, ["ip", "route", "add", "default", "via", ROUTER_GATEWAY_ADDR])
+        self.ns(self.gateway, ["ip", "-6", "route", "add", "default", "via", ROUTER_GATEWAY_ADDR6])
+        self.ns(self.router, ["sysctl", "-qw", "net.ipv4.ip_forward=1"])
+        self.ns(self.router, ["sysctl", "-qw", "net.ipv6.conf.all.forwarding=1"])
+
+        # Name resolution in the client namespace: files only, so no query
+        # ever leaves for the host's resolver, and a made-up name fails at
+        # once with EAI_NONAME. `ip netns exec' bind-mounts these over /etc.
+        etc = os.path.join(NETNS_ETC, self.client)
+        os.makedirs(etc, exist_ok=True)
+        with open(os.path.join(etc, "nsswitch.conf"), "w") as f:
+            f.write("hosts: files\n")
+        with open(os.path.join(etc, "hosts"), "w") as f:
+            f.write(f"127.0.0.1 localhost\n::1 localhost\n"
+                    f"{GATEWAY_ADDR} {GATEWAY_NAME}\n{GATEWAY_ADDR6} {GATEWAY_NAME}\n")
+        with open(os.path.join(etc, "resolv.conf"), "w") as f:
+            f.write(f"nameserver {ROUTER_CLIENT_ADDR}\n")
+
+    def close(self, fast=False):
+        """Stop charon, delete the namespaces and the temporary directory.
+
+        Safe to call twice, on a half-built lab, and again from a signal
+        handler that interrupted a close: every step can be repeated.
+        fast (from a signal handler): SIGKILL charon without waiting for it,
+        since whoever sent the signal may send SIGKILL soon after."""
+        with _live_lock:
+            if self._closed:
+                return
+            try:
+                if fast:
+                    if self.charon is not None and self.charon.returncode is None:
+                        try:
+                            os.kill(self.charon.pid, signal.SIGKILL)
+                        except ProcessLookupError:
+                            pass
+                else:
+                    self.stop_charon(sig=signal.SIGKILL, quiet=True)
+            finally:
+                for ns in reversed(self._namespaces):
+                    _kill_netns_pids(ns)
+                    _run(["ip", "netns", "del", ns], check=False)
+                self._namespaces = []
+                shutil.rmtree(os.path.join(NETNS_ETC, self.client), ignore_errors=True)
+                try:
+                    os.rmdir(NETNS_ETC)  # only if empty: another lab may use it
+                except OSError:
+                    pass
+                if self.tmp and not self.keep:
+                    shutil.rmtree(self.tmp, ignore_errors=True)
+                elif self.tmp and os.path.isdir(self.tmp):
+                    with open(os.path.join(self.tmp, KEEP_MARK), "w") as f:
+                        f.write("kept by IKP_LAB_KEEP or --keep; delete by hand\n")
+                    print(f"lab: kept {self.tmp}", flush=True)
+                self._closed = True
+                if self in _live_labs:
+                    _live_labs.remove(self)
+
+    # running things --------------------------------------------------------
+
+    def ns(self, ns, argv, check=True, timeout=30, input=None):
+        """Run argv in namespace ns; raise LabError if it fails and check."""
+        return _run(["ip", "netns", "exec", ns] + list(argv), check=check,
+                    timeout=timeout, input=input)
+
+    def run_in(self, ns, argv, timeout=60, env=None):
+        """Run argv in namespace ns: (rc, stdout, stderr); rc 124 on timeout."""
+        try:
+            p = subprocess.run(["ip", "netns", "exec", ns] + list(argv),
+                               capture_output=True, text=True, timeout=timeout,
+                               env=env, preexec_fn=die_with_parent)
+        except subprocess.TimeoutExpired as e:
+            out = e.stdout.decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or "")
+            err = e.stderr.decode(errors="replace") if isinstance(e.stderr, bytes) else (e.stderr or "")
+            return 124, out, err + f"\nlab: killed after {timeout}s\n"
+        return p.returncode, p.stdout, p.stderr
+
+    def run_client(self, argv, timeout=60, env=None):
+        """Run argv in the client namespace: (rc, stdout, stderr)."""
+        return self.run_in(self.client, argv, timeout=timeout, env=env)
+
+    def ikeprobe(self, args=(), target=GATEWAY_ADDR, binary=None, timeout=60):
+        """Run ikeprobe --json ARGS TARGET in the client namespace.
+
+        Returns (rc, report, stderr); report is the parsed JSON document, or
+        None if stdout was not exactly one JSON document. target=None leaves
+        the target to args."""
+        binary = binary or self.ikeprobe_path
+        if not binary:
+            raise LabError("no ikeprobe binary given")
+        argv = [binary, "--json"] + list(args) + ([target] if target else [])
+        rc, out, err = self.run_client(argv, timeout=timeout)
+        self.last_ikeprobe = (argv, rc, out, err)
+        try:
+            report = json.loads(out)
+        except ValueError:
+            report = None
+        return rc, report, err
+
+    # shaping the network -----------------------------------------------------
+
+    def set_mtu(self, link, mtu):
+        """Set the MTU of both ends of a link: 'client-router' or 'router-gateway'."""
+        ends = {
+            "client-router": ((self.client, "client"), (self.router, "router-client")),
+            "router-gateway": ((self.router, "router-gateway"), (self.gateway, "gateway")),
+        }
+        if link not in ends:
+            raise LabError(f"unknown link `{link}', expected one of {', '.join(self.LINKS)}")
+        for ns, key in ends[link]:
+            self.ns(ns, ["ip", "link", "set", "dev", self.ifname[key], "mtu", str(int(mtu))])
+
+    def nft(self, ruleset, ns=None):
+        """Load an nftables ruleset (text for `nft -f') in the router, or ns."""
+        ns = ns or self.router
+        path = os.path.join(self.tmp, f"nft-{secrets.token_hex(2)}.nft")
+        with open(path, "w") as f:
+            f.write(ruleset)
+        self.ns(ns, ["nft", "-f", path])
+
+    def add_rule_table(self, forward=(), input=(), output=(), name="ikplab",
+                       ns=None):
+        """Create table inet NAME with filter chains holding the given rules.
+
+        Each rule is one nft rule statement, e.g.
+        'ip daddr 198.51.100.10 udp dport 500 drop'. Chain policies accept,
+        so only the listed rules change anything. Replaces an older table
+        of the same name."""
+        text = f"table inet {name}\ndelete table inet {name}\ntable inet {name} {{\n"
+        for chain, rules in (("forward", forward), ("input", input), ("output", output)):
+            if not rules:
+                continue
+            text += (f"  chain {chain} {{\n"
+                     f"    type filter hook {chain} priority filter; policy accept;\n")
+            for r in rules:
+                text += f"    {r}\n"
+            text += "  }\n"
+        text += "}\n"
+        self.nft(text, ns=ns)
+
+    def ruleset(self, ns=None):
+        return self.ns(ns or self.router, ["nft", "list", "ruleset"], check=False).stdout
+
+    # the gateway's IKE daemon ---------------------------------------------
+
+    @property
+    def charon_log_path(self):
+        return os.path.join(self.tmp, "charon.log")
+
+    @property
+    def vici_uri(self):
+        return f"unix://{self.tmp}/charon.vici"
+
+    def start_charon(self, config=None, timeout=15):
+        """Start charon in the gateway namespace and load the connection.
+
+        Returns when charon listens on UDP 500 and 4500 and the connection is
+        loaded. charon runs in its own mount namespace with a tmpfs on /run,
+        so its pid file stays out of the host's /run."""
+        if self.charon and self.charon.poll() is None:
+            raise LabError("charon already running")
+        self.charon_config = config = config or GatewayConfig()
+        conf = os.path.join(self.tmp, "strongswan.conf")
+        with open(conf, "w") as f:
+            f.write(config.strongswan_conf(self.tmp))
+        sw = os.path.join(self.tmp, "swanctl.conf")
+        with open(sw, "w") as f:
+            f.write(config.swanctl_conf())
+        sock = os.path.join(self.tmp, "charon.vici")
+        if os.path.exists(sock):
+            os.unlink(sock)
+        env = dict(os.environ, STRONGSWAN_CONF=conf)
+        out = open(os.path.join(self.tmp, "charon.out"), "ab")
+        # ip netns exec, unshare and sh each exec the next, so the pid we get
+        # is charon's own.
+        self.charon = subprocess.Popen(
+            ["ip", "netns", "exec", self.gateway, "unshare", "--mount", "--propagation", "private",
+             "sh", "-c", f"mount -t tmpfs -o mode=0755 ikp-lab-run /run && exec {CHARON}"],
+            env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+            preexec_fn=die_with_parent)
+        out.close()
+
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.charon.poll() is not None:
+                raise LabError(f"charon exited with {self.charon.returncode}\n"
+                               + self.charon_log(tail=30))
+            if os.path.exists(sock) and self._udp_listening(self.gateway, (500, 4500)):
+                break
+            if time.monotonic() > deadline:
+                raise LabError("charon did not listen on UDP 500 and 4500 within "
+                               f"{timeout}s\n" + self.charon_log(tail=30))
+            time.sleep(0.1)
+
+        if config.load_conn:
+            self.swanctl(["--load-creds", "--noprompt", "--file", sw])
+            self.swanctl(["--load-conns", "--file", sw])
+        return self.charon.pid
+
+    def swanctl(self, args, check=True):
+        """Run swanctl against this lab's charon (vici is a Unix socket)."""
+        return _run(["swanctl"] + list(args) + ["--uri", self.vici_uri], check=check)
+
+    def charon_running(self):
+        return self.charon is not None and self.charon.poll() is None
+
+    def stop_charon(self, sig=signal.SIGTERM, timeout=5, quiet=False):
+        """Stop charon (SIGTERM: orderly; SIGKILL: as if it crashed)."""
+        p = self.charon
+        if p is None or p.poll() is not None:
+            return
+        try:
+            p.send_signal(sig)
+            p.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait(timeout=5)
+        if not quiet and sig == signal.SIGTERM and p.returncode not in (0, -signal.SIGTERM):
+            print(f"lab: charon exited with {p.returncode}", flush=True)
+
+    def charon_log(self, tail=None):
+        text = ""
+        for name in ("charon.log", "charon.out"):
+            path = os.path.join(self.tmp or "", name)
+            try:
+                with open(path, errors="replace") as f:
+                    body = f.read()
+            except OSError:
+                continue
+            lines = body.splitlines()
+            if tail:
+                lines = lines[-tail:]
+            if lines:
+                text += f"--- {path} ---\n" + "\n".join(lines) + "\n"
+        return text or "(no charon log)\n"
+
+    # probes of the lab itself ---------------------------------------------
+
+    def _udp_listening(self, ns, ports):
+        p = self.ns(ns, ["ss", "-H", "-uln"], check=False)
+        seen = set()
+        for line in p.stdout.splitlines():
+            cols = line.split()
+            if len(cols) >= 4:
+                local = cols[3]
+                port = local.rsplit(":", 1)[-1]
+                if port.isdigit():
+                    seen.add(int(port))
+        return all(port in seen for port in ports)
+
+    def reachable(self, dst=GATEWAY_ADDR, port=9, ns=None, timeout=5):
+        """True if a UDP datagram from ns (default: the client) to a closed
+        port of dst brings back ICMP port unreachable: the path works both
+        ways. (No ping: iputils-ping is not always installed.)"""
+        family = "AF_INET6" if ":" in dst else "AF_INET"
+        code = (
+            "import socket,sys\n"
+            f"s=socket.socket(socket.{family},socket.SOCK_DGRAM)\n"
+            "s.settimeout(1)\n"
+            f"s.connect(({dst!r},{int(port)}))\n"
+            "for i in range(3):\n"
+            "    s.send(b'ikeprobe lab')\n"
+            "    try: s.recv(100)\n"
+            "    except ConnectionRefusedError: sys.exit(0)\n"
+            "    except socket.timeout: pass\n"
+            "sys.exit(1)\n")
+        rc, _, _ = self.run_in(ns or self.client, ["/usr/bin/python3", "-c", code],
+                               timeout=timeout)
+        return rc == 0

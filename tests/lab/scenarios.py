@@ -1,0 +1,562 @@
+#!/usr/bin/python3
+"""Run one ikeprobe lab scenario: a real strongSwan gateway behind a router.
+
+usage: scenarios.py --ikeprobe PATH SCENARIO
+       scenarios.py schema      (schema self-check; no root, no lab)
+       scenarios.py --list
+
+Exit status follows meson/automake: 0 pass, 1 fail, 77 skip (not root, or a
+tool the lab needs is missing; one line on stdout says which). On failure the
+broken expectations are listed, followed by ikeprobe's command line, exit
+status, stderr and JSON report, the router's nftables ruleset and the tail of
+charon's log.
+
+Every report is validated against schema/report.schema.json before the
+scenario looks at its fields.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+# Run as root from the source tree: leave no root-owned __pycache__ behind.
+sys.dont_write_bytecode = True
+import lab as L  # noqa: E402
+
+SCHEMA_PATH = os.path.normpath(os.path.join(HERE, "..", "..", "schema", "report.schema.json"))
+
+EXIT_PASS, EXIT_FAIL, EXIT_SKIP = 0, 1, 77
+OPEN_REPLIES = ("sa", "cookie", "invalid_ke", "no_proposal")
+ICMP_DEST_UNREACH = 3
+ICMP_PORT_UNREACH = 3
+ICMP_ADMIN_PROHIBITED = 13
+
+
+class Skip(Exception):
+    pass
+
+
+class Abort(Exception):
+    """A check failed in a way that makes the rest of the scenario moot."""
+
+
+class Scenario:
+    """What one scenario run collects: the lab, failed checks, notes."""
+
+    def __init__(self, name, ikeprobe, keep=False, verbose=False):
+        self.name = name
+        self.ikeprobe_path = ikeprobe
+        self.keep = keep
+        self.verbose = verbose
+        self.lab = None
+        self.errors = []
+        self.notes = []
+        self.reports = []   # (label, argv, rc, stdout, stderr) of each run
+        self._validator = None
+
+    # checks ------------------------------------------------------------
+
+    def check(self, cond, msg):
+        if not cond:
+            self.errors.append(msg)
+        return bool(cond)
+
+    def equal(self, got, want, what):
+        return self.check(got == want, f"{what}: got {got!r}, want {want!r}")
+
+    def note(self, msg):
+        self.notes.append(msg)
+
+    def validator(self):
+        if self._validator is None:
+            try:
+                import jsonschema
+            except ImportError:
+                raise Skip("python3-jsonschema is not installed")
+            with open(SCHEMA_PATH) as f:
+                schema = json.load(f)
+            cls = jsonschema.validators.validator_for(schema)
+            cls.check_schema(schema)
+            self._validator = cls(schema)
+        return self._validator
+
+    def validate(self, report, label):
+        errs = sorted(self.validator().iter_errors(report), key=lambda e: list(e.path))
+        for e in errs:
+            path = "/".join(str(p) for p in e.absolute_path) or "(top)"
+            self.errors.append(f"{label}: schema: at {path}: {e.message}")
+        return not errs
+
+    # running ikeprobe ------------------------------------------------------
+
+    def ikeprobe(self, args=(), expect_rc=None, label=None, target=L.GATEWAY_ADDR):
+        """Run ikeprobe --json in the client namespace; check rc, JSON, schema."""
+        label = label or f"run {len(self.reports) + 1}"
+        rc, report, err = self.lab.ikeprobe(list(args), target=target)
+        argv, _, out, _ = self.lab.last_ikeprobe
+        self.reports.append((label, argv, rc, out, err))
+        if report is None:
+            self.errors.append(f"{label}: stdout is not one JSON document (exit {rc})")
+            raise Abort()
+        if expect_rc is not None:
+            self.equal(rc, expect_rc, f"{label}: exit status")
+        if not self.validate(report, label):
+            raise Abort()
+        self.common_checks(report, rc, label)
+        return report
+
+    def common_checks(self, rep, rc, label):
+        """What must hold in every report from the lab, whatever the scenario."""
+        self.equal(rep["complete"], True, f"{label}: complete")
+        self.equal(rep["target"]["address"], L.GATEWAY_ADDR, f"{label}: target.address")
+        self.equal(rep["target"]["family"], "ipv4", f"{label}: target.family")
+        self.equal(rep["local"]["address"], L.CLIENT_ADDR, f"{label}: local.address")
+        self.equal(rep["local"]["interface"], self.lab.ifname["client"], f"{label}: local.interface")
+        self.equal(rep["local"]["mtu"], 1500, f"{label}: local.mtu")
+        self.equal(sorted(rep["ports"], key=int), ["500", "4500"], f"{label}: ports probed")
+        all_open = all(v["state"] == "open" for v in rep["ports"].values())
+        self.check((rc == 0) == all_open,
+                   f"{label}: exit {rc} but port states are "
+                   + ", ".join(f"{p} {v['state']}" for p, v in rep["ports"].items()))
+        severities = [f["severity"] for f in rep["findings"]]
+        if rc == 0:
+            self.check("error" not in severities, f"{label}: exit 0 with an error finding")
+        elif rc == 1:
+            self.check(any(s != "info" for s in severities),
+                       f"{label}: exit 1 but no warning or error finding")
+        for port, v in rep["ports"].items():
+            mine = [p for p in rep["probes"] if p["port"] == int(port)]
+            self.check(mine, f"{label}: no probe entry for port {port}")
+            if v["state"] != "open":
+                code = f"udp{port}-{v['state']}"
+                self.check(any(f["code"] == code for f in rep["findings"]),
+                           f"{label}: no finding {code}; codes: "
+                           + ", ".join(f["code"] for f in rep["findings"]))
+        for p in rep["probes"]:
+            self.check(str(p["port"]) in rep["ports"],
+                       f"{label}: probe to port {p['port']} not in ports")
+            if p["result"] == "answered":
+                self.check(is_number(p["rtt_ms"]), f"{label}: answered probe without rtt_ms: {p}")
+            if p["result"] == "icmp":
+                self.check(p.get("icmp") is not None, f"{label}: icmp probe without icmp: {p}")
+
+    # port expectations -------------------------------------------------------
+
+    def port(self, rep, port, state, label="report"):
+        v = rep["ports"].get(str(port))
+        if not self.check(v is not None, f"{label}: port {port} missing"):
+            return None
+        what = f"{label}: ports.{port}"
+        self.equal(v["state"], state, f"{what}.state")
+        mine = [p for p in rep["probes"] if p["port"] == port]
+        if state == "open":
+            self.check(v["reply"] in OPEN_REPLIES, f"{what}.reply: got {v['reply']!r}, want one of {OPEN_REPLIES}")
+            self.equal(v["icmp"], None, f"{what}.icmp")
+            self.check(is_number(v["rtt_ms"]) and v["rtt_ms"] >= 0,
+                       f"{what}.rtt_ms: got {v['rtt_ms']!r}, want a number")
+            self.check(any(p["result"] == "answered" for p in mine),
+                       f"{what}: open but no answered probe")
+        elif state == "silent":
+            self.equal(v["reply"], None, f"{what}.reply")
+            self.equal(v["icmp"], None, f"{what}.icmp")
+            self.equal(v["rtt_ms"], None, f"{what}.rtt_ms")
+            for p in mine:
+                self.equal(p["result"], "lost", f"{label}: probe to {port} ({p['kind']}) result")
+                self.check(p["attempts"] >= 3,
+                           f"{label}: probe to {port} ({p['kind']}): {p['attempts']} attempts, want >= 3")
+        elif state in ("closed", "filtered"):
+            self.equal(v["reply"], None, f"{what}.reply")
+            self.check(any(p["result"] == "icmp" for p in mine), f"{what}: no probe with result icmp")
+            self.check(not any(p["result"] == "answered" for p in mine),
+                       f"{what}: {state} but a probe was answered")
+        return v
+
+    def icmp(self, v, type_, code, from_, label="report"):
+        if v is None:
+            return
+        i = v["icmp"]
+        if not self.check(i is not None, f"{label}: icmp is null, want type {type_} code {code}"):
+            return
+        self.equal(i["type"], type_, f"{label}: icmp.type")
+        self.equal(i["code"], code, f"{label}: icmp.code")
+        self.equal(i["from"], from_, f"{label}: icmp.from")
+
+    # diagnostics ---------------------------------------------------------
+
+    def dump(self, out=sys.stdout):
+        w = out.write
+        for label, argv, rc, stdout, stderr in self.reports:
+            w(f"--- ikeprobe {label}: {' '.join(argv)}\n    exit {rc}\n")
+            w("--- stderr:\n" + (stderr if stderr else "(empty)\n"))
+            try:
+                w("--- report:\n" + json.dumps(json.loads(stdout), indent=2) + "\n")
+            except ValueError:
+                w("--- stdout (not JSON):\n" + (stdout or "(empty)") + "\n")
+        if self.lab and self.lab.tmp:
+            w("--- router nftables ruleset:\n" + (self.lab.ruleset() or "(empty)\n"))
+            if self.lab.charon is not None:
+                w(self.lab.charon_log(tail=120))
+        out.flush()
+
+
+def is_number(x):
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def gw_rule(rule):
+    """A forward-chain rule for traffic from the client to the gateway."""
+    return f"ip saddr {L.CLIENT_ADDR} ip daddr {L.GATEWAY_ADDR} {rule}"
+
+
+# -- the scenarios -------------------------------------------------------------
+
+SCENARIOS = {}
+
+
+def scenario(name, charon=True, nft=False, tshark=False):
+    def reg(fn):
+        SCENARIOS[name] = (fn, dict(need_charon=charon, need_nft=nft, need_tshark=tshark))
+        return fn
+    return reg
+
+
+@scenario("all-open")
+def all_open(s):
+    s.lab.start_charon(L.GatewayConfig(send_vendor_id=True))
+    rep = s.ikeprobe(expect_rc=0)
+    for port in (500, 4500):
+        s.port(rep, port, "open")
+    r = rep["responder"]
+    s.equal(r["fragmentation_supported"], True, "responder.fragmentation_supported")
+    s.check("IKEV2_FRAGMENTATION_SUPPORTED" in r["notifies"],
+            f"responder.notifies lacks IKEV2_FRAGMENTATION_SUPPORTED: {r['notifies']}")
+    names = [v["name"] for v in r["vendor_ids"]]
+    s.check("strongSwan" in names, f"responder.vendor_ids: no strongSwan (send_vendor_id = yes): {names}")
+    s.check(r["chosen"], "responder.chosen is empty or null after a full SA reply")
+    s.check(r["ke_group"] is not None, "responder.ke_group is null after a full SA reply")
+    s.check(isinstance(r["nonce_length"], int) and 16 <= r["nonce_length"] <= 256,
+            f"responder.nonce_length: {r['nonce_length']!r}")
+
+
+@scenario("udp500-dropped", nft=True)
+def udp500_dropped(s):
+    s.lab.start_charon()
+    s.lab.add_rule_table(forward=[gw_rule("udp dport 500 drop")])
+    rep = s.ikeprobe(expect_rc=1)
+    s.port(rep, 500, "silent")
+    s.port(rep, 4500, "open")
+
+
+@scenario("udp500-rejected", nft=True)
+def udp500_rejected(s):
+    s.lab.start_charon()
+    s.lab.add_rule_table(forward=[gw_rule("udp dport 500 reject with icmp type admin-prohibited")])
+    rep = s.ikeprobe(expect_rc=1)
+    v = s.port(rep, 500, "filtered")
+    s.icmp(v, ICMP_DEST_UNREACH, ICMP_ADMIN_PROHIBITED, L.ROUTER_CLIENT_ADDR, "ports.500")
+    s.port(rep, 4500, "open")
+
+
+@scenario("udp4500-dropped", nft=True)
+def udp4500_dropped(s):
+    s.lab.start_charon()
+    s.lab.add_rule_table(forward=[gw_rule("udp dport 4500 drop")])
+    rep = s.ikeprobe(expect_rc=1)
+    s.port(rep, 500, "open")
+    s.port(rep, 4500, "silent")
+
+
+@scenario("no-daemon", charon=False)
+def no_daemon(s):
+    # No charon: the gateway's kernel answers with ICMP port unreachable.
+    rep = s.ikeprobe(expect_rc=1)
+    for port in (500, 4500):
+        v = s.port(rep, port, "closed")
+        s.icmp(v, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, L.GATEWAY_ADDR, f"ports.{port}")
+    r = rep["responder"]
+    s.equal(r["fragmentation_supported"], None, "responder.fragmentation_supported")
+    s.equal(r["chosen"], None, "responder.chosen")
+    s.equal(r["ke_group"], None, "responder.ke_group")
+
+
+@scenario("all-dropped", nft=True)
+def all_dropped(s):
+    s.lab.start_charon()
+    s.lab.add_rule_table(forward=[gw_rule("meta l4proto udp drop")])
+    rep = s.ikeprobe(expect_rc=1)
+    for port in (500, 4500):
+        s.port(rep, port, "silent")
+    s.equal(rep["responder"]["fragmentation_supported"], None, "responder.fragmentation_supported")
+
+
+@scenario("low-half-open")
+def low_half_open(s):
+    # What strongSwan 5.9.8 does here (seen in charon's log):
+    # - Each run leaves one half-open IKE SA (the full SA reply on 500) for
+    #   half_open_timeout (30 s); the stateless INVALID_KE request on 4500
+    #   leaves none.
+    # - cookie_threshold_ip = 1: a request gets COOKIE as soon as one IKE SA
+    #   from this address is half open, counting requests not yet processed.
+    #   So already the first run usually gets COOKIE on 4500 (the 500
+    #   request, sent just before, counts), and later runs get COOKIE on both.
+    # - ikeprobe answers a COOKIE on 500 with the cookie echo. COOKIE is
+    #   checked before block_threshold, so with block_threshold = 2 the
+    #   third run's echo is dropped silently ("ignoring IKE_SA setup from
+    #   192.0.2.10, per-IP half-open IKE_SA limit of 2 reached"); the port
+    #   still answered (COOKIE), so it is open, not silent.
+    # The default limits (cookie_threshold_ip 3, block_threshold 5) show the
+    # same from the third and sixth run on.
+    s.lab.start_charon(L.GatewayConfig(cookie_threshold_ip=1, cookie_threshold=10,
+                                       block_threshold=2, half_open_timeout=30))
+    rep = None
+    for i in range(1, 4):
+        rep = s.ikeprobe(expect_rc=0, label=f"run {i}")
+        for port in (500, 4500):
+            s.port(rep, port, "open", label=f"run {i}")
+    cookies = [p for p, v in rep["ports"].items() if v["reply"] == "cookie"]
+    s.check(cookies, "run 3: no port reports reply cookie: "
+            + ", ".join(f"{p} {v['reply']}" for p, v in rep["ports"].items()))
+    s.check(any(p["reply"] == "cookie" for p in rep["probes"]), "run 3: no probe got a COOKIE")
+    log = s.lab.charon_log()
+    s.check("sending COOKIE notify" in log, "charon never sent a COOKIE (see its log)")
+    if "half-open IKE_SA limit" in log:
+        s.note("charon dropped a request at block_threshold (cookie echo), as expected")
+
+
+@scenario("pcap", tshark=True)
+def pcap(s):
+    s.lab.start_charon()
+    path = os.path.join(s.lab.tmp, "run.pcap")
+    rep = s.ikeprobe(["--pcap", path], expect_rc=0)
+    if not s.check(os.path.isfile(path) and os.path.getsize(path) > 24,
+                   f"--pcap {path}: no capture written"):
+        return
+    for port in (500, 4500):
+        s.port(rep, port, "open")
+    p = subprocess.run(["tshark", "-n", "-r", path, "-V"], capture_output=True, text=True)
+    s.equal(p.returncode, 0, "tshark -V exit status")
+    for bad in ("Malformed", "malformed", "Expert Info (Error"):
+        s.check(bad not in p.stdout, f"tshark -V shows `{bad}':\n"
+                + "\n".join(ln for ln in p.stdout.splitlines() if bad in ln)[:2000])
+    s.check("Internet Security Association and Key Management Protocol" in p.stdout,
+            "tshark -V decodes no ISAKMP")
+
+    fields = ["ip.src", "ip.dst", "udp.srcport", "udp.dstport", "isakmp.ispi",
+              "isakmp.rspi", "isakmp.exchangetype", "isakmp.flag_r"]
+    argv = ["tshark", "-n", "-r", path, "-Y", "isakmp", "-T", "fields", "-E", "separator=|"]
+    for f in fields:
+        argv += ["-e", f]
+    p = subprocess.run(argv, capture_output=True, text=True)
+    s.equal(p.returncode, 0, "tshark -T fields exit status")
+    rows = [dict(zip(fields, ln.split("|"))) for ln in p.stdout.splitlines() if ln]
+    requests = [r for r in rows if r["ip.src"] == L.CLIENT_ADDR and r["ip.dst"] == L.GATEWAY_ADDR
+                and r["isakmp.flag_r"] in ("0", "False")]
+    responses = [r for r in rows if r["ip.src"] == L.GATEWAY_ADDR and r["ip.dst"] == L.CLIENT_ADDR
+                 and r["isakmp.flag_r"] in ("1", "True")]
+    s.check(requests, "pcap: no ISAKMP request from the client decoded")
+    s.check(responses, "pcap: no ISAKMP response from the gateway decoded")
+    for r in requests + responses:
+        s.equal(r["isakmp.exchangetype"], "34", f"pcap: exchange type of {r}")
+    # Every transmission of every probe is in the capture, and each response
+    # answers one of them.
+    for port in (500, 4500):
+        sent = sum(p["attempts"] for p in rep["probes"] if p["port"] == port)
+        seen = sum(1 for r in requests if r["udp.dstport"] == str(port))
+        s.equal(seen, sent, f"pcap: IKE_SA_INIT requests to {port} (sum of probes' attempts)")
+    ispis = {r["isakmp.ispi"] for r in requests}
+    for r in responses:
+        s.check(r["isakmp.ispi"] in ispis, f"pcap: response to unknown SPI {r['isakmp.ispi']}")
+
+
+@scenario("bad-usage", charon=False)
+def bad_usage(s):
+    binary = s.lab.ikeprobe_path
+    cases = [
+        ("--ports 99999", [binary, "--ports", "99999", L.GATEWAY_ADDR], "99999"),
+        ("--json --ports 99999", [binary, "--json", "--ports", "99999", L.GATEWAY_ADDR], "99999"),
+        ("unknown host", [binary, "no-such-host.invalid"], "no-such-host.invalid"),
+        ("--json unknown host", [binary, "--json", "no-such-host.invalid"], "no-such-host.invalid"),
+    ]
+    for label, argv, quoted in cases:
+        rc, out, err = s.lab.run_client(argv, timeout=30)
+        s.reports.append((label, argv, rc, out, err))
+        s.equal(rc, 2, f"{label}: exit status")
+        lines = err.splitlines()
+        s.check(len(lines) == 1 and lines[0].strip() and err.endswith("\n"),
+                f"{label}: want exactly one line on stderr, got {err!r}")
+        s.check(quoted in err, f"{label}: stderr does not quote `{quoted}': {err!r}")
+        if "--json" not in argv:
+            s.equal(out, "", f"{label}: stdout")
+
+
+# -- the schema itself (no lab, no root) --------------------------------------
+
+SAMPLE_PATH = os.path.join(HERE, "sample-report.json")
+
+
+def _mutations():
+    """(what, change) pairs, each of which must make the sample invalid."""
+    def drop(*path):
+        def f(d):
+            for k in path[:-1]:
+                d = d[k]
+            del d[path[-1]]
+        return f
+
+    def put(value, *path):
+        def f(d):
+            for k in path[:-1]:
+                d = d[k]
+            d[path[-1]] = value
+        return f
+
+    m = [(f"no {k}", drop(k)) for k in ("schema", "tool", "started", "duration_ms", "complete",
+                                         "target", "local", "ports", "responder", "probes", "findings")]
+    m += [(f"no ports.4500.{k}", drop("ports", "4500", k))
+          for k in ("state", "reply", "icmp", "rtt_ms", "source_port", "meaning")]
+    m += [(f"no responder.{k}", drop("responder", k))
+          for k in ("fragmentation_supported", "vendor_ids", "notifies", "chosen", "ke_group", "nonce_length")]
+    m += [(f"no probes.0.{k}", drop("probes", 0, k))
+          for k in ("port", "size", "df", "fragments", "attempts", "result", "rtt_ms", "kind", "reply")]
+    m += [
+        ("schema 2", put("ikeprobe.report/2", "schema")),
+        ("started not RFC 3339", put("26 Nov 2026 19:52", "started")),
+        ("duration_ms float", put(1.5, "duration_ms")),
+        ("duration_ms negative", put(-1, "duration_ms")),
+        ("complete as string", put("true", "complete")),
+        ("family ipv5", put("ipv5", "target", "family")),
+        ("state up", put("up", "ports", "4500", "state")),
+        ("reply ok", put("ok", "ports", "4500", "reply")),
+        ("open without reply", put(None, "ports", "4500", "reply")),
+        ("filtered without icmp", put(None, "ports", "500", "icmp")),
+        ("icmp type as string", put("3", "ports", "500", "icmp", "type")),
+        ("icmp without from", drop("ports", "500", "icmp", "from")),
+        ("rtt_ms as string", put("1.2", "ports", "4500", "rtt_ms")),
+        ("port key not a number", put({}, "ports", "ike")),
+        ("fragmentation_supported yes", put("yes", "responder", "fragmentation_supported")),
+        ("vendor id name 0", put(0, "responder", "vendor_ids", 0, "name")),
+        ("vendor id hex odd", put("abc", "responder", "vendor_ids", 0, "hex")),
+        ("notifies with a number", put([16430], "responder", "notifies")),
+        ("chosen as object", put({}, "responder", "chosen")),
+        ("transform key_length string", put("256", "responder", "chosen", 0, "key_length")),
+        ("ke_group as number", put(31, "responder", "ke_group")),
+        ("nonce_length string", put("32", "responder", "nonce_length")),
+        ("probe result timeout", put("timeout", "probes", 0, "result")),
+        ("probe kind full", put("full", "probes", 0, "kind")),
+        ("probe df 0", put(0, "probes", 0, "df")),
+        ("probe answered without reply", put(None, "probes", 1, "reply")),
+        ("severity fatal", put("fatal", "findings", 0, "severity")),
+        ("finding code with spaces", put("UDP 500", "findings", 0, "code")),
+    ]
+    return m
+
+
+def check_schema(s):
+    import copy
+    v = s.validator()
+    with open(SAMPLE_PATH) as f:
+        sample = json.load(f)
+    s.validate(sample, "sample-report.json")
+    extra = copy.deepcopy(sample)
+    extra["future_key"] = {"x": 1}
+    extra["ports"]["500"]["future_key"] = 1
+    extra["responder"]["certreq"] = 0
+    extra["probes"][0]["id"] = 0
+    s.validate(extra, "sample with unknown keys")
+    nulls = copy.deepcopy(sample)
+    nulls["responder"].update(fragmentation_supported=None, chosen=None, ke_group=None,
+                              nonce_length=None, vendor_ids=[], notifies=[])
+    nulls["local"]["mtu"] = None
+    s.validate(nulls, "sample with no SA reply")
+    for what, change in _mutations():
+        d = copy.deepcopy(sample)
+        change(d)
+        s.check(not v.is_valid(d), f"schema accepts a report with {what}")
+
+
+# -- driver ------------------------------------------------------------------
+
+def run(name, ikeprobe, keep=False, verbose=False):
+    s = Scenario(name, ikeprobe, keep=keep, verbose=verbose)
+    if name == "schema":
+        try:
+            check_schema(s)
+        except Skip as e:
+            print(f"SKIP lab-{name}: {e}")
+            return EXIT_SKIP
+        return verdict(s)
+    fn, needs = SCENARIOS[name]
+    try:
+        L.check_environment(**needs)
+        if not (os.path.isfile(ikeprobe) and os.access(ikeprobe, os.X_OK)):
+            print(f"FAIL lab-{name}: no executable ikeprobe at {ikeprobe}")
+            return EXIT_FAIL
+        s.validator()
+        with L.Lab(ikeprobe, keep=keep) as lab:
+            s.lab = lab
+            try:
+                fn(s)
+            except Abort:
+                pass
+            except Exception:
+                s.errors.append("exception:\n" + traceback.format_exc())
+            if s.errors or verbose:
+                s.dump()
+    except (Skip, L.LabUnavailable) as e:
+        print(f"SKIP lab-{name}: {e}")
+        return EXIT_SKIP
+    except L.LabError as e:
+        if "Operation not permitted" in str(e):
+            print(f"SKIP lab-{name}: cannot create network namespaces here: {str(e).splitlines()[-1]}")
+            return EXIT_SKIP
+        print(f"FAIL lab-{name}: lab: {e}")
+        s.dump()
+        return EXIT_FAIL
+    return verdict(s)
+
+
+def verdict(s):
+    name = s.name
+    for n in s.notes:
+        print(f"note: {n}")
+    if s.errors:
+        print(f"FAIL lab-{name}: {len(s.errors)} check(s) failed:")
+        for e in s.errors:
+            print("  - " + e.replace("\n", "\n    "))
+        return EXIT_FAIL
+    print(f"PASS lab-{name}")
+    return EXIT_PASS
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--ikeprobe", help="path to the ikeprobe binary")
+    ap.add_argument("--keep", action="store_true",
+                    help="keep the lab's temporary directory (charon log, pcap)")
+    ap.add_argument("--verbose", "-v", action="store_true",
+                    help="print reports and logs also when the scenario passes")
+    ap.add_argument("--list", action="store_true", help="list the scenarios")
+    ap.add_argument("scenario", nargs="?", choices=sorted(SCENARIOS) + ["schema"],
+                    help="a lab scenario, or `schema' (check the schema "
+                    "against sample-report.json; needs no root)")
+    a = ap.parse_args(argv)
+    if a.list:
+        print("\n".join(list(SCENARIOS) + ["schema"]))
+        return 0
+    if a.scenario == "schema":
+        return run("schema", a.ikeprobe or "")
+    if not a.scenario or not a.ikeprobe:
+        ap.error("need --ikeprobe PATH and a SCENARIO")
+    if os.geteuid() != 0:
+        print(f"SKIP lab-{a.scenario}: needs root to create network namespaces")
+        return EXIT_SKIP
+    return run(a.scenario, os.path.abspath(a.ikeprobe), keep=a.keep, verbose=a.verbose)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
