@@ -15,14 +15,24 @@
 #include "ikeprobe/reasm.h"
 
 #define PROBE_MAX_FRAGS	64
-#define PROBE_MAX	64
+#define PROBE_MAX	96
 #define MAX_PORTS	8
+#define MAX_SIZES	16
 
 enum probe_kind {
 	PROBE_SA,		/* a request a gateway may answer with a full SA */
 	PROBE_STATELESS,	/* KE group left out of the proposals: the
 				 * gateway answers INVALID_KE_PAYLOAD and keeps
 				 * no half-open SA */
+};
+
+/* Why a probe was sent: what its result is evidence for. */
+enum probe_purpose {
+	PURPOSE_REACH,		/* is the port open */
+	PURPOSE_FOLLOW_UP,	/* the responder's offer (INVALID_KE, COOKIE) */
+	PURPOSE_PMTU,		/* DF set, sent whole: does this size cross */
+	PURPOSE_FRAG,		/* fragmented by us: reassembled at the gateway? */
+	PURPOSE_CONTROL,	/* small: does the gateway still answer */
 };
 
 enum probe_result {
@@ -44,6 +54,9 @@ struct probe {
 	int		 id;
 	int		 parent;	/* probe this one follows up, or -1 */
 	enum probe_kind	 kind;
+	enum probe_purpose purpose;
+	bool		 confirm;	/* repeats a lost size with a fresh probe */
+	size_t		 frag_size;	/* IP bytes per fragment when fragmented */
 	uint16_t	 dport, sport;
 	size_t		 size;		/* IP datagram bytes */
 	bool		 df;
@@ -59,11 +72,13 @@ struct probe {
 
 	int		 max_attempts;
 	double		 rto;		/* first retransmission timeout, s */
+	double		 backoff;	/* each wait this much longer than the last */
 	int		 attempts;
 	int		 sent_ok;	/* attempts the local stack accepted */
 	double		 first_sent, last_sent;	/* wall clock, as pcap */
 	double		 last_wire;	/* capture time of our last attempt */
 	double		 next_due;	/* monotonic */
+	double		 created, finished;	/* monotonic */
 	enum probe_result result;
 	double		 rtt_ms;	/* < 0 unknown */
 	int		 send_errno;
@@ -75,6 +90,8 @@ struct probe {
 
 struct probe_spec {
 	enum probe_kind	 kind;
+	enum probe_purpose purpose;
+	bool		 confirm;
 	uint16_t	 dport, sport;
 	size_t		 size;		/* 0: natural size, no padding */
 	bool		 df;
@@ -95,6 +112,9 @@ int	 probe_build(struct probe *, const struct probe_spec *,
 void	 probe_free(struct probe *);
 const char *probe_result_name(enum probe_result);
 const char *probe_kind_name(enum probe_kind);
+const char *probe_purpose_name(enum probe_purpose);
+/* Bytes of one fragment's IP payload for fragments of frag_size bytes. */
+size_t	 frag_payload_for(size_t frag_size);
 
 /* Counts of what the capture saw that was not an answer to a probe. */
 struct run_stats {
@@ -108,6 +128,31 @@ struct run_stats {
 	unsigned long	 icmp_unmatched;	/* quoted a packet we did not send */
 	unsigned long	 other;
 	long		 dropped;	/* by libpcap/kernel, -1 unknown */
+	unsigned long	 packets_sent;	/* accepted by the local stack */
+	unsigned long	 bytes_sent;
+};
+
+/* What the size part of a run (fragments, path MTU) is to try. */
+struct size_config {
+	bool		 enabled;	/* false with --quick */
+	bool		 stateful;	/* size probes ask for a full SA */
+	size_t		 sizes[MAX_SIZES];	/* IP datagram sizes, ascending */
+	int		 n_sizes;	/* 0: defaults for the interface MTU */
+	size_t		 frag_size;	/* 0: default */
+};
+
+/* Where the size plan stands; decisions are re-derived from the probes
+ * each time (sizes.c), this only records what was started. */
+struct size_state {
+	bool		 started;
+	int		 pmtu_port;	/* index into run.ports, or -1 */
+	bool		 frag_port[MAX_PORTS];
+	enum probe_kind	 kind[MAX_PORTS];
+	size_t		 df_sizes[MAX_SIZES], frag_sizes[MAX_SIZES];
+	int		 n_df, n_frag;
+	size_t		 frag_size;
+	size_t		 natural;	/* smallest request, for controls */
+	double		 rto;		/* per attempt, from the round trip */
 };
 
 struct port_src {
@@ -134,6 +179,10 @@ struct run {
 
 	double		 rto;		/* first retransmission timeout, s */
 	int		 max_attempts;
+	double		 pace;		/* s between new probes to one port */
+	double		 last_new[MAX_PORTS];	/* monotonic, first sends */
+	struct size_config sz_cfg;
+	struct size_state sz;
 	volatile sig_atomic_t *stop;	/* set by a signal: end early */
 	bool		 interrupted;
 };
@@ -142,6 +191,9 @@ struct run {
  * arrive (plan.c). */
 void	 plan_start(struct run *);
 void	 plan_react(struct run *, struct probe *);
+/* Called when nothing is pending: start or advance the size plan. True if
+ * it added probes. */
+bool	 sizes_step(struct run *);
 struct probe *run_add_probe(struct run *, const struct probe_spec *);
 const struct kex_value *run_kex(struct run *, uint16_t group);
 uint16_t run_sport(const struct run *, uint16_t dport);

@@ -7,9 +7,10 @@
 #include <stdio.h>
 
 #include "ikeprobe/probe.h"
+#include "ikeprobe/sizes.h"
 
 #define REPORT_SCHEMA	"ikeprobe.report/1"
-#define MAX_FINDINGS	24
+#define MAX_FINDINGS	32
 
 enum port_state {
 	PORT_OPEN,
@@ -44,6 +45,36 @@ struct port_verdict {
 	char		 meaning[400];
 };
 
+/* Do fragmented IKE datagrams reach the gateway (client to gateway). */
+struct frag_report {
+	bool		 tested;
+	enum frag_outcome outbound;
+	size_t		 largest_answered, smallest_lost;	/* 0 none */
+	size_t		 fragment_size;
+	int		 worst_port;	/* run.ports index it rests on, -1 */
+	char		 evidence[600];
+};
+
+struct pmtu_report {
+	bool		 tested;
+	int		 value;		/* 0 unknown */
+	enum pmtu_source source;
+	enum pmtu_icmp	 icmp;
+	bool		 has_router;
+	struct ip_addr	 router;
+	int		 router_mtu;
+	bool		 black_hole;
+	bool		 inconclusive;
+	char		 evidence[600];
+};
+
+enum tristate { TRI_NULL = -1, TRI_FALSE = 0, TRI_TRUE = 1 };
+
+struct verdict {
+	enum tristate	 frag_needed;	/* is IKEv2 fragmentation needed here */
+	char		 reason[600];
+};
+
 struct report {
 	double		 started;	/* wall clock */
 	double		 duration_ms;
@@ -58,13 +89,23 @@ struct report {
 	const struct ike_reply *responder;
 	const struct run *run;
 
-	char		 headline[400];
+	struct sizes_assess sizes;
+	struct frag_report frag;
+	struct pmtu_report pmtu;
+	struct verdict	 verdict;
+
+	char		 headline[600];
 	struct finding	 findings[MAX_FINDINGS];
 	int		 n_findings;
 	int		 exit_status;	/* 0 all open, 1 a problem found */
 };
 
 void	 diagnose(struct report *, const struct run *);
+/* The size part: fragments, path MTU, the verdict and their findings. */
+void	 diagnose_sizes(struct report *, const struct run *);
+struct finding *add_finding(struct report *, enum severity, const char *code,
+	    const char *advice, const char *fmt, ...)
+	    __attribute__((format(printf, 5, 6)));
 
 const char *port_state_name(enum port_state);
 const char *severity_name(enum severity);

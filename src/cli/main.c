@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "ikeprobe/report.h"
+#include "ikeprobe/sizes.h"
 #include "options.h"
 
 static volatile sig_atomic_t stop_flag;
@@ -107,6 +108,39 @@ setup(struct run *run, const struct options *o, char *err, size_t errlen)
 	return 0;
 }
 
+/* Size options checked against the interface MTU, known only now. */
+static int
+size_config(struct run *run, const struct options *o, char *err, size_t errlen)
+{
+	struct size_config *c = &run->sz_cfg;
+	size_t mtu = run->local.mtu > 0 ? (size_t)run->local.mtu : 1500;
+	size_t fs;
+
+	c->enabled = !o->quick;
+	c->stateful = o->stateful;
+	c->frag_size = o->frag_size;
+	c->n_sizes = o->n_sizes;
+	memcpy(c->sizes, o->sizes, sizeof(c->sizes));
+	if (o->frag_size > mtu) {
+		snprintf(err, errlen, "--fragment-size %zu is larger than the "
+		    "MTU of %s (%zu): give at most %zu", o->frag_size,
+		    run->local.ifname, mtu, mtu);
+		return EXIT_USAGE;
+	}
+	fs = o->frag_size ? o->frag_size : mtu < FRAG_SIZE_DEFAULT ? mtu :
+	    FRAG_SIZE_DEFAULT;
+	for (int i = 0; i < o->n_sizes; i++)
+		if (o->sizes[i] > fs && o->sizes[i] >
+		    frag_payload_for(fs) * PROBE_MAX_FRAGS) {
+			snprintf(err, errlen, "size %zu needs more than %d "
+			    "fragments of %zu bytes: use a larger "
+			    "--fragment-size or a smaller size", o->sizes[i],
+			    PROBE_MAX_FRAGS, fs);
+			return EXIT_USAGE;
+		}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -135,6 +169,9 @@ main(int argc, char **argv)
 	run.n_kex = 1;
 	run.rto = o.rto_ms / 1000.0;
 	run.max_attempts = o.attempts;
+	run.pace = 0.01;
+	if ((rc = size_config(&run, &o, err, sizeof(err))) != 0)
+		return fail(rc, err);
 	run.stop = &stop_flag;
 
 	memset(&sa, 0, sizeof(sa));

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "ikeprobe/sizes.h"
 #include "options.h"
 
 static const char usage_text[] =
@@ -20,12 +21,25 @@ static const char usage_text[] =
 "  -s, --source ADDR     send from this local address\n"
 "  -i, --interface IF    send and capture on this interface\n"
 "  -u, --user USER       unprivileged user to run as after setup (nobody)\n"
-"      --attempts N      transmissions before a probe counts as lost (4)\n"
-"      --rto MS          first retransmission timeout in ms (250)\n"
+"  -q, --quick           reachability only: skip the fragment and path-MTU tests\n"
+"      --sizes LIST      IP datagram sizes to try (default 1280,1400,1450,\n"
+"                        the interface MTU, 2500,4500): sizes up to the\n"
+"                        interface MTU are sent whole with DF set (path MTU);\n"
+"                        sizes above the fragment size are also sent in\n"
+"                        fragments (do fragments reach the gateway)\n"
+"      --fragment-size N IP bytes per fragment (default 1280, at most the\n"
+"                        interface MTU)\n"
+"      --stateful        size probes ask for a full SA (leaves half-open SAs\n"
+"                        on the gateway; for gateways that ignore the default\n"
+"                        stateless probes)\n"
+"      --attempts N      transmissions before a reachability probe counts as\n"
+"                        lost (5)\n"
+"      --rto MS          first retransmission timeout in ms (200; each next\n"
+"                        wait is 1.5 times longer)\n"
 "  -h, --help            this text\n"
 "  -V, --version         print the version\n"
 "\n"
-"Exit status: 0 every port open, 1 a problem found, 2 bad usage,\n"
+"Exit status: 0 every port open and no problem, 1 a problem found, 2 bad usage,\n"
 "3 could not run (privileges, interface, capture).\n"
 "Needs CAP_NET_RAW: run with sudo, or once:\n"
 "  sudo setcap cap_net_raw,cap_net_admin+ep \"$(command -v ikeprobe)\"\n";
@@ -93,7 +107,44 @@ parse_int(const char *s, const char *name, int lo, int hi, int *out)
 	return 0;
 }
 
-enum { OPT_ATTEMPTS = 256, OPT_RTO };
+static int
+parse_sizes(const char *s, struct options *o)
+{
+	char *copy = strdup(s), *tok, *save = NULL, *end;
+	long v;
+	int rc = 0;
+
+	if (copy == NULL)
+		return EXIT_CANNOT_RUN;
+	o->n_sizes = 0;
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		v = strtol(tok, &end, 10);
+		if (*tok == '\0' || *end != '\0' || v < PROBE_SIZE_MIN ||
+		    v > PROBE_SIZE_MAX) {
+			rc = bad("bad size list `%s': sizes are IP datagram bytes "
+			    "from %d to %d, separated by commas, e.g. --sizes "
+			    "1400,1500,3000", s, PROBE_SIZE_MIN, PROBE_SIZE_MAX);
+			break;
+		}
+		for (int i = 0; i < o->n_sizes; i++)
+			if (o->sizes[i] == (size_t)v)
+				rc = bad("bad size list `%s': a size is repeated", s);
+		if (rc)
+			break;
+		if (o->n_sizes == MAX_SIZES) {
+			rc = bad("bad size list `%s': at most %d sizes", s, MAX_SIZES);
+			break;
+		}
+		o->sizes[o->n_sizes++] = (size_t)v;
+	}
+	if (rc == 0 && o->n_sizes == 0)
+		rc = bad("bad size list `%s': give at least one size, e.g. "
+		    "--sizes 1400,3000", s);
+	free(copy);
+	return rc;
+}
+
+enum { OPT_ATTEMPTS = 256, OPT_RTO, OPT_SIZES, OPT_FRAG_SIZE, OPT_STATEFUL };
 
 int
 options_parse(int argc, char **argv, struct options *o)
@@ -107,21 +158,25 @@ options_parse(int argc, char **argv, struct options *o)
 		{ "user", required_argument, NULL, 'u' },
 		{ "attempts", required_argument, NULL, OPT_ATTEMPTS },
 		{ "rto", required_argument, NULL, OPT_RTO },
+		{ "quick", no_argument, NULL, 'q' },
+		{ "sizes", required_argument, NULL, OPT_SIZES },
+		{ "fragment-size", required_argument, NULL, OPT_FRAG_SIZE },
+		{ "stateful", no_argument, NULL, OPT_STATEFUL },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int ch, rc;
+	int ch, rc, v;
 
 	memset(o, 0, sizeof(*o));
 	o->ports[0] = 500;
 	o->ports[1] = 4500;
 	o->n_ports = 2;
 	o->user = "nobody";
-	o->attempts = 4;
-	o->rto_ms = 250;
+	o->attempts = 5;
+	o->rto_ms = 200;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":jw:p:s:i:u:hV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":jw:p:s:i:u:qhV", longopts, NULL)) != -1) {
 		rc = 0;
 		switch (ch) {
 		case 'j':
@@ -147,6 +202,20 @@ options_parse(int argc, char **argv, struct options *o)
 			break;
 		case OPT_RTO:
 			rc = parse_int(optarg, "--rto", 10, 10000, &o->rto_ms);
+			break;
+		case 'q':
+			o->quick = true;
+			break;
+		case OPT_SIZES:
+			rc = parse_sizes(optarg, o);
+			break;
+		case OPT_FRAG_SIZE:
+			rc = parse_int(optarg, "--fragment-size", PROBE_SIZE_MIN,
+			    9000, &v);
+			o->frag_size = (size_t)v;
+			break;
+		case OPT_STATEFUL:
+			o->stateful = true;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);

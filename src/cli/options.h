@@ -21,6 +21,11 @@ struct options {
 	const char	*user;
 	int		 attempts;
 	int		 rto_ms;
+	bool		 quick;
+	bool		 stateful;
+	size_t		 sizes[MAX_SIZES];
+	int		 n_sizes;
+	size_t		 frag_size;
 };
 
 /* 0 to go on, or an exit status (after printing help, version or error). */

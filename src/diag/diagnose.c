@@ -6,7 +6,7 @@
 
 #include "ikeprobe/report.h"
 
-static struct finding *
+struct finding *
 add_finding(struct report *rep, enum severity sev, const char *code,
     const char *advice, const char *fmt, ...)
 {
@@ -322,6 +322,15 @@ headline(struct report *rep)
 		    open, bad);
 }
 
+static bool
+all_open(const struct report *rep)
+{
+	for (int i = 0; i < rep->n_ports; i++)
+		if (rep->ports[i].state != PORT_OPEN)
+			return false;
+	return rep->n_ports > 0;
+}
+
 void
 diagnose(struct report *rep, const struct run *run)
 {
@@ -351,14 +360,25 @@ diagnose(struct report *rep, const struct run *run)
 	rep->responder = best >= 0 ? &run->probes[best].reply : NULL;
 
 	headline(rep);
-	rep->exit_status = 0;
-	for (int i = 0; i < rep->n_ports; i++) {
+	for (int i = 0; i < rep->n_ports; i++)
 		port_findings(rep, &rep->ports[i]);
-		if (rep->ports[i].state != PORT_OPEN)
-			rep->exit_status = 1;
-	}
+	diagnose_sizes(rep, run);
 	responder_findings(rep);
 	run_findings(rep, run);
+
+	/* Exit 1 whenever something needs a person's attention. */
+	rep->exit_status = 0;
+	for (int i = 0; i < rep->n_findings; i++)
+		if (rep->findings[i].severity != SEV_INFO)
+			rep->exit_status = 1;
+	for (int i = 0; i < rep->n_ports; i++)
+		if (rep->ports[i].state != PORT_OPEN)
+			rep->exit_status = 1;
 	if (rep->exit_status == 0)
 		add_finding(rep, SEV_INFO, "ike-reachable", "", "%s", rep->headline);
+	/* Every port answers: what the helpdesk wants to know next is the
+	 * verdict on fragmentation, so it leads. */
+	if (all_open(rep) && run->sz_cfg.enabled)
+		snprintf(rep->headline, sizeof(rep->headline), "%s",
+		    rep->verdict.reason);
 }

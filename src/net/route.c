@@ -162,7 +162,7 @@ route_lookup(const struct ip_addr *target, const char *ifname,
 enum net_err
 rawsock_open(int *fdp, int family, const char *ifname, char *err, size_t errlen)
 {
-	int fd;
+	int fd, pmtu;
 
 	/* IPPROTO_RAW implies IP_HDRINCL: we write the IP header ourselves, to
 	 * control DF, the IP ID and our own fragmentation. */
@@ -181,6 +181,18 @@ rawsock_open(int *fdp, int family, const char *ifname, char *err, size_t errlen)
 	    (socklen_t)strlen(ifname)) < 0) {
 		snprintf(err, errlen, "cannot send through `%s': %s", ifname,
 		    strerror(errno));
+		close(fd);
+		return NET_ERR_ENV;
+	}
+	/* Size probes must leave at their size whatever the kernel learnt
+	 * of the path before (an ICMP from an earlier run lowers its cached
+	 * path MTU for ten minutes): only the interface MTU may stop them. */
+	pmtu = family == AF_INET6 ? IPV6_PMTUDISC_PROBE : IP_PMTUDISC_PROBE;
+	if (setsockopt(fd, family == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP,
+	    family == AF_INET6 ? IPV6_MTU_DISCOVER : IP_MTU_DISCOVER, &pmtu,
+	    sizeof(pmtu)) < 0) {
+		snprintf(err, errlen, "cannot set path-MTU discovery on the "
+		    "raw socket: %s", strerror(errno));
 		close(fd);
 		return NET_ERR_ENV;
 	}

@@ -137,9 +137,13 @@ j_probes(const struct run *run)
 		json_object_object_add(o, "id", json_object_new_int(p->id));
 		json_object_object_add(o, "port", json_object_new_int(p->dport));
 		json_object_object_add(o, "kind", json_object_new_string(probe_kind_name(p->kind)));
+		json_object_object_add(o, "purpose", json_object_new_string(probe_purpose_name(p->purpose)));
 		json_object_object_add(o, "size", json_object_new_int((int)p->size));
 		json_object_object_add(o, "df", json_object_new_boolean(p->df));
 		json_object_object_add(o, "fragments", json_object_new_int(p->fragments));
+		json_object_object_add(o, "fragment_size", p->frag_size ? json_object_new_int((int)p->frag_size) : NULL);
+		if (p->confirm)
+			json_object_object_add(o, "repeat", json_object_new_boolean(true));
 		json_object_object_add(o, "attempts", json_object_new_int(p->attempts));
 		json_object_object_add(o, "result", json_object_new_string(probe_result_name(p->result)));
 		json_object_object_add(o, "rtt_ms", jms(p->result == PROBE_ANSWERED ? p->rtt_ms : -1));
@@ -153,6 +157,94 @@ j_probes(const struct run *run)
 		json_object_array_add(a, o);
 	}
 	return a;
+}
+
+static json_object *
+jsize(size_t v)
+{
+	return v ? json_object_new_int((int)v) : NULL;
+}
+
+static json_object *
+j_fragments(const struct report *rep)
+{
+	const struct frag_report *f = &rep->frag;
+	const struct run *run = rep->run;
+	json_object *o = json_object_new_object(), *ports, *p;
+	char key[8];
+
+	json_object_object_add(o, "outbound", json_object_new_string(frag_outcome_name(f->outbound)));
+	json_object_object_add(o, "inbound", json_object_new_string("untested"));
+	json_object_object_add(o, "largest_answered", jsize(f->largest_answered));
+	json_object_object_add(o, "smallest_lost", jsize(f->smallest_lost));
+	json_object_object_add(o, "fragment_size", f->tested ? jsize(f->fragment_size) : NULL);
+	json_object_object_add(o, "evidence", json_object_new_string(f->evidence));
+	ports = json_object_new_object();
+	for (int i = 0; i < run->n_ports; i++) {
+		const struct frag_assess *a = &rep->sizes.frag[i];
+
+		if (!a->tested)
+			continue;
+		p = json_object_new_object();
+		json_object_object_add(p, "outbound", json_object_new_string(frag_outcome_name(a->outcome)));
+		json_object_object_add(p, "largest_answered", jsize(a->largest_answered));
+		json_object_object_add(p, "smallest_lost", jsize(a->smallest_lost));
+		json_object_object_add(p, "lost_probe", a->lost_probe >= 0 ? json_object_new_int(a->lost_probe) : NULL);
+		json_object_object_add(p, "control_probe", a->control >= 0 ? json_object_new_int(a->control) : NULL);
+		snprintf(key, sizeof(key), "%u", a->port);
+		json_object_object_add(ports, key, p);
+	}
+	json_object_object_add(o, "ports", ports);
+	return o;
+}
+
+static json_object *
+j_path_mtu(const struct report *rep)
+{
+	const struct pmtu_report *m = &rep->pmtu;
+	const struct pmtu_assess *a = &rep->sizes.pmtu;
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "value", m->value ? json_object_new_int(m->value) : NULL);
+	json_object_object_add(o, "source", jstr_or_null(pmtu_source_name(m->source)));
+	json_object_object_add(o, "icmp", m->tested ? json_object_new_string(pmtu_icmp_name(m->icmp)) : NULL);
+	json_object_object_add(o, "router", m->has_router ? jaddr(&m->router) : NULL);
+	json_object_object_add(o, "router_mtu", m->router_mtu ? json_object_new_int(m->router_mtu) : NULL);
+	json_object_object_add(o, "black_hole", json_object_new_boolean(m->black_hole));
+	json_object_object_add(o, "largest_answered", m->tested ? jsize(a->lo) : NULL);
+	json_object_object_add(o, "smallest_failed", m->tested ? jsize(a->hi) : NULL);
+	json_object_object_add(o, "port", m->tested ? json_object_new_int(a->port) : NULL);
+	json_object_object_add(o, "evidence", json_object_new_string(m->evidence));
+	return o;
+}
+
+static json_object *
+j_verdict(const struct report *rep)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "ikev2_fragmentation_needed",
+	    rep->verdict.frag_needed == TRI_NULL ? NULL :
+	    json_object_new_boolean(rep->verdict.frag_needed == TRI_TRUE));
+	json_object_object_add(o, "reason", json_object_new_string(rep->verdict.reason));
+	return o;
+}
+
+static json_object *
+j_traffic(const struct run *run)
+{
+	json_object *o = json_object_new_object();
+	int sa = 0;
+
+	/* Every full SA reply is a half-open SA left on the gateway. */
+	for (int i = 0; i < run->n_probes; i++)
+		sa += run->probes[i].result == PROBE_ANSWERED &&
+		    run->probes[i].reply.kind == IKE_REPLY_SA;
+	json_object_object_add(o, "probes", json_object_new_int(run->n_probes));
+	json_object_object_add(o, "packets_sent", json_object_new_int64((int64_t)run->stats.packets_sent));
+	json_object_object_add(o, "bytes_sent", json_object_new_int64((int64_t)run->stats.bytes_sent));
+	json_object_object_add(o, "full_sa_replies", json_object_new_int(sa));
+	return o;
 }
 
 static json_object *
@@ -223,9 +315,13 @@ report_json(FILE *out, const struct report *rep)
 
 	json_object_object_add(root, "ports", j_ports(rep));
 	json_object_object_add(root, "responder", j_responder(rep));
+	json_object_object_add(root, "verdict", j_verdict(rep));
+	json_object_object_add(root, "fragments", j_fragments(rep));
+	json_object_object_add(root, "path_mtu", j_path_mtu(rep));
 	json_object_object_add(root, "probes", j_probes(rep->run));
 	json_object_object_add(root, "findings", j_findings(rep));
 	json_object_object_add(root, "capture", j_capture(&rep->run->stats));
+	json_object_object_add(root, "traffic", j_traffic(rep->run));
 
 	rc = fprintf(out, "%s\n", json_object_to_json_string_ext(root,
 	    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |

@@ -86,14 +86,21 @@ probes_text(FILE *out, const struct report *rep, const struct style *st)
 	char from[IP_ADDR_STRLEN];
 
 	fprintf(out, "\n%sEvidence%s\n", st->bold, st->reset);
-	fprintf(out, "  %-3s %-6s %-10s %6s %-3s %5s %-9s %s\n", "#", "port",
-	    "kind", "bytes", "DF", "tries", "result", "detail");
+	fprintf(out, "  %-3s %-6s %-12s %-10s %6s %-3s %5s %-9s %s\n", "#",
+	    "port", "purpose", "kind", "bytes", "DF", "tries", "result",
+	    "detail");
 	for (int i = 0; i < run->n_probes; i++) {
 		const struct probe *p = &run->probes[i];
 
-		fprintf(out, "  %-3d %-6u %-10s %6zu %-3s %5d %-9s ", p->id,
-		    p->dport, probe_kind_name(p->kind), p->size,
-		    p->df ? "yes" : "no", p->attempts, probe_result_name(p->result));
+		fprintf(out, "  %-3d %-6u %-12s %-10s %6zu %-3s %5d %-9s ", p->id,
+		    p->dport, probe_purpose_name(p->purpose),
+		    probe_kind_name(p->kind), p->size, p->df ? "yes" : "no",
+		    p->attempts, probe_result_name(p->result));
+		if (p->fragments > 1)
+			fprintf(out, "[%d fragments of %zu] ", p->fragments,
+			    p->frag_size);
+		if (p->confirm)
+			fprintf(out, "[repeat] ");
 		switch (p->result) {
 		case PROBE_ANSWERED:
 			fprintf(out, "%s in %.1f ms", ike_reply_kind_name(p->reply.kind),
@@ -107,7 +114,7 @@ probes_text(FILE *out, const struct report *rep, const struct style *st)
 			    sizeof(from)));
 			break;
 		case PROBE_SEND_FAILED:
-			fprintf(out, "%s", strerror(p->send_errno));
+			fprintf(out, "not sent: %s", strerror(p->send_errno));
 			break;
 		case PROBE_LOST:
 		case PROBE_PENDING:
@@ -117,6 +124,38 @@ probes_text(FILE *out, const struct report *rep, const struct style *st)
 			fprintf(out, " [follows #%d]", p->parent);
 		fprintf(out, "\n");
 	}
+}
+
+static void
+sizes_text(FILE *out, const struct report *rep, const struct style *st)
+{
+	const struct frag_report *f = &rep->frag;
+	const struct pmtu_report *m = &rep->pmtu;
+	const char *fc = f->outbound == FRAG_PASS ? st->green :
+	    f->outbound == FRAG_DROPPED ? st->red : st->yellow;
+	char from[IP_ADDR_STRLEN];
+
+	if (!rep->run->sz_cfg.enabled || (!f->tested && !m->tested))
+		return;
+	if (strcmp(rep->headline, rep->verdict.reason) != 0)
+		fprintf(out, "\n%sVerdict:%s %s\n", st->bold, st->reset,
+		    rep->verdict.reason);
+	fprintf(out, "\n  Fragments %s%-12s%s %s\n", fc,
+	    frag_outcome_name(f->outbound), st->reset, f->evidence);
+	fprintf(out, "  Path MTU  ");
+	if (m->value)
+		fprintf(out, "%s%-12d%s ", m->black_hole ? st->red : st->green,
+		    m->value, st->reset);
+	else
+		fprintf(out, "%s%-12s%s ", st->yellow, "unknown", st->reset);
+	if (m->has_router && m->source == PMTU_SRC_ICMP)
+		fprintf(out, "(from ICMP, router %s) ", ip_addr_str(&m->router,
+		    from, sizeof(from)));
+	else if (m->black_hole)
+		fprintf(out, "(by probing: ICMP filtered, a black hole) ");
+	fprintf(out, "%s\n", m->evidence);
+	fprintf(out, "  Return    %-12s the gateway's fragmented replies "
+	    "to this machine\n", "not tested");
 }
 
 void
@@ -134,6 +173,7 @@ report_text(FILE *out, const struct report *rep, enum output_color color)
 		    state_color(st, v->state), port_state_name(v->state),
 		    st->reset, v->meaning);
 	}
+	sizes_text(out, rep, st);
 	if (rep->n_findings) {
 		fprintf(out, "\n%sFindings%s\n", st->bold, st->reset);
 		for (int i = 0; i < rep->n_findings; i++) {

@@ -45,10 +45,16 @@ base_spec(struct run *r, enum probe_kind kind, uint16_t dport)
 void
 plan_start(struct run *r)
 {
-	for (int i = 0; i < r->n_ports; i++) {
-		struct probe_spec s = base_spec(r, i == 0 ? PROBE_SA :
-		    PROBE_STATELESS, r->ports[i].dport);
+	struct probe_spec s;
 
+	/* The first port also gets a stateless probe: it tells whether the
+	 * gateway answers those, which the size probes then use. */
+	for (int i = 0; i < r->n_ports; i++) {
+		if (i == 0) {
+			s = base_spec(r, PROBE_SA, r->ports[i].dport);
+			run_add_probe(r, &s);
+		}
+		s = base_spec(r, PROBE_STATELESS, r->ports[i].dport);
 		run_add_probe(r, &s);
 	}
 }
@@ -65,6 +71,7 @@ add_follow_up(struct run *r, const struct probe_spec *s, const struct probe *par
 
 	if (c == NULL)
 		return NULL;
+	c->purpose = PURPOSE_FOLLOW_UP;
 	c->parent = parent->id;
 	c->max_attempts = c->max_attempts < 2 ? c->max_attempts : 2;
 	c->rto = rto < 0.05 ? 0.05 : rto > r->rto ? r->rto : rto;
@@ -111,7 +118,10 @@ plan_react(struct run *r, struct probe *p)
 {
 	const struct kex_value *kv;
 	struct probe_spec s;
+	struct probe *c;
 
+	if (p->purpose != PURPOSE_REACH && p->purpose != PURPOSE_FOLLOW_UP)
+		return;
 	if (p->result == PROBE_ANSWERED && p->kind == PROBE_SA && !has_child(r, p)) {
 		s = base_spec(r, PROBE_SA, p->dport);
 		/* RFC 7296 1.2: retry with the group the responder asked for. */
@@ -150,7 +160,8 @@ plan_react(struct run *r, struct probe *p)
 				if (q->reply.kind == IKE_REPLY_INVALID_KE &&
 				    (kv = run_kex(r, q->reply.invalid_ke_group)))
 					s.kex = kv;
-				run_add_probe(r, &s);
+				if ((c = run_add_probe(r, &s)) != NULL)
+					c->purpose = PURPOSE_FOLLOW_UP;
 				return;
 			}
 		}

@@ -47,6 +47,9 @@ probe_build(struct probe *p, const struct probe_spec *s,
 	memset(p, 0, sizeof(*p));
 	p->parent = -1;
 	p->kind = s->kind;
+	p->purpose = s->purpose;
+	p->confirm = s->confirm;
+	p->backoff = 1.5;
 	p->dport = s->dport;
 	p->sport = s->sport;
 	p->df = s->df;
@@ -146,6 +149,25 @@ probe_result_name(enum probe_result r)
 	case PROBE_ICMP:	return "icmp";
 	case PROBE_LOST:	return "lost";
 	case PROBE_SEND_FAILED:	return "send_failed";
+	}
+	return "?";
+}
+
+size_t
+frag_payload_for(size_t frag_size)
+{
+	return frag_size > IPV4_HDR_LEN ? (frag_size - IPV4_HDR_LEN) & ~(size_t)7 : 0;
+}
+
+const char *
+probe_purpose_name(enum probe_purpose p)
+{
+	switch (p) {
+	case PURPOSE_REACH:	return "reachability";
+	case PURPOSE_FOLLOW_UP:	return "follow-up";
+	case PURPOSE_PMTU:	return "path-mtu";
+	case PURPOSE_FRAG:	return "fragments";
+	case PURPOSE_CONTROL:	return "control";
 	}
 	return "?";
 }

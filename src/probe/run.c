@@ -42,6 +42,7 @@ run_add_probe(struct run *r, const struct probe_spec *s)
 	p->id = r->n_probes++;
 	p->rto = r->rto;
 	p->max_attempts = r->max_attempts;
+	p->created = mono_now();
 	return p;
 }
 
@@ -49,7 +50,35 @@ static void
 finish(struct run *r, struct probe *p, enum probe_result res)
 {
 	p->result = res;
+	p->finished = mono_now();
 	plan_react(r, p);
+}
+
+static int
+port_slot(const struct run *r, uint16_t dport)
+{
+	for (int i = 0; i < r->n_ports; i++)
+		if (r->ports[i].dport == dport)
+			return i;
+	return 0;
+}
+
+/* New probes to one port go out pace apart: a gateway counts half-open
+ * SAs while it works on a request, and a burst can look like an attack.
+ * True if p may go now; else lowers *due to when it may. */
+static bool
+paced(struct run *r, const struct probe *p, double now, double *due)
+{
+	int slot = port_slot(r, p->dport);
+	double at = r->last_new[slot] + r->pace;
+
+	if (r->last_new[slot] == 0 || now >= at) {
+		r->last_new[slot] = now;
+		return true;
+	}
+	if (at < *due)
+		*due = at;
+	return false;
 }
 
 static void
@@ -57,16 +86,25 @@ send_probe(struct run *r, struct probe *p, double now)
 {
 	int rc = 0;
 
-	for (int i = 0; i < p->fragments && rc == 0; i++)
+	double wait = p->rto;
+
+	for (int i = 0; i < p->fragments && rc == 0; i++) {
 		rc = rawsock_send(r->rawfd, p->wire[i].buf, p->wire[i].len,
 		    &r->target);
+		if (rc == 0) {
+			r->stats.packets_sent++;
+			r->stats.bytes_sent += p->wire[i].len;
+		}
+	}
 	p->attempts++;
 	p->last_sent = wall_now();
 	if (p->attempts == 1)
 		p->first_sent = p->last_sent;
-	/* Back off: 1, 2, 3, 4 x rto after each attempt, so a loss burst of a
-	 * few hundred ms does not take out every attempt. */
-	p->next_due = now + p->rto * p->attempts;
+	/* Back off, so that a loss burst of a few hundred ms does not take
+	 * out every attempt: 0.2, 0.3, 0.45 ... s for reachability. */
+	for (int i = 1; i < p->attempts; i++)
+		wait *= p->backoff;
+	p->next_due = now + wait;
 	if (rc == 0)
 		p->sent_ok++;
 	else {
@@ -256,6 +294,10 @@ run_probes(struct run *r)
 
 			if (p->result != PROBE_PENDING)
 				continue;
+			if (p->attempts == 0 && !paced(r, p, now, &due)) {
+				pending++;
+				continue;
+			}
 			if (p->attempts == 0 || now >= p->next_due) {
 				if (p->attempts == p->max_attempts) {
 					finish(r, p, p->sent_ok == 0 ?
@@ -273,12 +315,17 @@ run_probes(struct run *r)
 		/* A probe finished above may have added one: go round again. */
 		for (i = 0; i < r->n_probes; i++)
 			if (r->probes[i].result == PROBE_PENDING &&
-			    r->probes[i].attempts == 0)
+			    r->probes[i].attempts == 0 &&
+			    r->last_new[port_slot(r, r->probes[i].dport)] +
+			    r->pace <= now)
 				break;
 		if (i < r->n_probes)
 			continue;
-		if (pending == 0)
+		/* Settled: the size plan decides whether there is more. */
+		if (pending == 0 && !sizes_step(r))
 			break;
+		if (pending == 0)
+			continue;
 
 		npfd = 0;
 		pfd[npfd++] = (struct pollfd){ r->cap.fd, POLLIN, 0 };

@@ -8,7 +8,7 @@
 #include "ikeprobe/ike.h"
 #include "ikeprobe/ike_msg.h"
 
-static void
+static void __attribute__((format(printf, 3, 4)))
 fail(struct ike_reply *r, enum ike_parse_status st, const char *fmt, ...)
 {
 	va_list ap;

@@ -519,19 +519,23 @@ class Lab:
         self.ns(ns, ["nft", "-f", path])
 
     def add_rule_table(self, forward=(), input=(), output=(), name="ikplab",
-                       ns=None):
+                       ns=None, prerouting=()):
         """Create table inet NAME with filter chains holding the given rules.
 
         Each rule is one nft rule statement, e.g.
         'ip daddr 198.51.100.10 udp dport 500 drop'. Chain policies accept,
         so only the listed rules change anything. Replaces an older table
-        of the same name."""
+        of the same name. prerouting rules run at priority -450, before
+        conntrack's defragmentation (-400): where a middlebox that drops
+        fragments sees them one by one."""
         text = f"table inet {name}\ndelete table inet {name}\ntable inet {name} {{\n"
-        for chain, rules in (("forward", forward), ("input", input), ("output", output)):
+        for chain, rules in (("prerouting", prerouting), ("forward", forward),
+                             ("input", input), ("output", output)):
             if not rules:
                 continue
+            prio = "-450" if chain == "prerouting" else "filter"
             text += (f"  chain {chain} {{\n"
-                     f"    type filter hook {chain} priority filter; policy accept;\n")
+                     f"    type filter hook {chain} priority {prio}; policy accept;\n")
             for r in rules:
                 text += f"    {r}\n"
             text += "  }\n"
