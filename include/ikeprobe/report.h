@@ -29,8 +29,8 @@ enum severity {
 struct finding {
 	char		 code[40];
 	enum severity	 severity;
-	char		 summary[400];
-	char		 advice[800];
+	char		 summary[1200];
+	char		 advice[1000];
 };
 
 struct port_verdict {

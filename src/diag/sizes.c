@@ -309,7 +309,7 @@ findings(struct report *rep, const struct run *run)
 	const struct pmtu_report *m = &rep->pmtu;
 	const struct ike_reply *r = rep->responder;
 	int offered = r && r->kind == IKE_REPLY_SA ? r->frag_supported : -1;
-	char advice[800], from[IP_ADDR_STRLEN];
+	char advice[1000], from[IP_ADDR_STRLEN];
 
 	if (f->outbound == FRAG_DROPPED) {
 		if (offered == 1)

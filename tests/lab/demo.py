@@ -6,12 +6,18 @@ charon on the gateway), runs ikeprobe from the client against the gateway
 with its normal text output, and tears the lab down again.
 
 usage: sudo tests/lab/demo.py [--ikeprobe PATH] [--drop PORT] [--reject PORT]
-                              [--no-daemon] [--keep] [IKEPROBE-OPTIONS...]
+                              [--no-daemon] [--drop-fragments] [--mtu N]
+                              [--no-icmp] [--no-gateway-fragmentation]
+                              [--keep] [IKEPROBE-OPTIONS...]
 
   --ikeprobe PATH  the binary to run (default: build/ikeprobe of this tree)
   --drop PORT      the router drops UDP to PORT of the gateway silently
   --reject PORT    the router rejects it with ICMP administratively prohibited
   --no-daemon      do not start charon: the gateway answers ICMP port unreachable
+  --drop-fragments the router drops IP fragments (before reassembly)
+  --mtu N          the router's link to the gateway has MTU N
+  --no-icmp        the router's ICMP "fragmentation needed" never leaves it
+  --no-gateway-fragmentation  charon does not offer IKEv2 fragmentation
   --keep           keep the lab's directory (charon.log, strongswan.conf)
 
 Any other options go to ikeprobe, e.g. --json or --ports 4500; the target,
@@ -20,6 +26,8 @@ Any other options go to ikeprobe, e.g. --json or --ports 4500; the target,
   sudo tests/lab/demo.py
   sudo tests/lab/demo.py --drop 500
   sudo tests/lab/demo.py --reject 4500 --json
+  sudo tests/lab/demo.py --drop-fragments --no-gateway-fragmentation
+  sudo tests/lab/demo.py --mtu 1400 --no-icmp
 """
 
 import argparse
@@ -43,6 +51,10 @@ def main():
     ap.add_argument("--drop", type=int, action="append", default=[])
     ap.add_argument("--reject", type=int, action="append", default=[])
     ap.add_argument("--no-daemon", action="store_true")
+    ap.add_argument("--drop-fragments", action="store_true")
+    ap.add_argument("--mtu", type=int)
+    ap.add_argument("--no-icmp", action="store_true")
+    ap.add_argument("--no-gateway-fragmentation", action="store_true")
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--demo-help", action="store_true")
     a, rest = ap.parse_known_args()
@@ -58,7 +70,8 @@ def main():
               file=sys.stderr)
         return 3
     try:
-        L.check_environment(need_charon=not a.no_daemon, need_nft=bool(a.drop or a.reject))
+        L.check_environment(need_charon=not a.no_daemon,
+                            need_nft=bool(a.drop or a.reject or a.drop_fragments or a.no_icmp))
     except L.LabUnavailable as e:
         print(f"demo: {e}; run it with sudo", file=sys.stderr)
         return 3
@@ -69,12 +82,24 @@ def main():
                   for p in a.reject]
         what = []
         if not a.no_daemon:
-            lab.start_charon(L.GatewayConfig())
-            what.append("strongSwan charon on the gateway")
+            frag = "no" if a.no_gateway_fragmentation else "yes"
+            lab.start_charon(L.GatewayConfig(fragmentation=frag))
+            what.append("strongSwan charon on the gateway"
+                        + (" without IKEv2 fragmentation" if frag == "no" else ""))
         else:
             what.append("no IKE daemon on the gateway")
-        if rules:
-            lab.add_rule_table(forward=rules)
+        pre = ["ip frag-off & 0x3fff != 0 drop"] if a.drop_fragments else []
+        out = (["icmp type destination-unreachable icmp code frag-needed drop"]
+               if a.no_icmp else [])
+        if a.mtu:
+            lab.set_mtu("router-gateway", a.mtu)
+            what.append(f"router-gateway link MTU {a.mtu}")
+        if rules or pre or out:
+            lab.add_rule_table(forward=rules, prerouting=pre, output=out)
+        if a.drop_fragments:
+            what.append("router drops IP fragments")
+        if a.no_icmp:
+            what.append("router's ICMP fragmentation-needed dropped")
         what += [f"router drops UDP {p}" for p in a.drop]
         what += [f"router rejects UDP {p}" for p in a.reject]
         print(f"lab: client {L.CLIENT_ADDR} -- router {L.ROUTER_CLIENT_ADDR}/{L.ROUTER_GATEWAY_ADDR}"

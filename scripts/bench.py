@@ -1,0 +1,133 @@
+#!/usr/bin/python3
+"""Benchmark ikeprobe against the lab gateway (real strongSwan behind a router).
+
+usage: sudo scripts/bench.py [--ikeprobe PATH] [--runs N] [--markdown]
+
+For each case, N runs (default 7) on a fresh gateway (charon restarted, so
+no run inherits another's half-open SAs); prints the median wall time of the
+whole ikeprobe process, the median packets sent (fragments count one each),
+the full-SA answers (each a half-open SA left on the gateway, as charon's own
+`swanctl --stats` reports right after the run), and the ratio of the median
+to the baseline measured in the same run of this script: `ikeprobe --version`
+started the same way in the client namespace (process start and `ip netns
+exec`), so ratios compare across machines.
+
+Cases:
+  open, reachability   --quick: UDP 500 and 4500 only            target <= 0.5 s
+  silent, reachability --quick, the router drops all UDP         target <= 3 s
+  clean path           default run: reachability, fragments, MTU target <= 1.5 s
+  black hole           router link MTU 1400, its ICMP dropped    target <= 5 s
+  clean, --stateful    size probes asking for full SAs: what the default
+                       stateless probes save the gateway
+"""
+
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(REPO, "tests", "lab"))
+sys.dont_write_bytecode = True
+import lab as L  # noqa: E402
+
+CASES = [
+    # name, ikeprobe args, lab setup, target seconds
+    ("open, reachability", ["--quick"], "clean", 0.5),
+    ("silent, reachability", ["--quick"], "silent", 3.0),
+    ("clean path", [], "clean", 1.5),
+    ("black hole", [], "black-hole", 5.0),
+    ("clean, --stateful", ["--stateful"], "clean", None),
+]
+
+
+def setup(lab, kind):
+    lab.add_rule_table(forward=[], output=[])  # an empty table: nothing filtered
+    if kind == "silent":
+        lab.add_rule_table(forward=[f"ip daddr {L.GATEWAY_ADDR} meta l4proto udp drop"])
+    elif kind == "black-hole":
+        lab.set_mtu("router-gateway", 1400)
+        lab.add_rule_table(output=["icmp type destination-unreachable icmp code frag-needed drop"])
+
+
+def half_open(lab):
+    out = lab.swanctl(["--stats"], check=False).stdout
+    m = re.search(r"IKE_SAs:\s*(\d+) total,\s*(\d+) half-open", out)
+    return int(m.group(2)) if m else None
+
+
+def timed(argv):
+    t = time.monotonic()
+    p = subprocess.run(argv, capture_output=True, text=True)
+    return time.monotonic() - t, p
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--ikeprobe", default=os.path.join(REPO, "build", "ikeprobe"))
+    ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--markdown", action="store_true", help="print a table for the README")
+    a = ap.parse_args()
+    try:
+        L.check_environment(need_charon=True, need_nft=True)
+    except L.LabUnavailable as e:
+        print(f"bench: {e}; run it with sudo", file=sys.stderr)
+        return 3
+    binary = os.path.abspath(a.ikeprobe)
+
+    rows = []
+    with L.Lab(binary) as lab:
+        exec_ = ["ip", "netns", "exec", lab.client]
+        base = statistics.median(timed(exec_ + [binary, "--version"])[0] for _ in range(a.runs))
+        for name, args, kind, target in CASES:
+            times, packets, fullsa, halfopen, verdicts = [], [], [], [], set()
+            for _ in range(a.runs):
+                lab.stop_charon(quiet=True)
+                lab.charon = None
+                lab.set_mtu("router-gateway", 1500)
+                lab.start_charon()
+                setup(lab, kind)
+                dt, p = timed(exec_ + [binary, "--json"] + args + [L.GATEWAY_ADDR])
+                rep = json.loads(p.stdout)
+                times.append(dt)
+                packets.append(rep["traffic"]["packets_sent"])
+                fullsa.append(rep["traffic"]["full_sa_replies"])
+                halfopen.append(half_open(lab))
+                verdicts.add(rep["headline"][:70])
+            med = statistics.median(times)
+            rows.append(dict(case=name, median_s=med, min_s=min(times), max_s=max(times),
+                             ratio=med / base, target=target,
+                             packets=statistics.median(packets),
+                             full_sa=statistics.median(fullsa),
+                             half_open=statistics.median([h for h in halfopen if h is not None] or [0]),
+                             verdicts=sorted(verdicts)))
+
+    print(f"baseline (ikeprobe --version in the client namespace): {base * 1000:.1f} ms; "
+          f"{a.runs} runs per case\n")
+    if a.markdown:
+        print("| case | median | min-max | x baseline | target | packets sent | full-SA answers | half-open SAs on gateway |")
+        print("|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        ok = "" if r["target"] is None else ("ok" if r["median_s"] <= r["target"] else "OVER")
+        tgt = "-" if r["target"] is None else f"<= {r['target']:.1f} s {ok}"
+        if a.markdown:
+            print(f"| {r['case']} | {r['median_s']:.2f} s | {r['min_s']:.2f}-{r['max_s']:.2f} s | "
+                  f"{r['ratio']:.0f} | {tgt} | {r['packets']:.0f} | {r['full_sa']:.0f} | {r['half_open']:.0f} |")
+        else:
+            print(f"{r['case']:22} median {r['median_s']:6.3f} s  ({r['min_s']:.3f}-{r['max_s']:.3f})"
+                  f"  x{r['ratio']:6.1f}  {tgt:16}  packets {r['packets']:3.0f}"
+                  f"  full-SA {r['full_sa']:.0f}  half-open {r['half_open']:.0f}")
+    if not a.markdown:
+        print()
+        for r in rows:
+            print(f"{r['case']}: " + " | ".join(r["verdicts"]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
