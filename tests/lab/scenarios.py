@@ -18,8 +18,10 @@ scenario looks at its fields.
 import argparse
 import json
 import os
+import pwd
 import subprocess
 import sys
+import time
 import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -555,6 +557,101 @@ def gateway_stops(s):
             "no lost control probe")
     t = rep["traffic"]
     s.check(t["packets_sent"] <= 100, f"{t['packets_sent']} packets sent to a gateway that stopped answering")
+
+
+def _status(pid):
+    """Fields of /proc/PID/status as a dict, or None once the process is gone."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return dict(ln.rstrip("\n").split(":\t", 1) for ln in f if ":\t" in ln)
+    except OSError:
+        return None
+
+
+def check_dropped_while_running(s, argv, label, want_uid):
+    """Start argv (ikeprobe against a gateway that never answers, so the run
+    lasts seconds) and read its credentials from /proc mid-run."""
+    p = subprocess.Popen(["ip", "netns", "exec", s.lab.client] + argv, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, preexec_fn=L.die_with_parent)
+    # ip netns exec (and setpriv) exec the next program: p.pid is ikeprobe.
+    seen = None
+    for _ in range(100):
+        time.sleep(0.02)
+        st = _status(p.pid)
+        if st and st.get("Name") == "ikeprobe" and st["Uid"].split()[1] == str(want_uid):
+            seen = st
+            time.sleep(0.3)    # well into the run: probes are being sent
+            seen = _status(p.pid) or seen
+            break
+    out, err = p.communicate(timeout=30)
+    s.reports.append((label, argv, p.returncode, out, err))
+    if not s.check(seen is not None, f"{label}: never saw ikeprobe running as uid {want_uid}"):
+        return
+    uids = seen["Uid"].split()
+    s.check(all(u == str(want_uid) for u in uids), f"{label}: uids mid-run {uids}, want all {want_uid}")
+    s.check(all(g != "0" for g in seen["Gid"].split()), f"{label}: a gid is 0 mid-run: {seen['Gid']}")
+    for cap in ("CapEff", "CapPrm", "CapInh", "CapAmb"):
+        s.check(int(seen[cap], 16) == 0, f"{label}: {cap} {seen[cap]} mid-run, want none")
+    s.equal(seen.get("NoNewPrivs"), "1", f"{label}: NoNewPrivs mid-run")
+    s.equal(p.returncode, 1, f"{label}: exit status (ports silent)")
+    try:
+        rep = json.loads(out)
+    except ValueError:
+        s.check(False, f"{label}: stdout is not JSON")
+        return
+    s.validate(rep, label)
+    for port in (500, 4500):
+        s.equal(rep["ports"][str(port)]["state"], "silent", f"{label}: ports.{port}.state")
+
+
+@scenario("privilege-drop", nft=True)
+def privilege_drop(s):
+    # Started as root: after opening its sockets and capture, ikeprobe runs
+    # as nobody with no capabilities and no way to regain any.
+    s.lab.start_charon()
+    s.lab.add_rule_table(forward=[gw_rule("meta l4proto udp drop")])
+    nobody = pwd.getpwnam("nobody").pw_uid
+    check_dropped_while_running(s, [s.lab.ikeprobe_path, "--json", "--quick", L.GATEWAY_ADDR],
+                                "as root", nobody)
+
+
+@scenario("setcap", nft=True)
+def setcap(s):
+    # Not root at all: a copy of the binary with file capabilities, run as
+    # nobody, works, and holds no capability once its sockets are open.
+    if subprocess.run(["which", "setcap"], capture_output=True).returncode != 0:
+        raise Skip("setcap (libcap2-bin) is not installed")
+    s.lab.start_charon()
+    d = os.path.join(s.lab.tmp, "bin")
+    os.makedirs(d, mode=0o755, exist_ok=True)
+    os.chmod(s.lab.tmp, 0o755)
+    binary = os.path.join(d, "ikeprobe")
+    with open(s.lab.ikeprobe_path, "rb") as src, open(binary, "wb") as dst:
+        dst.write(src.read())
+    os.chmod(binary, 0o755)
+    nobody = pwd.getpwnam("nobody")
+    as_nobody = ["setpriv", f"--reuid={nobody.pw_uid}", f"--regid={nobody.pw_gid}",
+                 "--clear-groups", "--inh-caps=-all"]
+    # Without the capabilities: one line naming the setcap command, exit 3.
+    rc, out, err = s.lab.run_client(as_nobody + [binary, "--quick", L.GATEWAY_ADDR])
+    s.reports.append(("no capabilities", [binary], rc, out, err))
+    s.equal(rc, 3, "no capabilities: exit status")
+    s.check(len(err.splitlines()) == 1 and f"setcap cap_net_raw,cap_net_admin+ep {binary}" in err,
+            f"no capabilities: want one line with the setcap command for {binary}: {err!r}")
+    subprocess.run(["setcap", "cap_net_raw,cap_net_admin+ep", binary], check=True)
+    rc, out, err = s.lab.run_client(as_nobody + [binary, "--json", "--quick", L.GATEWAY_ADDR])
+    s.reports.append(("setcap, open gateway", [binary], rc, out, err))
+    s.equal(rc, 0, "setcap, open gateway: exit status")
+    try:
+        rep = json.loads(out)
+        s.validate(rep, "setcap")
+        for port in (500, 4500):
+            s.equal(rep["ports"][str(port)]["state"], "open", f"setcap: ports.{port}.state")
+    except ValueError:
+        s.check(False, "setcap: stdout is not JSON")
+    s.lab.add_rule_table(forward=[gw_rule("meta l4proto udp drop")])
+    check_dropped_while_running(s, as_nobody + [binary, "--json", "--quick", L.GATEWAY_ADDR],
+                                "setcap, mid-run", nobody.pw_uid)
 
 
 @scenario("pcap", tshark=True)
