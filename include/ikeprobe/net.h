@@ -58,8 +58,10 @@ struct capture_pkt {
 
 enum net_err capture_open(struct capture *, const char *ifname,
 	    const char *filter, const char *pcap_path, char *, size_t);
-/* 1 packet returned (and written to the pcap file), 0 none ready, -1 error. */
+/* 1 packet returned (and written to the pcap file), 0 none ready, -1 error
+ * (the interface went down or away: capture_error says what). */
 int	 capture_next(struct capture *, struct capture_pkt *);
+const char *capture_error(struct capture *);
 /* Packets the kernel or libpcap dropped, or -1 if unknown. */
 long	 capture_dropped(struct capture *);
 void	 capture_close(struct capture *);

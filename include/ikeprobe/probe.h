@@ -185,6 +185,12 @@ struct run {
 	struct size_state sz;
 	volatile sig_atomic_t *stop;	/* set by a signal: end early */
 	bool		 interrupted;
+	/* This machine's network failed under the run (interface down, route
+	 * gone): the run stopped there, and says why. */
+	bool		 faulted;
+	char		 fault[200];
+	double		 fault_after;	/* s into the run */
+	double		 started;	/* monotonic */
 };
 
 /* The probing plan: which probes to start and which to add as answers

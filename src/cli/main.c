@@ -179,9 +179,9 @@ main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	if (run_probes(&run) < 0)
-		return fail(EXIT_CANNOT_RUN, "the capture failed during the run "
-		    "(did the interface go away?)");
+	/* A network fault mid-run still gives a report of what was seen,
+	 * marked incomplete, and exit status 3. */
+	run_probes(&run);
 
 	rep.target_name = o.target;
 	rep.target = run.target;
@@ -197,5 +197,5 @@ main(int argc, char **argv)
 	fflush(stdout);
 	capture_close(&run.cap);
 	run_free(&run);
-	return rep.exit_status;
+	return run.faulted ? EXIT_CANNOT_RUN : rep.exit_status;
 }

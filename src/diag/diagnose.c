@@ -151,8 +151,7 @@ judge_port(struct report *rep, const struct run *run, struct port_verdict *v)
 	if (pending && !lost) {
 		v->state = PORT_UNTESTED;
 		snprintf(v->meaning, sizeof(v->meaning), "Not decided: the run "
-		    "was interrupted before UDP %u answered or timed out.",
-		    v->port);
+		    "stopped before UDP %u answered or timed out.", v->port);
 		return;
 	}
 	if (failed && !lost) {
@@ -280,6 +279,13 @@ run_findings(struct report *rep, const struct run *run)
 		add_finding(rep, SEV_WARNING, "run-incomplete", "Run again and "
 		    "let it finish.", "The run was interrupted: this report "
 		    "holds only what was observed until then.");
+	if (run->faulted)
+		add_finding(rep, SEV_ERROR, "run-aborted", "Check this "
+		    "machine's connection (Wi-Fi, cable, a VPN client changing "
+		    "routes) and run again.", "The run stopped after %.1f s "
+		    "because this machine's network failed (%s): this report "
+		    "holds only what was observed until then.",
+		    run->fault_after, run->fault);
 	for (int i = 0; i < rep->n_ports; i++)
 		if (rep->ports[i].sport_substituted) {
 			add_finding(rep, SEV_INFO, "source-port-substituted",
@@ -339,7 +345,7 @@ diagnose(struct report *rep, const struct run *run)
 	rep->run = run;
 	rep->n_findings = 0;
 	rep->n_ports = run->n_ports;
-	rep->complete = !run->interrupted;
+	rep->complete = !run->interrupted && !run->faulted;
 	for (int i = 0; i < run->n_ports; i++) {
 		struct port_verdict *v = &rep->ports[i];
 

@@ -170,6 +170,11 @@ pmtu_report(struct report *rep, const struct run *run)
 	m->black_hole = a->done && a->source == PMTU_SRC_PROBING &&
 	    a->icmp == PMTU_ICMP_FILTERED;
 
+	if (!a->done && (run->interrupted || run->faulted)) {
+		snprintf(m->evidence, sizeof(m->evidence), "Undecided: the run "
+		    "stopped first.");
+		return;
+	}
 	if (!a->done) {
 		snprintf(m->evidence, sizeof(m->evidence), "Undecided: DF probes "
 		    "above %zu bytes (last #%d) were lost and the gateway "
@@ -283,10 +288,12 @@ verdict(struct report *rep, const struct run *run)
 		    f->largest_answered, pmtu);
 		return;
 	}
-	if (run->interrupted)
+	if (run->interrupted || run->faulted)
 		snprintf(v->reason, sizeof(v->reason), "Whether IKEv2 "
-		    "fragmentation is needed here is undecided: the run was "
-		    "interrupted before the size tests finished.");
+		    "fragmentation is needed here is undecided: the run %s "
+		    "before the size tests finished.", run->interrupted ?
+		    "was interrupted" : "stopped (this machine's network "
+		    "failed)");
 	else if (f->outbound == FRAG_INCONCLUSIVE || m->inconclusive)
 		snprintf(v->reason, sizeof(v->reason), "Whether IKEv2 "
 		    "fragmentation is needed here is undecided: the gateway "
@@ -310,6 +317,8 @@ findings(struct report *rep, const struct run *run)
 	const struct ike_reply *r = rep->responder;
 	int offered = r && r->kind == IKE_REPLY_SA ? r->frag_supported : -1;
 	char advice[1000], from[IP_ADDR_STRLEN];
+	/* A stopped run says so in its own finding. */
+	bool stopped = run->interrupted || run->faulted;
 
 	if (f->outbound == FRAG_DROPPED) {
 		if (offered == 1)
@@ -327,7 +336,7 @@ findings(struct report *rep, const struct run *run)
 		add_finding(rep, SEV_ERROR, "fragments-dropped", advice,
 		    "Fragmented IKE datagrams do not reach the gateway. %s",
 		    f->evidence);
-	} else if (f->outbound == FRAG_INCONCLUSIVE)
+	} else if (f->outbound == FRAG_INCONCLUSIVE && !stopped)
 		add_finding(rep, SEV_WARNING, "fragments-inconclusive", "Run "
 		    "again in a minute: the gateway may rate-limit new IKE "
 		    "requests from one address.", "Whether fragments reach "
@@ -345,7 +354,7 @@ findings(struct report *rep, const struct run *run)
 		add_finding(rep, SEV_ERROR, "path-mtu-black-hole", advice,
 		    "Path-MTU black hole: datagrams larger than %d bytes are "
 		    "lost without an ICMP error. %s", m->value, m->evidence);
-	} else if (m->inconclusive)
+	} else if (m->inconclusive && !stopped)
 		add_finding(rep, SEV_WARNING, "path-mtu-inconclusive", "Run "
 		    "again in a minute.", "The path MTU is undecided. %s",
 		    m->evidence);
@@ -367,7 +376,6 @@ findings(struct report *rep, const struct run *run)
 		    "gateway's large replies (IKE_AUTH with its certificate) "
 		    "reach this machine in fragments; that needs a deeper "
 		    "exchange than IKE_SA_INIT.");
-	(void)run;
 }
 
 void

@@ -104,6 +104,12 @@ capture_next(struct capture *c, struct capture_pkt *cp)
 	return 1;
 }
 
+const char *
+capture_error(struct capture *c)
+{
+	return c->pcap ? pcap_geterr(c->pcap) : "no capture";
+}
+
 long
 capture_dropped(struct capture *c)
 {

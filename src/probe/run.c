@@ -54,6 +54,17 @@ finish(struct run *r, struct probe *p, enum probe_result res)
 	plan_react(r, p);
 }
 
+static void
+fault(struct run *r, const char *what, int err)
+{
+	if (r->faulted)
+		return;
+	r->faulted = true;
+	r->fault_after = mono_now() - r->started;
+	snprintf(r->fault, sizeof(r->fault), "%s: %s", what,
+	    err ? strerror(err) : capture_error(&r->cap));
+}
+
 static int
 port_slot(const struct run *r, uint16_t dport)
 {
@@ -95,6 +106,13 @@ send_probe(struct run *r, struct probe *p, double now)
 			r->stats.packets_sent++;
 			r->stats.bytes_sent += p->wire[i].len;
 		}
+	}
+	/* The network under us failed: what follows would not be evidence
+	 * about the path, so stop and say so. EMSGSIZE is an answer about
+	 * the probe's size; a full socket buffer is a pause, not a fault. */
+	if (rc < 0 && rc != -EMSGSIZE && rc != -ENOBUFS && rc != -EAGAIN) {
+		fault(r, "sending failed", -rc);
+		return;
 	}
 	p->attempts++;
 	p->last_sent = wall_now();
@@ -279,6 +297,7 @@ run_probes(struct run *r)
 	int i, npfd, pending, rc, timeout;
 
 	reasm_init(&r->reasm);
+	r->started = mono_now();
 	plan_start(r);
 	for (;;) {
 		now = mono_now();
@@ -286,6 +305,8 @@ run_probes(struct run *r)
 			r->interrupted = true;
 			break;
 		}
+		if (r->faulted)
+			break;
 		pending = 0;
 		due = now + 60;
 		/* Probes may be added while we walk: index, not pointer. */
@@ -333,12 +354,16 @@ run_probes(struct run *r)
 			pfd[npfd++] = (struct pollfd){ r->ports[i].fd, POLLIN, 0 };
 		timeout = (int)((due - now) * 1000) + 1;
 		rc = poll(pfd, (nfds_t)npfd, timeout < 0 ? 0 : timeout);
-		if (rc < 0 && errno != EINTR)
-			return -1;
+		if (rc < 0 && errno != EINTR) {
+			fault(r, "waiting for packets failed", errno);
+			break;
+		}
 		while ((rc = capture_next(&r->cap, &cp)) == 1)
 			on_packet(r, &cp);
-		if (rc < 0)
-			return -1;
+		if (rc < 0) {
+			fault(r, "the capture failed", 0);
+			break;
+		}
 		for (i = 0; i < r->n_ports; i++)
 			udp_drain(r->ports[i].fd);
 	}

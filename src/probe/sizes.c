@@ -153,6 +153,7 @@ assess_pmtu(const struct run *r, struct pmtu_assess *a)
 {
 	const struct size_state *sz = &r->sz;
 	int pi = sz->pmtu_port, lost_above = 0;
+	bool pending = false;
 	const struct probe *hp = NULL, *last_lost = NULL;
 	uint16_t dport;
 
@@ -184,6 +185,8 @@ assess_pmtu(const struct run *r, struct pmtu_assess *a)
 		if (p->dport != dport || p->purpose != PURPOSE_PMTU)
 			continue;
 		a->tested = true;
+		if (p->result == PROBE_PENDING)
+			pending = true;
 		if (is_frag_needed(p)) {
 			/* RFC 1191: a next-hop MTU of 0 (old router) or one not
 			 * below the probe says nothing usable. */
@@ -212,6 +215,8 @@ assess_pmtu(const struct run *r, struct pmtu_assess *a)
 	if (!a->tested)
 		return;
 	a->icmp = a->icmp_probe >= 0 ? PMTU_ICMP_SEEN : PMTU_ICMP_NONE;
+	if (pending)
+		return;		/* an interrupted run: nothing is decided */
 	if (hp) {
 		a->hi = hp->size;
 		a->hi_probe = hp->id;
@@ -547,7 +552,7 @@ sizes_step(struct run *r)
 	bool added_port[MAX_PORTS] = { false };
 	bool added = false;
 
-	if (!r->sz_cfg.enabled || r->interrupted)
+	if (!r->sz_cfg.enabled || r->interrupted || r->faulted)
 		return false;
 	if (!r->sz.started)
 		return start(r);

@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import pwd
+import signal
 import subprocess
 import sys
 import time
@@ -652,6 +653,76 @@ def setcap(s):
     s.lab.add_rule_table(forward=[gw_rule("meta l4proto udp drop")])
     check_dropped_while_running(s, as_nobody + [binary, "--json", "--quick", L.GATEWAY_ADDR],
                                 "setcap, mid-run", nobody.pw_uid)
+
+
+def run_and_disturb(s, args, disturb, label, after=0.6):
+    """Start ikeprobe --json against a gateway that never answers (so the
+    run lasts seconds), call disturb() after `after` s, return (rc, report)."""
+    s.lab.start_charon()
+    s.lab.add_rule_table(forward=[gw_rule("meta l4proto udp drop")])
+    argv = [s.lab.ikeprobe_path, "--json"] + args + [L.GATEWAY_ADDR]
+    t0 = time.monotonic()
+    p = subprocess.Popen(["ip", "netns", "exec", s.lab.client] + argv, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, preexec_fn=L.die_with_parent)
+    time.sleep(after)
+    disturb(p)
+    out, err = p.communicate(timeout=30)
+    elapsed = time.monotonic() - t0
+    s.reports.append((label, argv, p.returncode, out, err))
+    try:
+        rep = json.loads(out)
+    except ValueError:
+        s.check(False, f"{label}: stdout is not one JSON document (exit {p.returncode})")
+        raise Abort()
+    if not s.validate(rep, label):
+        raise Abort()
+    s.check(elapsed < 5, f"{label}: took {elapsed:.1f} s after the fault")
+    s.equal(rep["complete"], False, f"{label}: complete")
+    s.check(rep["verdict"]["ikev2_fragmentation_needed"] is None,
+            f"{label}: a fragmentation verdict from a broken run")
+    # Sent before the fault, and seen leaving: the evidence is kept.
+    s.check(rep["probes"] and all(p_["attempts"] >= 1 for p_ in rep["probes"]),
+            f"{label}: probes sent before the fault are missing")
+    return p.returncode, rep
+
+
+@scenario("interface-down", nft=True)
+def interface_down(s):
+    ifname = s.lab.ifname["client"]
+    rc, rep = run_and_disturb(
+        s, [], lambda p: s.lab.ns(s.lab.client, ["ip", "link", "set", "dev", ifname, "down"]),
+        "interface down")
+    s.equal(rc, 3, "interface down: exit status")
+    f = [x for x in rep["findings"] if x["code"] == "run-aborted"]
+    if s.check(f, "interface down: no finding run-aborted"):
+        s.equal(f[0]["severity"], "error", "run-aborted severity")
+    for port in ("500", "4500"):
+        s.check(rep["ports"][port]["state"] in ("untested", "silent"),
+                f"interface down: ports.{port}.state {rep['ports'][port]['state']}")
+
+
+@scenario("route-lost", nft=True)
+def route_lost(s):
+    rc, rep = run_and_disturb(
+        s, [], lambda p: s.lab.ns(s.lab.client, ["ip", "route", "del", "default"]), "route lost")
+    s.equal(rc, 3, "route lost: exit status")
+    f = [x for x in rep["findings"] if x["code"] == "run-aborted"]
+    if s.check(f, "route lost: no finding run-aborted"):
+        s.check("unreachable" in f[0]["summary"].lower(),
+                f"route lost: the finding does not say the network is unreachable: {f[0]['summary']}")
+
+
+@scenario("sigterm", nft=True)
+def sigterm(s):
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        label = signal.Signals(sig).name
+        rc, rep = run_and_disturb(s, [], lambda p: p.send_signal(sig), label)
+        s.equal(rc, 1, f"{label}: exit status")
+        codes = [x["code"] for x in rep["findings"]]
+        s.check("run-incomplete" in codes, f"{label}: no finding run-incomplete: {codes}")
+        s.check("run-aborted" not in codes, f"{label}: a signal is not a network fault: {codes}")
+        s.lab.stop_charon(quiet=True)
+        s.lab.charon = None
 
 
 @scenario("pcap", tshark=True)
