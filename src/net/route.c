@@ -70,6 +70,23 @@ iface_for_addr(const struct ip_addr *addr, char *ifname, char *err, size_t errle
 	return NET_ERR_USAGE;
 }
 
+static bool
+if_is_up(const char *ifname)
+{
+	struct ifreq ifr;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	bool up = true;		/* if we cannot tell, let the route decide */
+
+	if (fd < 0)
+		return up;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0)
+		up = (ifr.ifr_flags & IFF_UP) != 0;
+	close(fd);
+	return up;
+}
+
 enum net_err
 route_lookup(const struct ip_addr *target, const char *ifname,
     const struct ip_addr *source, struct local_info *li, char *err, size_t errlen)
@@ -88,6 +105,12 @@ route_lookup(const struct ip_addr *target, const char *ifname,
 			snprintf(err, errlen, "interface `%s' does not exist: "
 			    "list them with `ip link'", ifname);
 			return NET_ERR_USAGE;
+		}
+		if (!if_is_up(ifname)) {
+			snprintf(err, errlen, "interface `%s' is down: bring it "
+			    "up (ip link set %s up) or choose another", ifname,
+			    ifname);
+			return NET_ERR_ENV;
 		}
 	}
 	if ((fd = socket(target->family, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0) {

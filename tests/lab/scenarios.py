@@ -779,10 +779,26 @@ def bad_usage(s):
         ("unknown host", [binary, "no-such-host.invalid"], "no-such-host.invalid"),
         ("--json unknown host", [binary, "--json", "no-such-host.invalid"], "no-such-host.invalid"),
     ]
-    for label, argv, quoted in cases:
+    cases = [(label, argv, quoted, 2) for label, argv, quoted in cases]
+    # A veth end nobody brought up: an interface that exists but is down.
+    s.lab.ns(s.lab.client, ["ip", "link", "add", "ikpdown0", "type", "veth", "peer", "name", "ikpdown1"])
+    g = L.GATEWAY_ADDR
+    cases += [
+        ("--sizes too small", [binary, "--sizes", "100", g], "100", 2),
+        ("--sizes too large", [binary, "--sizes", "1400,70000", g], "70000", 2),
+        ("--sizes repeated", [binary, "--sizes", "1400,1400", g], "repeated", 2),
+        ("--fragment-size above the MTU", [binary, "--fragment-size", "2000", g], "2000", 2),
+        ("--source of the wrong family", [binary, "--source", "2001:db8::1", g], "family", 2),
+        ("--source not ours", [binary, "--source", "203.0.113.5", g], "203.0.113.5", 2),
+        ("IPv6-only target", [binary, "2001:db8::10"], "IPv4 only", 2),
+        ("--interface missing", [binary, "--interface", "nosuch0", g], "nosuch0", 2),
+        ("--interface down", [binary, "--interface", "ikpdown0", g], "is down", 3),
+        ("--ports repeated", [binary, "--ports", "500,500", g], "repeated", 2),
+    ]
+    for label, argv, quoted, want in cases:
         rc, out, err = s.lab.run_client(argv, timeout=30)
         s.reports.append((label, argv, rc, out, err))
-        s.equal(rc, 2, f"{label}: exit status")
+        s.equal(rc, want, f"{label}: exit status")
         lines = err.splitlines()
         s.check(len(lines) == 1 and lines[0].strip() and err.endswith("\n"),
                 f"{label}: want exactly one line on stderr, got {err!r}")
