@@ -14,6 +14,7 @@
 #define IKE_KE_MAX		512	/* MODP_4096 public value */
 #define IKE_COOKIE_MAX		64	/* RFC 7296 2.6: 1-64 bytes */
 #define IKE_VID_MAX		64	/* we keep this much of each Vendor ID */
+#define IKE_NATD_LEN		20	/* SHA-1 of SPIs, address, port (RFC 7296 2.23) */
 
 struct ike_sa_init_req {
 	uint8_t		 spi_i[IKE_SPI_LEN];
@@ -29,6 +30,10 @@ struct ike_sa_init_req {
 	const uint8_t	*cookie;	/* echoed COOKIE notify data, or NULL */
 	size_t		 cookie_len;
 	size_t		 pad_len;	/* total bytes of the padding notify, 0 or >= 8 */
+	/* NAT_DETECTION_SOURCE_IP and _DESTINATION_IP data (IKE_NATD_LEN
+	 * bytes each), or NULL to leave both notifies out. */
+	const uint8_t	*natd_src;
+	const uint8_t	*natd_dst;
 };
 
 /* Build an IKE_SA_INIT request into w (IKE header onwards). */
@@ -62,6 +67,9 @@ struct ike_transform {
 #define IKE_MAX_TRANSFORMS	8
 #define IKE_MAX_NOTIFIES	32
 #define IKE_MAX_VIDS		8
+/* A multihomed responder may send several NAT_DETECTION_SOURCE_IP
+ * (RFC 7296 2.23): one per address it may answer from. */
+#define IKE_MAX_NATD_SRC	4
 
 struct ike_vid {
 	uint8_t		 data[IKE_VID_MAX];
@@ -102,6 +110,12 @@ struct ike_reply {
 	size_t		 cookie_len;
 	bool		 frag_supported;
 	bool		 has_redirect;
+	/* NAT_DETECTION_* data of the right length, in order received; one of
+	 * another length makes the reply malformed and is not kept. */
+	uint8_t		 natd_src[IKE_MAX_NATD_SRC][IKE_NATD_LEN];
+	int		 n_natd_src;
+	uint8_t		 natd_dst[IKE_NATD_LEN];
+	bool		 has_natd_dst;
 
 	struct ike_vid	 vids[IKE_MAX_VIDS];
 	int		 n_vids;
@@ -114,7 +128,11 @@ struct ike_reply {
 /* Decode an IKE message (after any non-ESP marker). Never fails hard: the
  * status and problem say what was wrong, and what came before is kept. */
 void	 ike_parse(const uint8_t *, size_t, struct ike_reply *);
-/* Peek the initiator SPI and response flag without a full parse. */
+/* Flag, as malformed, a message that cannot answer an IKE_SA_INIT request
+ * (another exchange, no response flag, message ID not 0); the first problem
+ * found is kept. */
+void	 ike_check_sa_init_response(struct ike_reply *);
+/* Peek the initiator SPI without a full parse (false if shorter). */
 bool	 ike_peek_spi(const uint8_t *, size_t, uint8_t spi_i[8]);
 const char *ike_reply_kind_name(enum ike_reply_kind);
 bool	 ike_reply_has_notify(const struct ike_reply *, uint16_t);

@@ -8,6 +8,7 @@
 #include <net/if.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "ikeprobe/packet.h"
 
@@ -58,6 +59,9 @@ struct capture_pkt {
 
 enum net_err capture_open(struct capture *, const char *ifname,
 	    const char *filter, const char *pcap_path, char *, size_t);
+/* Save every packet to an open stream (--output's capture.pcap), which
+ * the capture then owns and capture_close() closes. */
+enum net_err capture_dump_to(struct capture *, FILE *, char *, size_t);
 /* 1 packet returned (and written to the pcap file), 0 none ready, -1 error
  * (the interface went down or away: capture_error says what). */
 int	 capture_next(struct capture *, struct capture_pkt *);

@@ -116,6 +116,22 @@ const char *probe_purpose_name(enum probe_purpose);
 /* Bytes of one fragment's IP payload for fragments of frag_size bytes. */
 size_t	 frag_payload_for(size_t frag_size);
 
+/* Why a datagram carrying one of our SPIs was not taken as an answer: a
+ * VPN client (and any NAT on the way) would drop it as well. */
+enum stray_why {
+	STRAY_ADDRESS,		/* from another address than the one probed */
+	STRAY_PORT,		/* from the gateway, but from another UDP port */
+	STRAY_MARKER,		/* on the NAT-T port without the non-ESP marker */
+	STRAY_N,
+};
+
+struct stray_replies {
+	unsigned long	 count;		/* also counted in run_stats.other */
+	int		 probe;		/* whose SPI the first one carried */
+	struct ip_addr	 from;		/* the first one's source */
+	uint16_t	 sport;
+};
+
 /* Counts of what the capture saw that was not an answer to a probe. */
 struct run_stats {
 	unsigned long	 captured;
@@ -127,6 +143,7 @@ struct run_stats {
 	unsigned long	 icmp_matched;
 	unsigned long	 icmp_unmatched;	/* quoted a packet we did not send */
 	unsigned long	 other;
+	struct stray_replies stray[STRAY_N];
 	long		 dropped;	/* by libpcap/kernel, -1 unknown */
 	unsigned long	 packets_sent;	/* accepted by the local stack */
 	unsigned long	 bytes_sent;

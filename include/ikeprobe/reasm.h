@@ -12,7 +12,7 @@ struct reasm_slot;
 struct reasm {
 	struct reasm_slot *slots[REASM_SLOTS];
 	unsigned long	 evicted;	/* incomplete datagrams given up */
-	unsigned long	 invalid;	/* overlapping or oversized fragments */
+	unsigned long	 invalid;	/* oversized, misaligned or conflicting-end fragments (overlaps overwrite) */
 };
 
 void	 reasm_init(struct reasm *);

@@ -6,11 +6,13 @@
 
 #include <stdio.h>
 
+#include "ikeprobe/context.h"
 #include "ikeprobe/probe.h"
 #include "ikeprobe/sizes.h"
 
 #define REPORT_SCHEMA	"ikeprobe.report/1"
 #define MAX_FINDINGS	32
+#define MAX_ADDRS	16	/* addresses of the target name we keep */
 
 enum port_state {
 	PORT_OPEN,
@@ -75,6 +77,17 @@ struct verdict {
 	char		 reason[600];
 };
 
+/* Is there a NAT between this machine and the gateway (RFC 7296 2.23),
+ * from the NAT_DETECTION notifies of a reply: only a full SA reply has
+ * them, so without one every field is TRI_NULL. */
+struct nat_report {
+	enum tristate	 detected;	/* either side below */
+	enum tristate	 client_side;	/* our address or port was rewritten */
+	enum tristate	 gateway_side;	/* the gateway's address was rewritten */
+	int		 probe;		/* whose reply it rests on, or -1 */
+	char		 evidence[600];
+};
+
 struct report {
 	double		 started;	/* wall clock */
 	double		 duration_ms;
@@ -82,6 +95,14 @@ struct report {
 	const char	*target_name;
 	struct ip_addr	 target;
 	struct local_info local;
+	/* Every address the name resolved to, in the resolver's order; the
+	 * probed one is among them. */
+	struct ip_addr	 addrs[MAX_ADDRS];
+	int		 n_addrs;
+	bool		 all_addresses;	/* --all-addresses: each has a report */
+	const char	*label;		/* --label, or NULL */
+	const struct host_info *host;	/* NULL: not known */
+	struct path_info path;
 
 	struct port_verdict ports[MAX_PORTS];
 	int		 n_ports;
@@ -93,6 +114,7 @@ struct report {
 	struct frag_report frag;
 	struct pmtu_report pmtu;
 	struct verdict	 verdict;
+	struct nat_report nat;
 
 	char		 headline[600];
 	struct finding	 findings[MAX_FINDINGS];
@@ -103,6 +125,9 @@ struct report {
 void	 diagnose(struct report *, const struct run *);
 /* The size part: fragments, path MTU, the verdict and their findings. */
 void	 diagnose_sizes(struct report *, const struct run *);
+/* NAT between here and the gateway, and what it means for UDP 4500 (after
+ * the port verdicts). */
+void	 diagnose_nat(struct report *, const struct run *);
 struct finding *add_finding(struct report *, enum severity, const char *code,
 	    const char *advice, const char *fmt, ...)
 	    __attribute__((format(printf, 5, 6)));
@@ -114,8 +139,9 @@ const char *reply_json_name(enum ike_reply_kind);
 void	 rfc3339(double, char *, size_t);
 void	 hexstr(const uint8_t *, size_t, char *, size_t);
 
-enum output_color { COLOR_NEVER, COLOR_ALWAYS };
-void	 report_text(FILE *, const struct report *, enum output_color);
-int	 report_json(FILE *, const struct report *);
+/* The JSON report of one run (json.c), a json-c object the caller puts.
+ * Every other format is rendered from this document read back (doc.h),
+ * so a live run and a saved report print the same. */
+struct json_object *report_json(const struct report *);
 
 #endif

@@ -1,5 +1,10 @@
 /* ikeprobe: the program's edge. Everything that talks to the user is here;
- * the modules below return errors and print nothing. */
+ * the modules below return errors and print nothing.
+ *
+ * A run ends in the JSON report (output/json.c); every other format is
+ * rendered from that document read back (doc/doc_read.c), exactly as
+ * `ikeprobe show' renders a saved one, so the two always agree. */
+#include <json-c/json.h>
 #include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
@@ -8,9 +13,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "cli.h"
+#include "ikeprobe/bundle.h"
 #include "ikeprobe/report.h"
 #include "ikeprobe/sizes.h"
-#include "options.h"
 
 static volatile sig_atomic_t stop_flag;
 
@@ -22,23 +28,36 @@ on_signal(int sig)
 }
 
 static int
-fail(int status, const char *msg)
-{
-	fprintf(stderr, "ikeprobe: %s\n", msg);
-	return status;
-}
-
-static int
 net_status(enum net_err e)
 {
 	return e == NET_ERR_USAGE ? EXIT_USAGE : EXIT_CANNOT_RUN;
 }
 
+/* The addresses a name resolves to, in the resolver's order (it sorts
+ * them by RFC 6724), each once. */
+struct resolved {
+	struct ip_addr	 all[MAX_ADDRS];
+	int		 n_all;
+	struct ip_addr	 probe[MAX_ADDRS];	/* the IPv4 ones we probe */
+	int		 n_probe;
+};
+
+static void
+add_unique(struct ip_addr *list, int *n, const struct ip_addr *a)
+{
+	for (int i = 0; i < *n; i++)
+		if (ip_addr_eq(&list[i], a))
+			return;
+	if (*n < MAX_ADDRS)
+		list[(*n)++] = *a;
+}
+
 static int
-resolve(const char *name, struct ip_addr *out, char *err, size_t errlen)
+resolve(const char *name, bool every, struct resolved *out, char *err,
+    size_t errlen)
 {
 	struct addrinfo hints, *res, *ai;
-	bool only_v6 = false;
+	struct ip_addr a;
 	int rc;
 
 	memset(&hints, 0, sizeof(hints));
@@ -55,39 +74,89 @@ resolve(const char *name, struct ip_addr *out, char *err, size_t errlen)
 	}
 	memset(out, 0, sizeof(*out));
 	for (ai = res; ai; ai = ai->ai_next) {
+		memset(&a, 0, sizeof(a));
 		if (ai->ai_family == AF_INET) {
-			out->family = AF_INET;
-			memcpy(out->a, &((struct sockaddr_in *)(void *)ai->ai_addr)->sin_addr, 4);
-			break;
-		}
-		only_v6 = true;
+			a.family = AF_INET;
+			memcpy(a.a, &((struct sockaddr_in *)(void *)ai->ai_addr)->sin_addr, 4);
+			/* IPv6 is not probed yet: listed, not probed. */
+			if (every || out->n_probe == 0)
+				add_unique(out->probe, &out->n_probe, &a);
+		} else if (ai->ai_family == AF_INET6) {
+			a.family = AF_INET6;
+			memcpy(a.a, &((struct sockaddr_in6 *)(void *)ai->ai_addr)->sin6_addr, 16);
+		} else
+			continue;
+		add_unique(out->all, &out->n_all, &a);
 	}
 	freeaddrinfo(res);
-	if (out->family == 0) {
+	if (out->n_probe == 0) {
 		snprintf(err, errlen, "`%s' has %s: this version probes IPv4 "
 		    "only; give the gateway's IPv4 address", name,
-		    only_v6 ? "only IPv6 addresses" : "no IPv4 address");
+		    out->n_all ? "only IPv6 addresses" : "no IPv4 address");
 		return EXIT_USAGE;
 	}
 	return 0;
 }
 
-/* Open everything that needs privilege, then give privilege up. */
-static int
-setup(struct run *run, const struct options *o, char *err, size_t errlen)
+/* The capture sees every address probed: one BPF filter, one alternative
+ * per address. */
+static void
+filter_for(char *buf, size_t len, const struct resolved *t,
+    const struct ip_addr *local)
 {
+	char one[512];
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < t->n_probe && n < len; i++) {
+		capture_filter(one, sizeof(one), &t->probe[i], local);
+		n += (size_t)snprintf(buf + n, len - n, "%s(%s)", i ? " or " : "",
+		    one);
+	}
+}
+
+/* Open everything that needs privilege, then give privilege up. With
+ * --all-addresses every address must be reached the same way, since the
+ * runs share the sockets and the capture. */
+static int
+setup(struct run *run, const struct options *o, const struct resolved *t,
+    struct bundle *b, char *err, size_t errlen)
+{
+	struct local_info other;
 	struct ip_addr src;
-	char filter[512];
+	char filter[4096], a[IP_ADDR_STRLEN], l1[IP_ADDR_STRLEN], l2[IP_ADDR_STRLEN];
+	FILE *pcap;
 	enum net_err e;
 
 	if (o->source && !ip_addr_parse(o->source, &src)) {
 		snprintf(err, errlen, "--source `%s' is not an IP address", o->source);
 		return EXIT_USAGE;
 	}
-	if ((e = route_lookup(&run->target, o->ifname, o->source ? &src : NULL,
+	if ((e = route_lookup(&t->probe[0], o->ifname, o->source ? &src : NULL,
 	    &run->local, err, errlen)) != NET_OK)
 		return net_status(e);
-	if ((e = rawsock_open(&run->rawfd, run->target.family, o->ifname,
+	for (int i = 1; i < t->n_probe; i++) {
+		if ((e = route_lookup(&t->probe[i], o->ifname, o->source ? &src :
+		    NULL, &other, err, errlen)) != NET_OK)
+			return net_status(e);
+		if (!ip_addr_eq(&other.addr, &run->local.addr) ||
+		    strcmp(other.ifname, run->local.ifname) != 0) {
+			snprintf(err, errlen, "--all-addresses: %s is reached "
+			    "from %s on %s, not from %s on %s like the first: "
+			    "probe it on its own, or give --interface",
+			    ip_addr_str(&t->probe[i], a, sizeof(a)),
+			    ip_addr_str(&other.addr, l2, sizeof(l2)),
+			    other.ifname, ip_addr_str(&run->local.addr, l1,
+			    sizeof(l1)), run->local.ifname);
+			return EXIT_USAGE;
+		}
+	}
+	/* Before anything is sent: an output directory we cannot write is
+	 * an error now, not after the run. */
+	if (o->output_dir && (e = bundle_open(b, o->output_dir, err,
+	    errlen)) != NET_OK)
+		return net_status(e);
+	if ((e = rawsock_open(&run->rawfd, run->local.addr.family, o->ifname,
 	    err, errlen)) != NET_OK)
 		return net_status(e);
 	for (int i = 0; i < o->n_ports; i++) {
@@ -99,10 +168,19 @@ setup(struct run *run, const struct options *o, char *err, size_t errlen)
 		    &ps->sport, err, errlen)) != NET_OK)
 			return net_status(e);
 	}
-	capture_filter(filter, sizeof(filter), &run->target, &run->local.addr);
+	filter_for(filter, sizeof(filter), t, &run->local.addr);
 	if ((e = capture_open(&run->cap, run->local.ifname, filter,
 	    o->pcap_path, err, errlen)) != NET_OK)
 		return net_status(e);
+	if (o->output_dir) {
+		if ((pcap = bundle_pcap_stream(b)) == NULL) {
+			snprintf(err, errlen, "cannot write the capture in `%s'",
+			    o->output_dir);
+			return EXIT_CANNOT_RUN;
+		}
+		if ((e = capture_dump_to(&run->cap, pcap, err, errlen)) != NET_OK)
+			return net_status(e);
+	}
 	if ((e = privdrop(o->user, err, errlen)) != NET_OK)
 		return net_status(e);
 	return 0;
@@ -141,61 +219,205 @@ size_config(struct run *run, const struct options *o, char *err, size_t errlen)
 	return 0;
 }
 
-int
-main(int argc, char **argv)
+/* One address probed, diagnosed and turned into its JSON report. */
+static json_object *
+probe_one(struct run *run, const struct ip_addr *target,
+    const struct options *o, const struct resolved *t,
+    const struct host_info *host, int *status)
 {
-	static struct run run;
 	static struct report rep;
+	json_object *j;
+	double t0;
+
+	memset(&rep, 0, sizeof(rep));
+	run->target = *target;
+	rep.started = wall_now();
+	t0 = mono_now();
+	/* A network fault mid-run still gives a report of what was seen,
+	 * marked incomplete, and exit status 3. */
+	run_probes(run);
+	rep.target_name = o->target;
+	rep.target = run->target;
+	rep.local = run->local;
+	memcpy(rep.addrs, t->all, sizeof(rep.addrs));
+	rep.n_addrs = t->n_all;
+	rep.all_addresses = o->all_addresses;
+	rep.label = o->label;
+	rep.host = host;
+	path_info_read(&run->target, &run->local, &rep.path);
+	rep.duration_ms = (mono_now() - t0) * 1000.0;
+	diagnose(&rep, run);
+	j = report_json(&rep);
+	if (run->faulted)
+		*status = EXIT_CANNOT_RUN;
+	else if (*status != EXIT_CANNOT_RUN && rep.exit_status > *status)
+		*status = rep.exit_status;
+	return j;
+}
+
+/* memstream text of a rendered report, for the bundle. */
+static char *
+render_to_string(const struct doc *d, enum format f, size_t *len)
+{
+	char *buf = NULL;
+	FILE *m = open_memstream(&buf, len);
+
+	if (m == NULL)
+		return NULL;
+	cli_render(m, d, "", f);
+	if (fclose(m) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+static int
+write_bundle(struct bundle *b, const char *json, const struct doc *d,
+    char *err, size_t errlen)
+{
+	static const enum format fmt[] = {
+		[BUNDLE_MARKDOWN] = FORMAT_MARKDOWN,
+		[BUNDLE_TEXT] = FORMAT_TEXT,
+	};
+	char *s;
+	size_t len;
+	int rc;
+
+	if ((rc = bundle_write(b, BUNDLE_JSON, json, strlen(json))) < 0) {
+		snprintf(err, errlen, "cannot write %s in `%s': %s",
+		    bundle_name(BUNDLE_JSON), b->dir, strerror(-rc));
+		goto fail;
+	}
+	for (int f = BUNDLE_MARKDOWN; f <= BUNDLE_TEXT; f++) {
+		/* The text file is for reading anywhere: no colour. */
+		if ((s = render_to_string(d, fmt[f], &len)) == NULL) {
+			snprintf(err, errlen, "cannot render %s",
+			    bundle_name((enum bundle_file)f));
+			goto fail;
+		}
+		rc = bundle_write(b, (enum bundle_file)f, s, len);
+		free(s);
+		if (rc < 0) {
+			snprintf(err, errlen, "cannot write %s in `%s': %s",
+			    bundle_name((enum bundle_file)f), b->dir,
+			    strerror(-rc));
+			goto fail;
+		}
+	}
+	return bundle_commit(b, err, errlen) < 0 ? -1 : 0;
+fail:
+	bundle_abort(b);
+	return -1;
+}
+
+static int
+probe_main(int argc, char **argv)
+{
+	static struct run base, run;
+	static struct resolved t;
+	struct host_info host;
+	struct bundle b;
 	struct options o;
 	struct sigaction sa;
-	char err[400];
-	double t0;
-	int rc;
+	json_object *root, *others;
+	const char *json;
+	char err[400], *jsonnl;
+	struct doc d;
+	int rc, status = 0;
 
 	if ((rc = options_parse(argc, argv, &o)) != 0)
 		return rc < 0 ? 0 : rc;
 	if (crypto_init() < 0)
-		return fail(EXIT_CANNOT_RUN, "cannot initialise libsodium");
+		return cli_fail(EXIT_CANNOT_RUN, "cannot initialise libsodium");
 
-	rep.started = wall_now();
-	t0 = mono_now();
-	if ((rc = resolve(o.target, &run.target, err, sizeof(err))) != 0)
-		return fail(rc, err);
-	run.rawfd = -1;
-	if ((rc = setup(&run, &o, err, sizeof(err))) != 0)
-		return fail(rc, err);
-	if (kex_generate(IKE_DH_CURVE25519, &run.kex[0]) < 0)
-		return fail(EXIT_CANNOT_RUN, "cannot generate an X25519 key");
-	run.n_kex = 1;
-	run.rto = o.rto_ms / 1000.0;
-	run.max_attempts = o.attempts;
-	run.pace = 0.01;
-	if ((rc = size_config(&run, &o, err, sizeof(err))) != 0)
-		return fail(rc, err);
-	run.stop = &stop_flag;
+	if ((rc = resolve(o.target, o.all_addresses, &t, err, sizeof(err))) != 0)
+		return cli_fail(rc, "%s", err);
+	base.rawfd = -1;
+	bundle_init(&b);
+	if ((rc = setup(&base, &o, &t, &b, err, sizeof(err))) != 0) {
+		bundle_abort(&b);
+		return cli_fail(rc, "%s", err);
+	}
+	if (kex_generate(IKE_DH_CURVE25519, &base.kex[0]) < 0) {
+		bundle_abort(&b);
+		return cli_fail(EXIT_CANNOT_RUN, "cannot generate an X25519 key");
+	}
+	base.n_kex = 1;
+	base.rto = o.rto_ms / 1000.0;
+	base.max_attempts = o.attempts;
+	base.pace = 0.01;
+	if ((rc = size_config(&base, &o, err, sizeof(err))) != 0) {
+		bundle_abort(&b);
+		return cli_fail(rc, "%s", err);
+	}
+	base.stop = &stop_flag;
+	host_info_read(&host);
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	/* A network fault mid-run still gives a report of what was seen,
-	 * marked incomplete, and exit status 3. */
-	run_probes(&run);
+	/* One report per address, in turn; the first is the document's top
+	 * level, the others follow in `others'. A signal ends the run under
+	 * way and leaves the later ones untested. */
+	others = json_object_new_array();
+	root = NULL;
+	for (int i = 0; i < t.n_probe; i++) {
+		json_object *j;
 
-	rep.target_name = o.target;
-	rep.target = run.target;
-	rep.local = run.local;
-	rep.duration_ms = (mono_now() - t0) * 1000.0;
-	diagnose(&rep, &run);
+		run = base;
+		j = probe_one(&run, &t.probe[i], &o, &t, &host, &status);
+		run_free(&run);
+		if (root == NULL)
+			root = j;
+		else
+			json_object_array_add(others, j);
+	}
+	json_object_object_add(root, "others", others);
+	capture_close(&base.cap);
 
-	if (o.json)
-		report_json(stdout, &rep);
-	else
-		report_text(stdout, &rep, isatty(STDOUT_FILENO) &&
-		    getenv("NO_COLOR") == NULL ? COLOR_ALWAYS : COLOR_NEVER);
+	json = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+	    JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (doc_read(json, strlen(json), &d, err, sizeof(err)) < 0) {
+		doc_free(&d);
+		json_object_put(root);
+		bundle_abort(&b);
+		return cli_fail(EXIT_CANNOT_RUN, "internal error: the report "
+		    "does not read back: %s", err);
+	}
+	if (asprintf(&jsonnl, "%s\n", json) < 0)
+		jsonnl = NULL;
+	if (o.output_dir && (jsonnl == NULL || write_bundle(&b, jsonnl, &d,
+	    err, sizeof(err)) < 0)) {
+		status = cli_fail(EXIT_CANNOT_RUN, "%s", jsonnl ? err :
+		    "out of memory");
+	}
+	cli_render(stdout, &d, jsonnl ? jsonnl : json, o.format);
 	fflush(stdout);
-	capture_close(&run.cap);
-	run_free(&run);
-	return run.faulted ? EXIT_CANNOT_RUN : rep.exit_status;
+	free(jsonnl);
+	doc_free(&d);
+	json_object_put(root);
+	return status;
+}
+
+static const struct subcommand {
+	const char	*name;
+	int		(*main)(int, char **);
+} subcommands[] = {
+	{ "show", show_main },
+	{ "compare", compare_main },
+};
+
+int
+main(int argc, char **argv)
+{
+	/* A gateway named like a subcommand: `ikeprobe -- show'. */
+	if (argc > 1)
+		for (size_t i = 0; i < sizeof(subcommands) /
+		    sizeof(subcommands[0]); i++)
+			if (strcmp(argv[1], subcommands[i].name) == 0)
+				return subcommands[i].main(argc - 1, argv + 1);
+	return probe_main(argc, argv);
 }

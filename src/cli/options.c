@@ -10,12 +10,23 @@
 
 static const char usage_text[] =
 "usage: ikeprobe [options] GATEWAY\n"
+"       ikeprobe show [--format FMT] REPORT.json\n"
+"       ikeprobe compare [--format FMT] REPORT.json REPORT.json...\n"
 "\n"
 "Tell whether an IKEv2 VPN gateway can be reached from this network, and\n"
 "why not. Sends real IKE_SA_INIT requests on UDP 500 and 4500 and reads\n"
 "what comes back: replies, ICMP errors, silence.\n"
 "\n"
-"  -j, --json            print the report as one JSON document\n"
+"  -f, --format FMT      text (the default), json or markdown (for a ticket)\n"
+"  -j, --json            the same as --format json\n"
+"  -o, --output DIR      also write report.json, report.md, report.txt and\n"
+"                        capture.pcap into DIR (created if missing); each\n"
+"                        file appears whole or not at all\n"
+"      --label TEXT      name this network in the report, e.g.\n"
+"                        --label \"Hotel Berlin guest Wi-Fi\"\n"
+"      --all-addresses   probe every IPv4 address the gateway's name\n"
+"                        resolves to (a load-balanced cluster), one report\n"
+"                        each\n"
 "  -w, --pcap FILE       save every packet of the run for Wireshark\n"
 "  -p, --ports LIST      UDP ports to probe (default 500,4500)\n"
 "  -s, --source ADDR     send from this local address\n"
@@ -39,8 +50,14 @@ static const char usage_text[] =
 "  -h, --help            this text\n"
 "  -V, --version         print the version\n"
 "\n"
+"show prints a saved report (report.json, or --format json output) again;\n"
+"compare puts reports side by side, one column each, and marks the checks\n"
+"that differ.\n"
+"\n"
 "Exit status: 0 every port open and no problem, 1 a problem found, 2 bad usage,\n"
-"3 could not run (privileges, interface, capture).\n"
+"3 could not run (privileges, interface, capture, output directory).\n"
+"show: 0, or 2 for a file that is not a readable report. compare: 0 no check\n"
+"differs, 1 some differ, 2 a file is not a readable report.\n"
 "Needs CAP_NET_RAW: run with sudo, or once:\n"
 "  sudo setcap cap_net_raw,cap_net_admin+ep \"$(command -v ikeprobe)\"\n";
 
@@ -144,13 +161,51 @@ parse_sizes(const char *s, struct options *o)
 	return rc;
 }
 
-enum { OPT_ATTEMPTS = 256, OPT_RTO, OPT_SIZES, OPT_FRAG_SIZE, OPT_STATEFUL };
+int
+format_parse(const char *s, enum format *f)
+{
+	if (strcmp(s, "text") == 0)
+		*f = FORMAT_TEXT;
+	else if (strcmp(s, "json") == 0)
+		*f = FORMAT_JSON;
+	else if (strcmp(s, "markdown") == 0 || strcmp(s, "md") == 0)
+		*f = FORMAT_MARKDOWN;
+	else
+		return bad("--format `%s' is not a format: give text, json or "
+		    "markdown", s);
+	return 0;
+}
+
+/* A label goes into every report: one line of printable text. */
+static int
+parse_label(const char *s, struct options *o)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 200)
+		return bad("--label `%s' must be 1 to 200 bytes long", s);
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+		if (*c < 0x20 || *c == 0x7f)
+			return bad("--label `%s' has a control character: give "
+			    "one line of text", s);
+	o->label = s;
+	return 0;
+}
+
+enum {
+	OPT_ATTEMPTS = 256, OPT_RTO, OPT_SIZES, OPT_FRAG_SIZE, OPT_STATEFUL,
+	OPT_LABEL, OPT_ALL_ADDRESSES,
+};
 
 int
 options_parse(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "label", required_argument, NULL, OPT_LABEL },
+		{ "all-addresses", no_argument, NULL, OPT_ALL_ADDRESSES },
 		{ "pcap", required_argument, NULL, 'w' },
 		{ "ports", required_argument, NULL, 'p' },
 		{ "source", required_argument, NULL, 's' },
@@ -176,11 +231,24 @@ options_parse(int argc, char **argv, struct options *o)
 	o->attempts = 5;
 	o->rto_ms = 200;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":jw:p:s:i:u:qhV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":jf:o:w:p:s:i:u:qhV", longopts,
+	    NULL)) != -1) {
 		rc = 0;
 		switch (ch) {
 		case 'j':
-			o->json = true;
+			o->format = FORMAT_JSON;
+			break;
+		case 'f':
+			rc = format_parse(optarg, &o->format);
+			break;
+		case 'o':
+			o->output_dir = optarg;
+			break;
+		case OPT_LABEL:
+			rc = parse_label(optarg, o);
+			break;
+		case OPT_ALL_ADDRESSES:
+			o->all_addresses = true;
 			break;
 		case 'w':
 			o->pcap_path = optarg;
@@ -236,6 +304,57 @@ options_parse(int argc, char **argv, struct options *o)
 		return bad("%s", optind >= argc ? "name the VPN gateway to "
 		    "probe, e.g. `sudo ikeprobe vpn.example.net' (see --help)" :
 		    "give exactly one gateway (see --help)");
+	if (o->output_dir && o->pcap_path)
+		return bad("--pcap `%s' and --output: the bundle has its own "
+		    "capture.pcap; give one of the two", o->pcap_path);
 	o->target = argv[optind];
+	return 0;
+}
+
+int
+file_options_parse(int argc, char **argv, bool one_file, struct file_options *o)
+{
+	static const struct option longopts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch, rc;
+
+	memset(o, 0, sizeof(*o));
+	opterr = 0;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, ":f:jh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'f':
+			if ((rc = format_parse(optarg, &o->format)) != 0)
+				return rc;
+			break;
+		case 'j':
+			o->format = FORMAT_JSON;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return -1;
+		case ':':
+			return bad("option `%s' needs a value (see --help)",
+			    argv[optind - 1]);
+		default:
+			return bad("unknown option `%s' for %s (see --help)",
+			    argv[optind - 1], argv[0]);
+		}
+	}
+	o->files = argv + optind;
+	o->n_files = argc - optind;
+	if (o->n_files == 0 && one_file)
+		return bad("%s: name the report to print, e.g. `ikeprobe show "
+		    "report.json'", argv[0]);
+	if (o->n_files == 0)
+		return bad("%s: give the reports to compare, e.g. `ikeprobe "
+		    "compare hq.json hotel.json'", argv[0]);
+	if (one_file && o->n_files > 1)
+		return bad("%s: give one report (compare puts several side by "
+		    "side)", argv[0]);
 	return 0;
 }

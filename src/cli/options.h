@@ -10,10 +10,19 @@
 #define EXIT_USAGE	2
 #define EXIT_CANNOT_RUN	3
 
+enum format {
+	FORMAT_TEXT,		/* for a terminal; the default */
+	FORMAT_JSON,
+	FORMAT_MARKDOWN,	/* for a ticket */
+};
+
 struct options {
 	const char	*target;
-	bool		 json;
+	enum format	 format;
 	const char	*pcap_path;
+	const char	*output_dir;	/* --output: the report bundle */
+	const char	*label;		/* --label: where this was run */
+	bool		 all_addresses;
 	uint16_t	 ports[MAX_PORTS];
 	int		 n_ports;
 	const char	*source;
@@ -28,7 +37,20 @@ struct options {
 	size_t		 frag_size;
 };
 
-/* 0 to go on, or an exit status (after printing help, version or error). */
+/* 0 to go on, or an exit status (after printing help, version or error);
+ * -1 after --help or --version (exit 0). */
 int	 options_parse(int, char **, struct options *);
+
+/* `ikeprobe show' and `ikeprobe compare': the files and the format. */
+struct file_options {
+	enum format	 format;
+	char	       **files;
+	int		 n_files;
+};
+
+/* argv[0] is the subcommand's name; show takes one file, compare one or
+ * more (one with the reports of several addresses is enough). */
+int	 file_options_parse(int, char **, bool one_file, struct file_options *);
+int	 format_parse(const char *, enum format *);
 
 #endif

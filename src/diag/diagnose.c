@@ -244,11 +244,59 @@ responder_findings(struct report *rep)
 		    "redirects new clients to another gateway (REDIRECT).");
 }
 
+/* A name with several addresses of the probed family is a load-balanced
+ * cluster or a set of gateways: one member can fail while the others work,
+ * which users see as a fault that comes and goes. */
 static void
-run_findings(struct report *rep, const struct run *run)
+target_findings(struct report *rep)
 {
-	const struct run_stats *s = &run->stats;
-	char buf[200];
+	char list[300] = "", a[IP_ADDR_STRLEN];
+	size_t len = 0;
+	int n = 0;
+
+	for (int i = 0; i < rep->n_addrs; i++) {
+		if (rep->addrs[i].family != rep->target.family)
+			continue;
+		n++;
+		if (len < sizeof(list))
+			len += (size_t)snprintf(list + len, sizeof(list) - len,
+			    "%s%s", len ? ", " : "",
+			    ip_addr_str(&rep->addrs[i], a, sizeof(a)));
+	}
+	if (n < 2)
+		return;
+	ip_addr_str(&rep->target, a, sizeof(a));
+	if (rep->all_addresses)
+		add_finding(rep, SEV_INFO, "gateway-several-addresses",
+		    "Compare the reports of the addresses: ikeprobe compare "
+		    "REPORT.json puts them side by side.", "%s resolves to %d "
+		    "%s addresses (%s): a load-balanced cluster or several "
+		    "gateways. Each was probed; this report is about %s.",
+		    rep->target_name, n, rep->target.family == AF_INET6 ?
+		    "IPv6" : "IPv4", list, a);
+	else
+		add_finding(rep, SEV_INFO, "gateway-several-addresses",
+		    "Probe each with --all-addresses: one member can fail "
+		    "while the others work, which users see as a fault that "
+		    "comes and goes.", "%s resolves to %d %s addresses (%s): a "
+		    "load-balanced cluster or several gateways. This report is "
+		    "about %s only.", rep->target_name, n,
+		    rep->target.family == AF_INET6 ? "IPv6" : "IPv4", list, a);
+}
+
+/* Beyond this an IKE_SA_INIT response is not what a gateway sends (they
+ * are under 2 KB with a dozen payloads, certificate requests included). */
+#define REPLY_ODD_BYTES		8192
+#define REPLY_ODD_PAYLOADS	64
+/* Answers to one request beyond its transmissions: a network may
+ * duplicate a datagram now and then, not more. */
+#define REPLY_FLOOD_SURPLUS	2
+
+static void
+reply_findings(struct report *rep, const struct run *run)
+{
+	const struct probe *flood = NULL, *big = NULL;
+	unsigned long surplus = 0;
 
 	for (int i = 0; i < run->n_probes; i++) {
 		const struct probe *p = &run->probes[i];
@@ -263,14 +311,112 @@ run_findings(struct report *rep, const struct run *run)
 			break;
 		}
 	}
-	if (s->unmatched || s->icmp_unmatched) {
-		snprintf(buf, sizeof(buf), "%lu IKE message(s) with an SPI we "
-		    "never sent and %lu ICMP error(s) quoting packets we never "
-		    "sent were ignored.", s->unmatched, s->icmp_unmatched);
+	for (int i = 0; i < run->n_probes; i++) {
+		const struct probe *p = &run->probes[i];
+
+		if (p->replies > p->attempts) {
+			surplus += (unsigned long)(p->replies - p->attempts);
+			if (flood == NULL || p->replies - p->attempts >
+			    flood->replies - flood->attempts)
+				flood = p;
+		}
+		if (big == NULL && p->result == PROBE_ANSWERED &&
+		    p->reply.status == IKE_PARSE_OK &&
+		    (p->reply.length > REPLY_ODD_BYTES ||
+		    p->reply.n_payloads > REPLY_ODD_PAYLOADS))
+			big = p;
+	}
+	if (flood && flood->replies - flood->attempts > REPLY_FLOOD_SURPLUS)
+		add_finding(rep, SEV_WARNING, "reply-flood", "A responder that "
+		    "multiplies its answers can be abused to flood others: "
+		    "report it to the gateway's vendor, or look for a loop or "
+		    "a mirroring device between here and the gateway (--pcap "
+		    "shows the copies).", "Probe %d on UDP %u was sent %d "
+		    "time(s) and got %d replies; %lu replies in all answered "
+		    "no request. Only the first answer to each probe counts.",
+		    flood->id, flood->dport, flood->attempts, flood->replies,
+		    surplus);
+	if (big)
+		add_finding(rep, SEV_WARNING, "reply-oversized", "Keep the "
+		    "capture (--pcap) for the gateway's vendor: a gateway that "
+		    "answers a small unauthenticated request with a large "
+		    "reply can be abused to amplify attacks, and replies this "
+		    "large reach clients only in IP fragments.", "The reply "
+		    "to probe %d on UDP %u is %u bytes with %d payloads "
+		    "(%d notifies, %d Vendor IDs): an IKE_SA_INIT response is "
+		    "normally under 2 KB with a dozen payloads. The report "
+		    "lists the first %d notifies and %d Vendor IDs.",
+		    big->id, big->dport, big->reply.length,
+		    big->reply.n_payloads, big->reply.n_notifies_total,
+		    big->reply.n_vids_total, IKE_MAX_NOTIFIES, IKE_MAX_VIDS);
+}
+
+/* Replies that carry one of our SPIs, so the gateway did answer, but in a
+ * way a VPN client drops: they are not counted as answers. */
+static void
+stray_findings(struct report *rep, const struct run *run)
+{
+	const struct stray_replies *st = run->stats.stray;
+	const struct stray_replies *a = &st[STRAY_ADDRESS], *pt = &st[STRAY_PORT];
+	const struct stray_replies *m = &st[STRAY_MARKER];
+	char from[IP_ADDR_STRLEN], target[IP_ADDR_STRLEN];
+	const struct probe *p;
+
+	ip_addr_str(&run->target, target, sizeof(target));
+	if (a->count) {
+		p = &run->probes[a->probe];
+		add_finding(rep, SEV_WARNING, "reply-wrong-address", "Make the "
+		    "gateway answer from the address clients use (on a "
+		    "gateway with several addresses: bind IKE to that one, or "
+		    "fix the source routing; behind a load balancer: return "
+		    "traffic through it).", "%lu IKE repl%s carrying our SPIs "
+		    "came from %s port %u, not from %s, the address probed "
+		    "(the first answers probe %d on UDP %u). A VPN client and "
+		    "any NAT on the way drop them, so they are not counted as "
+		    "answers.", a->count, a->count == 1 ? "y" : "ies",
+		    ip_addr_str(&a->from, from, sizeof(from)), a->sport,
+		    target, p->id, p->dport);
+	}
+	if (pt->count) {
+		p = &run->probes[pt->probe];
+		add_finding(rep, SEV_WARNING, "reply-wrong-port", "Check the "
+		    "gateway's NAT or port forwarding: IKE must answer from "
+		    "the port the request went to.", "%lu IKE repl%s carrying "
+		    "our SPIs came from UDP port %u of %s, not from the port "
+		    "probed (the first answers probe %d on UDP %u). A VPN "
+		    "client and any NAT on the way drop them, so they are not "
+		    "counted as answers.", pt->count,
+		    pt->count == 1 ? "y" : "ies", pt->sport, target, p->id,
+		    p->dport);
+	}
+	if (m->count) {
+		p = &run->probes[m->probe];
+		add_finding(rep, SEV_WARNING, "reply-without-marker", "Report "
+		    "it to the gateway's vendor: RFC 3948 requires the marker "
+		    "on the NAT-T port.", "%lu IKE repl%s on UDP %u came "
+		    "without the four zero bytes (non-ESP marker) that set IKE "
+		    "apart from ESP on the NAT-T port (the first answers probe "
+		    "%d). A VPN client reads them as ESP and drops them, so "
+		    "they are not counted as answers.", m->count,
+		    m->count == 1 ? "y" : "ies", p->dport, p->id);
+	}
+}
+
+static void
+run_findings(struct report *rep, const struct run *run)
+{
+	const struct run_stats *s = &run->stats;
+
+	reply_findings(rep, run);
+	stray_findings(rep, run);
+	if (s->unmatched || s->icmp_unmatched || s->other)
 		add_finding(rep, SEV_INFO, "unrelated-packets", "Nothing to do "
 		    "unless the counts are large: then something on this "
-		    "network forges or replays traffic.", "%s", buf);
-	}
+		    "network forges or replays traffic.", "Ignored: %lu IKE "
+		    "message(s) with an SPI we never sent, %lu ICMP error(s) "
+		    "quoting packets we never sent, and %lu other packet(s) "
+		    "(another address or port, not IKE).", s->unmatched,
+		    s->icmp_unmatched, s->other);
 	if (s->dropped > 0)
 		add_finding(rep, SEV_WARNING, "capture-dropped", "Run again on a "
 		    "less busy machine or interface.", "The capture lost %ld "
@@ -368,8 +514,10 @@ diagnose(struct report *rep, const struct run *run)
 	headline(rep);
 	for (int i = 0; i < rep->n_ports; i++)
 		port_findings(rep, &rep->ports[i]);
+	diagnose_nat(rep, run);
 	diagnose_sizes(rep, run);
 	responder_findings(rep);
+	target_findings(rep);
 	run_findings(rep, run);
 
 	/* Exit 1 whenever something needs a person's attention. */

@@ -1,6 +1,10 @@
+#include <net/if.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "ikeprobe/net.h"
 
@@ -13,10 +17,39 @@ capture_filter(char *buf, size_t len, const struct ip_addr *target,
 	ip_addr_str(target, t, sizeof(t));
 	ip_addr_str(local, l, sizeof(l));
 	/* Non-first fragments carry no UDP header, so match on the fragment
-	 * offset as well as on UDP. ICMP errors may come from any router. */
+	 * offset as well as on UDP. ICMP errors may come from any router.
+	 * IKE from another address (a gateway answering from the wrong one)
+	 * is captured too, so that the report can say so. */
 	snprintf(buf, len,
 	    "(ip and host %s and host %s and (udp or (ip[6:2] & 0x1fff) != 0))"
-	    " or (icmp and dst host %s)", t, l, l);
+	    " or (icmp and dst host %s)"
+	    " or (udp and dst host %s and (src port 500 or src port 4500))",
+	    t, l, l, l);
+}
+
+/* Bytes kept of each packet. In immediate mode libpcap uses TPACKET_V2,
+ * whose ring has one slot of this size per packet (with GRO on, as on
+ * every Linux interface by default), so 65535 would leave ~64 slots in the
+ * 4 MB buffer: a burst of small replies (a gateway answering one request
+ * hundreds of times) would overrun it and hide the one answer that counts.
+ * Nothing we read is longer than the interface MTU (fragments are not
+ * merged by GRO), so that plus room for link headers is enough. */
+static int
+capture_snaplen(const char *ifname)
+{
+	struct ifreq ifr;
+	int fd, mtu = 0;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) >= 0) {
+		if (ioctl(fd, SIOCGIFMTU, &ifr) == 0)
+			mtu = ifr.ifr_mtu;
+		close(fd);
+	}
+	if (mtu <= 0 || mtu > 65535 - 128)
+		return 65535;
+	return mtu + 128 < 2048 ? 2048 : mtu + 128;
 }
 
 enum net_err
@@ -34,7 +67,7 @@ capture_open(struct capture *c, const char *ifname, const char *filter,
 		snprintf(err, errlen, "cannot capture on `%s': %s", ifname, ebuf);
 		return NET_ERR_ENV;
 	}
-	pcap_set_snaplen(p, 65535);
+	pcap_set_snaplen(p, capture_snaplen(ifname));
 	pcap_set_immediate_mode(p, 1);
 	pcap_set_buffer_size(p, 4 << 20);
 	if ((rc = pcap_activate(p)) < 0) {
@@ -76,6 +109,18 @@ capture_open(struct capture *c, const char *ifname, const char *filter,
 		}
 	}
 	c->pcap = p;
+	return NET_OK;
+}
+
+enum net_err
+capture_dump_to(struct capture *c, FILE *f, char *err, size_t errlen)
+{
+	if ((c->dumper = pcap_dump_fopen(c->pcap, f)) == NULL) {
+		snprintf(err, errlen, "cannot write the capture: %s",
+		    pcap_geterr(c->pcap));
+		fclose(f);
+		return NET_ERR_ENV;
+	}
 	return NET_OK;
 }
 

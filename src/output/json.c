@@ -2,8 +2,10 @@
  * schema/report.schema.json. Built with json-c; keys are only ever added. */
 #include <json-c/json.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "config.h"
+#include "ikeprobe/render.h"
 #include "ikeprobe/report.h"
 
 static json_object *
@@ -119,6 +121,13 @@ j_responder(const struct report *rep)
 		json_object_object_add(o, "ke_group", t);
 	} else
 		json_object_object_add(o, "ke_group", NULL);
+	if (r && r->kind == IKE_REPLY_INVALID_KE) {
+		t = json_object_new_object();
+		json_object_object_add(t, "id", json_object_new_int(r->invalid_ke_group));
+		json_object_object_add(t, "name", json_object_new_string(ike_dh_name(r->invalid_ke_group)));
+		json_object_object_add(o, "invalid_ke_group", t);
+	} else
+		json_object_object_add(o, "invalid_ke_group", NULL);
 	json_object_object_add(o, "nonce_length", r && r->has_nonce ? json_object_new_int((int)r->nonce_len) : NULL);
 	json_object_object_add(o, "certreq", json_object_new_int(r ? r->n_certreq : 0));
 	json_object_object_add(o, "reply", jstr_or_null(r ? reply_json_name(r->kind) : NULL));
@@ -154,6 +163,8 @@ j_probes(const struct run *run)
 			json_object_object_add(o, "follows", json_object_new_int(p->parent));
 		if (p->result == PROBE_ANSWERED && p->reply.status != IKE_PARSE_OK)
 			json_object_object_add(o, "problem", json_object_new_string(p->reply.problem));
+		if (p->result == PROBE_SEND_FAILED && p->send_errno)
+			json_object_object_add(o, "send_error", json_object_new_string(strerror(p->send_errno)));
 		json_object_array_add(a, o);
 	}
 	return a;
@@ -266,6 +277,76 @@ j_findings(const struct report *rep)
 }
 
 static json_object *
+jtri(enum tristate t)
+{
+	return t == TRI_NULL ? NULL : json_object_new_boolean(t == TRI_TRUE);
+}
+
+static json_object *
+j_nat(const struct report *rep)
+{
+	const struct nat_report *n = &rep->nat;
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "detected", jtri(n->detected));
+	json_object_object_add(o, "client_side", jtri(n->client_side));
+	json_object_object_add(o, "gateway_side", jtri(n->gateway_side));
+	json_object_object_add(o, "probe", n->probe >= 0 ? json_object_new_int(n->probe) : NULL);
+	json_object_object_add(o, "evidence", json_object_new_string(n->evidence));
+	return o;
+}
+
+static json_object *
+jstr_nonempty(const char *s)
+{
+	return s && *s ? json_object_new_string(s) : NULL;
+}
+
+static json_object *
+j_target(const struct report *rep)
+{
+	json_object *o = json_object_new_object(), *a;
+	int same = 0;
+
+	json_object_object_add(o, "name", json_object_new_string(rep->target_name));
+	json_object_object_add(o, "address", jaddr(&rep->target));
+	json_object_object_add(o, "family", json_object_new_string(rep->target.family == AF_INET6 ? "ipv6" : "ipv4"));
+	a = json_object_new_array();
+	for (int i = 0; i < rep->n_addrs; i++) {
+		json_object_array_add(a, jaddr(&rep->addrs[i]));
+		same += rep->addrs[i].family == rep->target.family;
+	}
+	json_object_object_add(o, "addresses", a);
+	json_object_object_add(o, "cluster", json_object_new_boolean(same > 1));
+	return o;
+}
+
+static json_object *
+j_local(const struct report *rep)
+{
+	const struct host_info *h = rep->host;
+	json_object *o = json_object_new_object();
+	char net[IP_ADDR_STRLEN + 8], a[IP_ADDR_STRLEN];
+
+	json_object_object_add(o, "address", jaddr(&rep->local.addr));
+	json_object_object_add(o, "interface", json_object_new_string(rep->local.ifname));
+	json_object_object_add(o, "mtu", rep->local.mtu > 0 ? json_object_new_int(rep->local.mtu) : NULL);
+	json_object_object_add(o, "source_port", json_object_new_int(rep->n_ports ? rep->ports[0].sport : 0));
+	json_object_object_add(o, "gateway", rep->path.has_nexthop ? jaddr(&rep->path.nexthop) : NULL);
+	if (rep->path.has_network) {
+		snprintf(net, sizeof(net), "%s/%d", ip_addr_str(&rep->path.network,
+		    a, sizeof(a)), rep->path.prefix_len);
+		json_object_object_add(o, "network", json_object_new_string(net));
+	} else
+		json_object_object_add(o, "network", NULL);
+	json_object_object_add(o, "label", jstr_nonempty(rep->label));
+	json_object_object_add(o, "hostname", jstr_nonempty(h ? h->hostname : NULL));
+	json_object_object_add(o, "os", jstr_nonempty(h ? h->os : NULL));
+	json_object_object_add(o, "kernel", jstr_nonempty(h ? h->kernel : NULL));
+	return o;
+}
+
+static json_object *
 j_capture(const struct run_stats *s)
 {
 	json_object *o = json_object_new_object();
@@ -282,12 +363,11 @@ j_capture(const struct run_stats *s)
 	return o;
 }
 
-int
-report_json(FILE *out, const struct report *rep)
+json_object *
+report_json(const struct report *rep)
 {
 	json_object *root = json_object_new_object(), *o;
 	char ts[32];
-	int rc;
 
 	json_object_object_add(root, "schema", json_object_new_string(REPORT_SCHEMA));
 	o = json_object_new_object();
@@ -299,21 +379,10 @@ report_json(FILE *out, const struct report *rep)
 	json_object_object_add(root, "duration_ms", json_object_new_int64((int64_t)(rep->duration_ms + 0.5)));
 	json_object_object_add(root, "complete", json_object_new_boolean(rep->complete));
 	json_object_object_add(root, "headline", json_object_new_string(rep->headline));
-
-	o = json_object_new_object();
-	json_object_object_add(o, "name", json_object_new_string(rep->target_name));
-	json_object_object_add(o, "address", jaddr(&rep->target));
-	json_object_object_add(o, "family", json_object_new_string(rep->target.family == AF_INET6 ? "ipv6" : "ipv4"));
-	json_object_object_add(root, "target", o);
-
-	o = json_object_new_object();
-	json_object_object_add(o, "address", jaddr(&rep->local.addr));
-	json_object_object_add(o, "interface", json_object_new_string(rep->local.ifname));
-	json_object_object_add(o, "mtu", rep->local.mtu > 0 ? json_object_new_int(rep->local.mtu) : NULL);
-	json_object_object_add(o, "source_port", json_object_new_int(rep->n_ports ? rep->ports[0].sport : 0));
-	json_object_object_add(root, "local", o);
-
+	json_object_object_add(root, "target", j_target(rep));
+	json_object_object_add(root, "local", j_local(rep));
 	json_object_object_add(root, "ports", j_ports(rep));
+	json_object_object_add(root, "nat", j_nat(rep));
 	json_object_object_add(root, "responder", j_responder(rep));
 	json_object_object_add(root, "verdict", j_verdict(rep));
 	json_object_object_add(root, "fragments", j_fragments(rep));
@@ -322,10 +391,48 @@ report_json(FILE *out, const struct report *rep)
 	json_object_object_add(root, "findings", j_findings(rep));
 	json_object_object_add(root, "capture", j_capture(&rep->run->stats));
 	json_object_object_add(root, "traffic", j_traffic(rep->run));
+	return root;
+}
 
-	rc = fprintf(out, "%s\n", json_object_to_json_string_ext(root,
-	    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-	    JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(root);
-	return rc < 0 ? -1 : 0;
+json_object *
+cmp_json(const struct cmp_table *t)
+{
+	json_object *root = json_object_new_object(), *a, *o, *v;
+
+	json_object_object_add(root, "schema", json_object_new_string(CMP_SCHEMA));
+	o = json_object_new_object();
+	json_object_object_add(o, "name", json_object_new_string("ikeprobe"));
+	json_object_object_add(o, "version", json_object_new_string(IKEPROBE_VERSION));
+	json_object_object_add(root, "tool", o);
+	a = json_object_new_array();
+	for (int c = 0; c < t->n_cols; c++) {
+		const struct doc *d = t->cols[c].doc;
+
+		o = json_object_new_object();
+		json_object_object_add(o, "file", json_object_new_string(t->cols[c].file));
+		json_object_object_add(o, "title", json_object_new_string(t->cols[c].title));
+		json_object_object_add(o, "label", d->local.label.st == DOC_SET ? json_object_new_string(d->local.label.s) : NULL);
+		json_object_object_add(o, "target", json_object_new_string(d->target.address.s));
+		json_object_object_add(o, "started", json_object_new_string(d->started.s));
+		json_object_array_add(a, o);
+	}
+	json_object_object_add(root, "reports", a);
+	a = json_object_new_array();
+	for (int r = 0; r < t->n_rows; r++) {
+		const struct cmp_row *row = &t->rows[r];
+
+		o = json_object_new_object();
+		json_object_object_add(o, "key", json_object_new_string(row->key));
+		json_object_object_add(o, "check", json_object_new_string(row->check));
+		json_object_object_add(o, "kind", json_object_new_string(row->kind == CMP_CHECK ? "check" : "context"));
+		v = json_object_new_array();
+		for (int c = 0; c < t->n_cols; c++)
+			json_object_array_add(v, row->has[c] ? json_object_new_string(row->value[c]) : NULL);
+		json_object_object_add(o, "values", v);
+		json_object_object_add(o, "differs", json_object_new_boolean(row->differs));
+		json_object_array_add(a, o);
+	}
+	json_object_object_add(root, "rows", a);
+	json_object_object_add(root, "differences", json_object_new_int(t->n_differ));
+	return root;
 }

@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ikeprobe/natd.h"
 #include "ikeprobe/probe.h"
 
 static size_t
@@ -13,7 +14,7 @@ marker_len(uint16_t dport)
 
 static void
 build_ike(struct wbuf *w, const struct probe *p, const struct probe_spec *s,
-    size_t pad)
+    size_t pad, const uint8_t *natd)
 {
 	struct ike_sa_init_req req = {
 		.nonce = p->nonce,
@@ -26,6 +27,8 @@ build_ike(struct wbuf *w, const struct probe *p, const struct probe_spec *s,
 		.cookie = s->cookie,
 		.cookie_len = s->cookie_len,
 		.pad_len = pad,
+		.natd_src = natd,
+		.natd_dst = natd ? natd + IKE_NATD_LEN : NULL,
 	};
 
 	memcpy(req.spi_i, p->spi_i, IKE_SPI_LEN);
@@ -41,6 +44,9 @@ probe_build(struct probe *p, const struct probe_spec *s,
 {
 	struct wbuf ike, dgram;
 	struct udp_spec u;
+	static const uint8_t no_spi_r[IKE_SPI_LEN];
+	uint8_t natd[2 * IKE_NATD_LEN];
+	const uint8_t *nd = natd;
 	size_t natural, pad = 0, overhead;
 	int n;
 
@@ -69,9 +75,16 @@ probe_build(struct probe *p, const struct probe_spec *s,
 	}
 	random_bytes(&p->ip_id, sizeof(p->ip_id));
 
+	/* Our address and port as sent, and the gateway's: what the gateway
+	 * compares with what it sees. Without SHA-1 the request goes without
+	 * them, and the report's NAT verdict stays open. */
+	if (natd_hash(p->spi_i, no_spi_r, src, s->sport, natd) < 0 ||
+	    natd_hash(p->spi_i, no_spi_r, dst, s->dport, natd + IKE_NATD_LEN) < 0)
+		nd = NULL;
+
 	overhead = (src->family == AF_INET6 ? 40 : IPV4_HDR_LEN) + UDP_HDR_LEN;
 	wb_init(&ike);
-	build_ike(&ike, p, s, 0);
+	build_ike(&ike, p, s, 0, nd);
 	natural = overhead + ike.len;
 	wb_free(&ike);
 
@@ -93,7 +106,7 @@ probe_build(struct probe *p, const struct probe_spec *s,
 			pad = 0;
 		}
 	}
-	build_ike(&ike, p, s, pad);
+	build_ike(&ike, p, s, pad, nd);
 
 	if (src->family != AF_INET) {
 		wb_free(&ike);

@@ -10,6 +10,9 @@
 
 #include "ikeprobe/probe.h"
 
+/* Captured packets handled per round of the poll loop. */
+#define CAPTURE_BATCH	512
+
 double
 mono_now(void)
 {
@@ -142,7 +145,10 @@ find_by_spi(struct run *r, const uint8_t *spi, uint16_t dport)
 	for (int i = r->n_probes - 1; i >= 0; i--) {
 		struct probe *p = &r->probes[i];
 
-		if (p->dport != dport || memcmp(p->spi_i, spi, IKE_SPI_LEN) != 0)
+		/* Not sent yet (a COOKIE retry just added): nothing can
+		 * answer it, whatever carries its SPI. */
+		if (p->attempts == 0 || p->dport != dport ||
+		    memcmp(p->spi_i, spi, IKE_SPI_LEN) != 0)
 			continue;
 		if (p->result == PROBE_PENDING)
 			return p;
@@ -150,6 +156,52 @@ find_by_spi(struct run *r, const uint8_t *spi, uint16_t dport)
 			any = p;
 	}
 	return any;
+}
+
+static bool
+our_sport(const struct run *r, uint16_t port)
+{
+	for (int i = 0; i < r->n_ports; i++)
+		if (r->ports[i].sport == port)
+			return true;
+	return false;
+}
+
+/* The sent probe whose SPI starts this UDP payload, behind a non-ESP
+ * marker or not; NULL if none. */
+static const struct probe *
+spi_owner(const struct run *r, const uint8_t *msg, size_t len)
+{
+	for (size_t mk = 0; mk <= IKE_NONESP_MARKER_LEN;
+	    mk += IKE_NONESP_MARKER_LEN) {
+		if (len < mk + IKE_SPI_LEN)
+			break;
+		for (int i = 0; i < r->n_probes; i++)
+			if (r->probes[i].attempts > 0 && memcmp(msg + mk,
+			    r->probes[i].spi_i, IKE_SPI_LEN) == 0)
+				return &r->probes[i];
+	}
+	return NULL;
+}
+
+/* A datagram to one of our ports that is not an answer (wrong source,
+ * no marker): counted as other, and remembered when it carries one of our
+ * SPIs, since then the gateway did answer, in a way no client accepts. */
+static void
+on_stray(struct run *r, const struct pkt *pk, enum stray_why why)
+{
+	const struct probe *p;
+	struct stray_replies *st = &r->stats.stray[why];
+
+	r->stats.other++;
+	if (!our_sport(r, pk->dport) ||
+	    (p = spi_owner(r, pk->udp_data, pk->udp_len)) == NULL)
+		return;
+	if (st->count++ == 0) {
+		st->probe = p->id;
+		st->from = pk->src;
+		st->sport = pk->sport;
+	}
 }
 
 static void
@@ -161,14 +213,18 @@ on_ike(struct run *r, const struct pkt *pk, double ts)
 	struct probe *p;
 	uint16_t sport = run_sport(r, pk->sport);
 
-	if (sport == 0 || pk->dport != sport) {
+	if (sport == 0) {
+		on_stray(r, pk, STRAY_PORT);
+		return;
+	}
+	if (pk->dport != sport) {
 		r->stats.other++;
 		return;
 	}
 	if (pk->sport != 500) {
 		/* NAT-T port: IKE follows four zero bytes, ESP does not. */
 		if (len < IKE_NONESP_MARKER_LEN || msg[0] | msg[1] | msg[2] | msg[3]) {
-			r->stats.other++;
+			on_stray(r, pk, STRAY_MARKER);
 			return;
 		}
 		msg += IKE_NONESP_MARKER_LEN;
@@ -186,6 +242,7 @@ on_ike(struct run *r, const struct pkt *pk, double ts)
 		return;
 	}
 	ike_parse(msg, len, &p->reply);
+	ike_check_sa_init_response(&p->reply);
 	if (p->reply.status != IKE_PARSE_OK)
 		r->stats.malformed++;
 	/* Karn: with retransmissions the reply may answer any attempt; the
@@ -197,42 +254,80 @@ on_ike(struct run *r, const struct pkt *pk, double ts)
 	finish(r, p, PROBE_ANSWERED);
 }
 
+/* Byte offset of a fragment we built (IP header bytes 6-7). */
+static size_t
+frag_offset(const struct wbuf *w)
+{
+	if (w->len < IPV4_HDR_LEN)
+		return 0;
+	return (size_t)((w->buf[6] & 0x1f) << 8 | w->buf[7]) * 8;
+}
+
+/* Does the packet an ICMP error quotes show this probe as it was sent?
+ * (Addresses and protocol are checked by the caller.) */
+static bool
+quote_matches(const struct probe *p, const struct pkt_quote *q)
+{
+	static const uint8_t zero[IKE_NONESP_MARKER_LEN];
+	size_t mk = p->dport == 500 ? 0 : IKE_NONESP_MARKER_LEN, n;
+
+	if (p->attempts == 0 || p->ip_id != q->ip_id)
+		return false;
+	/* A later fragment quotes no UDP header, so its place must vouch for
+	 * it: one of the offsets we sent, or, for a datagram we sent whole
+	 * (a router on the way may fragment it), a piece inside it. A
+	 * datagram sent with DF is never fragmented. */
+	if (q->frag_off != 0) {
+		if (p->df)
+			return false;
+		if (p->fragments == 1)
+			return q->ip_len > IPV4_HDR_LEN &&
+			    (size_t)q->frag_off + q->ip_len <= p->size;
+		for (int i = 1; i < p->fragments; i++)
+			if (frag_offset(&p->wire[i]) == q->frag_off)
+				return true;
+		return false;
+	}
+	/* The whole datagram or its first fragment: RFC 792 quotes the UDP
+	 * header too, and it must show our ports. An error that quotes less
+	 * cannot be told from a forgery that guessed the IP ID. */
+	if (!q->has_ports || q->sport != p->sport || q->dport != p->dport)
+		return false;
+	/* What is quoted of the non-ESP marker and the SPI must be ours. */
+	n = q->data_len < mk ? q->data_len : mk;
+	if (memcmp(q->data, zero, n) != 0)
+		return false;
+	if (q->data_len > mk) {
+		n = q->data_len - mk < IKE_SPI_LEN ? q->data_len - mk : IKE_SPI_LEN;
+		if (memcmp(q->data + mk, p->spi_i, n) != 0)
+			return false;
+	}
+	return true;
+}
+
 static void
 on_icmp(struct run *r, const struct pkt *pk)
 {
 	const struct pkt_quote *q = &pk->quote;
 	struct probe *p = NULL;
-	const uint8_t *d;
-	size_t dl, mk;
 
 	if (!q->valid || q->proto != 17 || !ip_addr_eq(&q->src, &r->local.addr) ||
 	    !ip_addr_eq(&q->dst, &r->target)) {
 		r->stats.icmp_unmatched++;
 		return;
 	}
-	for (int i = 0; i < r->n_probes && p == NULL; i++) {
-		struct probe *c = &r->probes[i];
-
-		if (c->ip_id == q->ip_id && (!q->has_ports ||
-		    (q->sport == c->sport && q->dport == c->dport)))
-			p = c;
-	}
+	for (int i = 0; i < r->n_probes && p == NULL; i++)
+		if (quote_matches(&r->probes[i], q))
+			p = &r->probes[i];
 	if (p == NULL) {
 		r->stats.icmp_unmatched++;
 		return;
 	}
-	/* When the router quoted enough to show the SPI, it must be ours. */
-	if (q->has_ports) {
-		mk = p->dport == 500 ? 0 : IKE_NONESP_MARKER_LEN;
-		d = q->data;
-		dl = q->data_len;
-		if (dl >= mk + IKE_SPI_LEN &&
-		    memcmp(d + mk, p->spi_i, IKE_SPI_LEN) != 0) {
-			r->stats.icmp_unmatched++;
-			return;
-		}
-	}
 	r->stats.icmp_matched++;
+	/* A redirect was sent while forwarding the probe, and source quench
+	 * is obsolete (RFC 6633): neither says the probe was dropped. */
+	if (pk->icmp_type == 4 || pk->icmp_type == 5)
+		return;
 	if (p->result != PROBE_PENDING || p->icmp.seen)
 		return;
 	p->icmp = (struct icmp_obs){ true, pk->icmp_type, pk->icmp_code,
@@ -266,6 +361,8 @@ on_ip(struct run *r, const struct pkt *pk, double ts)
 	}
 	if (pk->is_udp && ip_addr_eq(&pk->src, &r->target))
 		on_ike(r, pk, ts);
+	else if (pk->is_udp && ip_addr_eq(&pk->dst, &r->local.addr))
+		on_stray(r, pk, STRAY_ADDRESS);
 	else if (pk->is_icmp && ip_addr_eq(&pk->dst, &r->local.addr))
 		on_icmp(r, pk);
 	else
@@ -358,7 +455,10 @@ run_probes(struct run *r)
 			fault(r, "waiting for packets failed", errno);
 			break;
 		}
-		while ((rc = capture_next(&r->cap, &cp)) == 1)
+		/* Read a bounded batch: a flood must not keep the loop from
+		 * its timers. What is left is read in the next round. */
+		for (i = 0; i < CAPTURE_BATCH &&
+		    (rc = capture_next(&r->cap, &cp)) == 1; i++)
 			on_packet(r, &cp);
 		if (rc < 0) {
 			fault(r, "the capture failed", 0);

@@ -169,6 +169,16 @@ ike_build_sa_init(struct wbuf *w, const struct ike_sa_init_req *r)
 	wb_bytes(w, r->nonce, r->nonce_len);
 	pl_end(&c);
 
+	/* RFC 7296 2.23: both hashes in every request, so that the gateway
+	 * answers with its own and the report can tell whether a NAT sits
+	 * between the two (and whether UDP 4500 will be needed). */
+	if (r->natd_src && r->natd_dst) {
+		add_notify(&c, IKE_N_NAT_DETECTION_SOURCE_IP, r->natd_src,
+		    IKE_NATD_LEN);
+		add_notify(&c, IKE_N_NAT_DETECTION_DESTINATION_IP, r->natd_dst,
+		    IKE_NATD_LEN);
+	}
+
 	add_notify(&c, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0);
 	for (i = 0; i < sizeof(sig_hashes) / sizeof(sig_hashes[0]); i++) {
 		hashes[2 * i] = (uint8_t)(sig_hashes[i] >> 8);

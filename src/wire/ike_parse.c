@@ -97,6 +97,27 @@ parse_sa(struct cursor *c, struct ike_reply *r)
 	}
 }
 
+/* A NAT_DETECTION hash is SHA-1: any other length cannot be compared, and
+ * a wrong one would fake a NAT (or hide one). */
+static void
+parse_natd(struct cursor *c, struct ike_reply *r, uint16_t type)
+{
+	size_t n = cur_left(c);
+
+	if (n != IKE_NATD_LEN) {
+		fail(r, IKE_PARSE_MALFORMED, "%s of %zu bytes (%d expected)",
+		    ike_notify_name(type), n, IKE_NATD_LEN);
+		return;
+	}
+	if (type == IKE_N_NAT_DETECTION_DESTINATION_IP) {
+		/* One destination: the address the responder sent to. */
+		if (!r->has_natd_dst && cur_copy(c, r->natd_dst, IKE_NATD_LEN))
+			r->has_natd_dst = true;
+	} else if (r->n_natd_src < IKE_MAX_NATD_SRC &&
+	    cur_copy(c, r->natd_src[r->n_natd_src], IKE_NATD_LEN))
+		r->n_natd_src++;
+}
+
 static void
 parse_notify(struct cursor *c, struct ike_reply *r)
 {
@@ -137,6 +158,10 @@ parse_notify(struct cursor *c, struct ike_reply *r)
 		break;
 	case IKE_N_REDIRECT:
 		r->has_redirect = true;
+		break;
+	case IKE_N_NAT_DETECTION_SOURCE_IP:
+	case IKE_N_NAT_DETECTION_DESTINATION_IP:
+		parse_natd(c, r, type);
 		break;
 	default:
 		break;
@@ -213,6 +238,10 @@ ike_parse(const uint8_t *buf, size_t len, struct ike_reply *r)
 	uint8_t np;
 
 	memset(r, 0, sizeof(*r));
+	/* Whatever goes wrong, the reply gets a kind: it was matched to a
+	 * probe by its SPI, so it is an answer even when nothing else in it
+	 * can be read (IKE_REPLY_OTHER, never NONE). */
+	r->kind = IKE_REPLY_OTHER;
 	cur_init(&c, buf, len);
 	if (len < IKE_HDR_LEN) {
 		fail(r, IKE_PARSE_TRUNCATED, "%zu bytes, shorter than the "
@@ -287,6 +316,22 @@ ike_parse(const uint8_t *buf, size_t len, struct ike_reply *r)
 		fail(r, IKE_PARSE_MALFORMED, "%zu bytes after the last payload",
 		    cur_left(&body));
 	r->kind = classify(r);
+}
+
+void
+ike_check_sa_init_response(struct ike_reply *r)
+{
+	/* A message too short for its header has said so already. */
+	if (r->version >> 4 != 2)
+		return;
+	if (r->exchange != IKE_EXCH_IKE_SA_INIT)
+		fail(r, IKE_PARSE_MALFORMED, "exchange type %s, not IKE_SA_INIT",
+		    ike_exchange_name(r->exchange));
+	else if (!(r->flags & IKE_FLAG_RESPONSE))
+		fail(r, IKE_PARSE_MALFORMED, "response flag not set (flags "
+		    "0x%02x)", r->flags);
+	else if (r->msgid != 0)
+		fail(r, IKE_PARSE_MALFORMED, "message ID %u, not 0", r->msgid);
 }
 
 bool

@@ -88,7 +88,11 @@ reasm_add(struct reasm *r, const struct pkt *p, double now, struct wbuf *out)
 	struct reasm_slot *s;
 	size_t off = p->frag_off, n = p->l4_len, hl = (size_t)(p->l4 - p->ip);
 
-	if (off + n > REASM_MAX - 60 || (p->mf && (n == 0 || n % 8))) {
+	/* The whole datagram, header included, must fit in 65535 bytes:
+	 * with the smallest header that leaves 65515 for the payload, the
+	 * size of the largest UDP datagram (65507 bytes of data). The real
+	 * header length is checked once the datagram is complete. */
+	if (off + n > REASM_MAX - IPV4_HDR_LEN || (p->mf && (n == 0 || n % 8))) {
 		r->invalid++;
 		return -1;
 	}
@@ -112,6 +116,12 @@ reasm_add(struct reasm *r, const struct pkt *p, double now, struct wbuf *out)
 		s->have[u / 8] |= (uint8_t)(1u << (u % 8));
 	if (!complete(s))
 		return 0;
+	if (s->hlen + s->end > REASM_MAX) {
+		/* Options in the first fragment pushed it past 65535. */
+		r->invalid++;
+		s->first_seen = -1;
+		return -1;
+	}
 
 	wb_bytes(out, s->hdr, s->hlen);
 	wb_patch_be16(out, 2, (uint16_t)(s->hlen + s->end));

@@ -222,13 +222,17 @@ class GatewayConfig:
                    strongswan.conf charon.* limits on half-open IKE SAs;
                    None leaves strongSwan's default
     extra_charon   extra lines inside charon { } of strongswan.conf
+    local_addrs    addresses the connection answers on (a gateway with
+                   several, e.g. a cluster's second address)
     """
 
     def __init__(self, proposals=DEFAULT_PROPOSALS, fragmentation="yes",
                  load_conn=True, send_vendor_id=True, cookie_threshold=None,
                  cookie_threshold_ip=None, block_threshold=None,
                  init_limit_half_open=None, half_open_timeout=None,
-                 dos_protection=None, extra_charon=""):
+                 dos_protection=None, extra_charon="",
+                 local_addrs=(GATEWAY_ADDR, GATEWAY_ADDR6)):
+        self.local_addrs = tuple(local_addrs)
         self.proposals = proposals
         self.fragmentation = fragmentation
         self.load_conn = load_conn
@@ -292,7 +296,7 @@ charon {{
 connections {{
   lab {{
     version = 2
-    local_addrs = {GATEWAY_ADDR}, {GATEWAY_ADDR6}
+    local_addrs = {", ".join(self.local_addrs)}
     proposals = {self.proposals}
     fragmentation = {self.fragmentation}
     local {{
@@ -541,6 +545,26 @@ class Lab:
             text += "  }\n"
         text += "}\n"
         self.nft(text, ns=ns)
+
+    def masquerade(self):
+        """Make the router a NAT: what leaves towards the gateway gets the
+        router's address (198.51.100.1), as behind a hotel or home router.
+        The router's conntrack then reassembles fragments before they go
+        on, so fragments still reach the gateway."""
+        self.nft("table ip ikplabnat\ndelete table ip ikplabnat\n"
+                 "table ip ikplabnat {\n"
+                 "  chain postrouting {\n"
+                 "    type nat hook postrouting priority srcnat; policy accept;\n"
+                 f"    oifname \"{self.ifname['router-gateway']}\" masquerade\n"
+                 "  }\n"
+                 "}\n")
+
+    def add_host(self, name, *addrs):
+        """Give name these addresses in the client's /etc/hosts (a name
+        with several: a load-balanced cluster)."""
+        with open(os.path.join(NETNS_ETC, self.client, "hosts"), "a") as f:
+            for a in addrs:
+                f.write(f"{a} {name}\n")
 
     def ruleset(self, ns=None):
         return self.ns(ns or self.router, ["nft", "list", "ruleset"], check=False).stdout

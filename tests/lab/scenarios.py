@@ -12,7 +12,8 @@ status, stderr and JSON report, the router's nftables ruleset and the tail of
 charon's log.
 
 Every report is validated against schema/report.schema.json before the
-scenario looks at its fields.
+scenario looks at its fields, strictly: a key the schema does not declare
+fails the check, so the schema covers every key ikeprobe writes.
 """
 
 import argparse
@@ -32,6 +33,15 @@ sys.dont_write_bytecode = True
 import lab as L  # noqa: E402
 
 SCHEMA_PATH = os.path.normpath(os.path.join(HERE, "..", "..", "schema", "report.schema.json"))
+COMPARE_SCHEMA_PATH = os.path.normpath(os.path.join(HERE, "..", "..", "schema", "compare.schema.json"))
+# Keys every report of this version has, beyond what the schema requires of
+# all versions (added after the first release).
+CURRENT_KEYS = {
+    "": ("nat", "others"),
+    "target": ("addresses", "cluster"),
+    "local": ("gateway", "network", "label", "hostname", "os", "kernel"),
+    "responder": ("invalid_ke_group",),
+}
 
 EXIT_PASS, EXIT_FAIL, EXIT_SKIP = 0, 1, 77
 OPEN_REPLIES = ("sa", "cookie", "invalid_ke", "no_proposal")
@@ -75,29 +85,51 @@ class Scenario:
     def note(self, msg):
         self.notes.append(msg)
 
-    def validator(self):
+    def validator(self, path=SCHEMA_PATH, strict=False):
+        """A validator for the schema in path; strict: one that also fails
+        keys the schema does not declare (unevaluatedProperties: false on
+        every object with properties)."""
         if self._validator is None:
+            self._validator = {}
+        if (path, strict) not in self._validator:
             try:
                 import jsonschema
             except ImportError:
                 raise Skip("python3-jsonschema is not installed")
-            with open(SCHEMA_PATH) as f:
+            with open(path) as f:
                 schema = json.load(f)
             cls = jsonschema.validators.validator_for(schema)
             cls.check_schema(schema)
-            self._validator = cls(schema)
-        return self._validator
+            if strict:
+                schema = strict_schema(schema)
+            self._validator[(path, strict)] = cls(schema)
+        return self._validator[(path, strict)]
 
-    def validate(self, report, label):
-        errs = sorted(self.validator().iter_errors(report), key=lambda e: list(e.path))
+    def validate(self, report, label, path=SCHEMA_PATH):
+        """Validate ikeprobe's own output: strictly, and with the keys of
+        this version (CURRENT_KEYS) present."""
+        errs = sorted(self.validator(path, strict=True).iter_errors(report),
+                      key=lambda e: list(e.path))
         for e in errs:
-            path = "/".join(str(p) for p in e.absolute_path) or "(top)"
-            self.errors.append(f"{label}: schema: at {path}: {e.message}")
+            where = "/".join(str(p) for p in e.absolute_path) or "(top)"
+            self.errors.append(f"{label}: schema: at {where}: {e.message}")
+        if path == SCHEMA_PATH and isinstance(report, dict):
+            for rep in [report] + [o for o in report.get("others", []) if isinstance(o, dict)]:
+                for where, keys in CURRENT_KEYS.items():
+                    obj = rep.get(where) if where else rep
+                    for k in keys:
+                        if rep is not report and k == "others":
+                            continue
+                        if not isinstance(obj, dict) or k not in obj:
+                            errs.append(k)
+                            self.errors.append(f"{label}: no {where + '.' if where else ''}{k} "
+                                               "(every report of this version has it)")
         return not errs
 
     # running ikeprobe ------------------------------------------------------
 
-    def ikeprobe(self, args=(), expect_rc=None, label=None, target=L.GATEWAY_ADDR):
+    def ikeprobe(self, args=(), expect_rc=None, label=None, target=L.GATEWAY_ADDR,
+                 all_addresses=False):
         """Run ikeprobe --json in the client namespace; check rc, JSON, schema."""
         label = label or f"run {len(self.reports) + 1}"
         rc, report, err = self.lab.ikeprobe(list(args), target=target)
@@ -110,23 +142,36 @@ class Scenario:
             self.equal(rc, expect_rc, f"{label}: exit status")
         if not self.validate(report, label):
             raise Abort()
-        self.common_checks(report, rc, label)
+        self.common_checks(report, rc, label, all_addresses=all_addresses)
         return report
 
-    def common_checks(self, rep, rc, label):
-        """What must hold in every report from the lab, whatever the scenario."""
+    def common_checks(self, rep, rc, label, all_addresses=False):
+        """What must hold in every report from the lab, whatever the scenario.
+        all_addresses: rc is the worst of rep and its others."""
         self.equal(rep["complete"], True, f"{label}: complete")
         self.equal(rep["target"]["address"], L.GATEWAY_ADDR, f"{label}: target.address")
         self.equal(rep["target"]["family"], "ipv4", f"{label}: target.family")
         self.equal(rep["local"]["address"], L.CLIENT_ADDR, f"{label}: local.address")
         self.equal(rep["local"]["interface"], self.lab.ifname["client"], f"{label}: local.interface")
         self.equal(rep["local"]["mtu"], 1500, f"{label}: local.mtu")
+        # The context that tells one network's report from another's.
+        self.equal(rep["local"]["gateway"], L.ROUTER_CLIENT_ADDR, f"{label}: local.gateway (next hop)")
+        self.equal(rep["local"]["network"], "192.0.2.0/24", f"{label}: local.network")
+        for k in ("hostname", "os", "kernel"):
+            self.check(rep["local"][k], f"{label}: local.{k} is empty")
+        self.check(L.GATEWAY_ADDR in rep["target"]["addresses"],
+                   f"{label}: target.addresses lacks {L.GATEWAY_ADDR}: {rep['target']['addresses']}")
+        if not all_addresses:
+            self.equal(rep["others"], [], f"{label}: others (no --all-addresses)")
+        if rep["nat"]["detected"] is not None:
+            self.check(rep["nat"]["probe"] is not None, f"{label}: nat.detected without nat.probe")
         self.equal(sorted(rep["ports"], key=int), ["500", "4500"], f"{label}: ports probed")
-        all_open = all(v["state"] == "open" for v in rep["ports"].values())
+        every = [rep] + (rep["others"] if all_addresses else [])
+        all_open = all(v["state"] == "open" for r in every for v in r["ports"].values())
         self.check(rc == 1 or all_open,
                    f"{label}: exit {rc} but port states are "
                    + ", ".join(f"{p} {v['state']}" for p, v in rep["ports"].items()))
-        severities = [f["severity"] for f in rep["findings"]]
+        severities = [f["severity"] for r in every for f in r["findings"]]
         if rc == 0:
             self.check(all(s == "info" for s in severities),
                        f"{label}: exit 0 with a warning or error finding")
@@ -253,11 +298,36 @@ class Scenario:
             w("--- router nftables ruleset:\n" + (self.lab.ruleset() or "(empty)\n"))
             if self.lab.charon is not None:
                 w(self.lab.charon_log(tail=120))
+            try:
+                with open(os.path.join(self.lab.tmp, "hostile.log"), errors="replace") as f:
+                    w("--- hostile.log (tail):\n" + "".join(f.readlines()[-60:]))
+            except OSError:
+                pass
         out.flush()
 
 
 def is_number(x):
     return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def strict_schema(schema):
+    """A copy of schema that refuses undeclared keys in every object that
+    declares its properties (maps such as `ports' keep their own rule)."""
+    import copy
+    schema = copy.deepcopy(schema)
+
+    def walk(node):
+        if isinstance(node, dict):
+            if ("properties" in node and "additionalProperties" not in node
+                    and "unevaluatedProperties" not in node):
+                node["unevaluatedProperties"] = False
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+    walk(schema)
+    return schema
 
 
 def gw_rule(rule):
@@ -294,6 +364,13 @@ def all_open(s):
     s.check(isinstance(r["nonce_length"], int) and 16 <= r["nonce_length"] <= 256,
             f"responder.nonce_length: {r['nonce_length']!r}")
     s.clean_path(rep)
+    # Both NAT_DETECTION notifies went out and came back matching: no NAT.
+    s.check("NAT_DETECTION_SOURCE_IP" in r["notifies"] and "NAT_DETECTION_DESTINATION_IP" in r["notifies"],
+            f"responder.notifies lacks the NAT_DETECTION notifies: {r['notifies']}")
+    n = rep["nat"]
+    s.equal((n["detected"], n["client_side"], n["gateway_side"]), (False, False, False),
+            "nat (detected, client_side, gateway_side) on the plain path")
+    s.check("no NAT" in n["evidence"], f"nat.evidence: {n['evidence']!r}")
 
 
 @scenario("udp500-dropped", nft=True)
@@ -531,11 +608,12 @@ def random_loss(s):
 @scenario("gateway-stops", nft=True)
 def gateway_stops(s):
     # The gateway answers the reachability probes, then nothing (a rate
-    # limit, or it went down): the router passes the client's first 1400
-    # bytes of IKE and drops the rest. Losses after that prove nothing about
-    # fragments or the path MTU.
+    # limit, or it went down): the router passes the client's first 1600
+    # bytes of IKE (the three reachability requests, 1508 bytes) and drops
+    # the rest. Losses after that prove nothing about fragments or the path
+    # MTU.
     s.lab.start_charon()
-    s.lab.add_rule_table(forward=[gw_rule("udp dport { 500, 4500 } quota over 1400 bytes drop")])
+    s.lab.add_rule_table(forward=[gw_rule("udp dport { 500, 4500 } quota over 1600 bytes drop")])
     rep = s.ikeprobe(expect_rc=1)
     for port in (500, 4500):
         s.port(rep, port, "open")
@@ -804,6 +882,667 @@ def bad_usage(s):
             s.equal(out, "", f"{label}: stdout")
 
 
+# -- reports for tickets: NAT, the bundle, compare, clusters ---------------------
+
+BUNDLE_FILES = ["capture.pcap", "report.json", "report.md", "report.txt"]
+PCAP_MAGIC = (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4")
+
+
+def listing(d):
+    return sorted(os.listdir(d)) if os.path.isdir(d) else []
+
+
+def read(path, mode="r"):
+    with open(path, mode) as f:
+        return f.read()
+
+
+def one_line(s, err, label):
+    """A refusal is one line on stderr, ending in a newline."""
+    s.check(len(err.splitlines()) == 1 and err.endswith("\n"),
+            f"{label}: want exactly one line on stderr, got {err!r}")
+
+
+def forward_counter(s, rule):
+    """Count what the router forwards to the gateway matching rule (with
+    `counter'); returns a function that reads the count."""
+    s.lab.add_rule_table(forward=[f"{rule} counter"], name="ikpcount")
+
+    def packets():
+        out = s.lab.ns(s.lab.router, ["nft", "list", "table", "inet", "ikpcount"]).stdout
+        for ln in out.splitlines():
+            if "counter packets" in ln:
+                return int(ln.split("counter packets")[1].split()[0])
+        return None
+    return packets
+
+
+@scenario("nat-masquerade", nft=True)
+def nat_masquerade(s):
+    # The router masquerades, as a hotel or home router does: the gateway
+    # hashes the router's address into NAT_DETECTION_DESTINATION_IP, not
+    # ours, so the report says a NAT is in the way.
+    s.lab.start_charon()
+    s.lab.masquerade()
+    label = "behind NAT"
+    rep = s.ikeprobe(expect_rc=0, label=label)
+    for port in (500, 4500):
+        s.port(rep, port, "open", label=label)
+    n = rep["nat"]
+    s.equal((n["detected"], n["client_side"], n["gateway_side"]), (True, True, False),
+            f"{label}: nat (detected, client_side, gateway_side)")
+    s.check("NAT_DETECTION_DESTINATION_IP" in n["evidence"] and L.CLIENT_ADDR in n["evidence"],
+            f"{label}: nat.evidence does not name the notify and our address: {n['evidence']!r}")
+    if s.check(isinstance(n["probe"], int) and n["probe"] < len(rep["probes"]),
+               f"{label}: nat.probe {n['probe']!r}"):
+        s.equal(rep["probes"][n["probe"]]["reply"], "sa", f"{label}: reply of nat.probe")
+    finding(s, rep, "nat-detected", label, severity="info")
+    # The router's conntrack reassembles fragments before they go on.
+    s.equal(rep["fragments"]["outbound"], "pass", f"{label}: fragments.outbound")
+    # Behind a NAT the VPN needs UDP 4500: with it dropped, an error says so.
+    s.lab.add_rule_table(forward=[gw_rule("udp dport 4500 drop")])
+    label = "behind NAT, UDP 4500 dropped"
+    rep = s.ikeprobe(["--quick"], expect_rc=1, label=label)
+    s.port(rep, 4500, "silent", label=label)
+    s.equal(rep["nat"]["detected"], True, f"{label}: nat.detected")
+    says(s, finding(s, rep, "nat-udp4500-blocked", label, severity="error"),
+         "UDP 4500 is silent", label)
+
+
+@scenario("bundle", nft=True, tshark=True)
+def bundle(s):
+    binary = s.lab.ikeprobe_path
+    s.lab.start_charon()
+    # --output DIR (made by ikeprobe): four files, each what it should be.
+    d = os.path.join(s.lab.tmp, "ticket")
+    label = "bundle"
+    rep = s.ikeprobe(["--output", d, "--label", "Lab HQ"], expect_rc=0, label=label)
+    if not s.equal(listing(d), BUNDLE_FILES, f"{label}: files in {d}"):
+        raise Abort()
+    saved = json.loads(read(os.path.join(d, "report.json")))
+    s.validate(saved, f"{label}: report.json")
+    s.check(saved == rep, f"{label}: report.json is not what --json printed")
+    s.equal(rep["local"]["label"], "Lab HQ", f"{label}: local.label")
+    pcap = read(os.path.join(d, "capture.pcap"), "rb")
+    s.check(pcap[:4] in PCAP_MAGIC, f"{label}: capture.pcap is not a pcap file")
+    p = subprocess.run(["tshark", "-n", "-r", os.path.join(d, "capture.pcap"), "-Y", "isakmp"],
+                       capture_output=True, text=True)
+    s.check(p.returncode == 0 and len(p.stdout.splitlines()) >= len(rep["probes"]),
+            f"{label}: tshark finds {len(p.stdout.splitlines())} IKE packets in capture.pcap "
+            f"for {len(rep['probes'])} probes (exit {p.returncode})")
+    # report.md and report.txt are what `show' prints of report.json: a
+    # saved report renders as the run did.
+    for fmt, name in (("markdown", "report.md"), ("text", "report.txt")):
+        rc, out, err = s.lab.run_client([binary, "show", "--format", fmt, os.path.join(d, "report.json")])
+        s.reports.append((f"show --format {fmt}", [binary, "show"], rc, out, err))
+        s.equal(rc, 0, f"show --format {fmt}: exit status")
+        s.check(out == read(os.path.join(d, name)), f"{label}: {name} is not what show --format {fmt} prints")
+    md = read(os.path.join(d, "report.md"))
+    for want in (f"## ikeprobe: IKEv2 to {L.GATEWAY_ADDR} ({L.GATEWAY_ADDR}) from Lab HQ",
+                 "| Check | Result |", "| UDP 500 | open: sa reply", "| NAT | none |",
+                 "### Findings", "### Evidence", "### Context", "| Next hop | 192.0.2.1 |"):
+        s.check(want in md, f"{label}: report.md lacks `{want}'")
+    s.check("\033" not in read(os.path.join(d, "report.txt")), f"{label}: colour in report.txt")
+
+    # `sudo ikeprobe -o DIR' with DIR in a user's home: the files belong
+    # to that user (here nobody), and so does DIR when ikeprobe makes it.
+    nobody = pwd.getpwnam("nobody")
+    home = os.path.join(s.lab.tmp, "home")
+    os.mkdir(home, 0o755)
+    os.chown(home, nobody.pw_uid, nobody.pw_gid)
+    os.chmod(s.lab.tmp, 0o755)
+    d4 = os.path.join(home, "ticket")
+    label = "bundle in a user's directory"
+    s.ikeprobe(["--quick", "--output", d4], expect_rc=0, label=label)
+    s.equal(listing(d4), BUNDLE_FILES, f"{label}: files")
+    owners = {f: os.stat(os.path.join(d4, f)).st_uid for f in [".", *listing(d4)]}
+    s.check(all(uid == nobody.pw_uid for uid in owners.values()),
+            f"{label}: owners {owners}, want nobody's uid {nobody.pw_uid} for all")
+
+    # Ctrl-C midway: the files are still written, marked incomplete, and no
+    # temporary file is left. (UDP 4500 dropped: the run lasts seconds.)
+    s.lab.add_rule_table(forward=[gw_rule("udp dport 4500 drop")])
+    d2 = os.path.join(s.lab.tmp, "interrupted")
+    argv = [binary, "--json", "--output", d2, L.GATEWAY_ADDR]
+    p = subprocess.Popen(["ip", "netns", "exec", s.lab.client] + argv, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, preexec_fn=L.die_with_parent)
+    time.sleep(0.8)
+    during = listing(d2)
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=30)
+    label = "SIGINT"
+    s.reports.append((label, argv, p.returncode, out, err))
+    s.check(len(during) == 4 and all(f.startswith(".") for f in during),
+            f"{label}: mid-run, want four temporary (hidden) files and no final ones: {during}")
+    s.equal(p.returncode, 1, f"{label}: exit status")
+    s.equal(listing(d2), BUNDLE_FILES, f"{label}: files after the run (no temporary file left)")
+    try:
+        saved = json.loads(read(os.path.join(d2, "report.json")))
+    except (OSError, ValueError) as e:
+        s.check(False, f"{label}: report.json: {e}")
+        raise Abort()
+    s.validate(saved, f"{label}: report.json")
+    s.equal(saved["complete"], False, f"{label}: complete")
+    s.check(any(f["code"] == "run-incomplete" for f in saved["findings"]),
+            f"{label}: no finding run-incomplete")
+    s.check(out and json.loads(out) == saved, f"{label}: report.json is not what --json printed")
+    s.check("INCOMPLETE" in read(os.path.join(d2, "report.txt")), f"{label}: report.txt does not say INCOMPLETE")
+    s.check("**incomplete**" in read(os.path.join(d2, "report.md")), f"{label}: report.md does not say incomplete")
+
+    # SIGKILL midway: nothing under a final name, ever; the writer that
+    # holds the directory removes the temporary files.
+    d3 = os.path.join(s.lab.tmp, "killed")
+    argv = [binary, "--json", "--output", d3, L.GATEWAY_ADDR]
+    p = subprocess.Popen(["ip", "netns", "exec", s.lab.client] + argv, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, preexec_fn=L.die_with_parent)
+    time.sleep(0.8)
+    during = listing(d3)
+    p.kill()
+    p.communicate(timeout=30)
+    label = "SIGKILL"
+    s.check(len(during) == 4, f"{label}: mid-run, want four temporary files: {during}")
+    s.equal([f for f in listing(d3) if not f.startswith(".")], [], f"{label}: files under a final name")
+    deadline = time.monotonic() + 3
+    while listing(d3) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    s.equal(listing(d3), [], f"{label}: temporary files 3 s after the kill")
+
+    # Refusals come before anything is sent: a path that is not a
+    # directory (usage, 2) and one the writer cannot rename in (3).
+    sent = forward_counter(s, f"ip daddr {L.GATEWAY_ADDR} meta l4proto udp")
+    ro = os.path.join(s.lab.tmp, "read-only")
+    os.mkdir(ro)
+    os.chown(ro, nobody.pw_uid, nobody.pw_gid)
+    os.chmod(ro, 0o555)
+    for label, path, want, words in (
+            ("--output a file", os.path.join(d, "report.json"), 2, "is not a directory"),
+            ("--output read-only", ro, 3, "Permission denied")):
+        argv = [binary, "--output", path, L.GATEWAY_ADDR]
+        rc, out, err = s.lab.run_client(argv)
+        s.reports.append((label, argv, rc, out, err))
+        s.equal(rc, want, f"{label}: exit status")
+        one_line(s, err, label)
+        s.check(words in err and path in err, f"{label}: stderr does not say `{words}' about {path}: {err!r}")
+        s.equal(out, "", f"{label}: stdout")
+    s.equal(listing(ro), [], "--output read-only: files left in it")
+    s.equal(sent(), 0, "packets sent to the gateway by the refused runs")
+
+
+def save(s, name, text):
+    path = os.path.join(s.lab.tmp, name)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def compare_run(s, files, fmt, label, want_rc):
+    argv = [s.lab.ikeprobe_path, "compare", "--format", fmt] + files
+    rc, out, err = s.lab.run_client(argv)
+    s.reports.append((label, argv, rc, out, err))
+    s.equal(rc, want_rc, f"{label}: exit status")
+    return out, err
+
+
+@scenario("compare", nft=True)
+def compare(s):
+    # Two networks: a clean one, and one that drops UDP 4500 (as many
+    # hotel networks do). compare puts them side by side and marks what
+    # differs, in text, Markdown and JSON.
+    s.lab.start_charon()
+    s.ikeprobe(["--label", "Lab HQ"], expect_rc=0, label="HQ")
+    hq = save(s, "hq.json", s.lab.last_ikeprobe[2])
+    s.lab.add_rule_table(forward=[gw_rule("udp dport 4500 drop")])
+    s.ikeprobe(["--label", "Lab hotel"], expect_rc=1, label="hotel")
+    hotel = save(s, "hotel.json", s.lab.last_ikeprobe[2])
+
+    out, _ = compare_run(s, [hq, hotel], "json", "compare --format json", 1)
+    try:
+        c = json.loads(out)
+    except ValueError:
+        s.check(False, "compare --format json: stdout is not JSON")
+        raise Abort()
+    s.validate(c, "compare --format json", path=COMPARE_SCHEMA_PATH)
+    rows = {r["key"]: r for r in c["rows"]}
+    s.equal([r["title"] for r in c["reports"]], ["Lab HQ", "Lab hotel"], "compare: column titles")
+    s.equal((rows["port.4500"]["values"], rows["port.4500"]["differs"]), (["open", "silent"], True),
+            "compare: row port.4500")
+    s.equal((rows["port.500"]["values"], rows["port.500"]["differs"]), (["open", "open"], False),
+            "compare: row port.500")
+    s.equal(rows.get("finding.udp4500-silent", {}).get("values"), ["-", "warning"],
+            "compare: row finding.udp4500-silent")
+    s.equal(rows["label"]["kind"], "context", "compare: the label row is context")
+    s.equal(c["differences"], sum(1 for r in c["rows"] if r["differs"] and r["kind"] == "check"),
+            "compare: differences")
+
+    out, _ = compare_run(s, [hq, hotel], "text", "compare --format text", 1)
+    lines = out.splitlines()
+    s.check(any(ln.startswith("* UDP 4500") and "open" in ln and "silent" in ln for ln in lines),
+            f"compare text: no marked UDP 4500 row:\n{out}")
+    s.check(any(ln.startswith("  UDP 500 ") for ln in lines), f"compare text: UDP 500 marked or missing:\n{out}")
+    s.check("Lab HQ" in out and "Lab hotel" in out, "compare text: the labels are not the column titles")
+    s.check("\033" not in out, "compare text: colour on a pipe")
+
+    out, _ = compare_run(s, [hq, hotel], "markdown", "compare --format markdown", 1)
+    for want in ("| Check | Lab HQ | Lab hotel |", "| **UDP 4500** (differs) | **open** | **silent** |",
+                 "| UDP 500 | open | open |", "### Context"):
+        s.check(want in out, f"compare markdown lacks `{want}':\n{out}")
+
+    # The same report twice: nothing differs, exit 0.
+    out, _ = compare_run(s, [hq, hq], "text", "compare, same report", 0)
+    s.check("no check differs" in out, f"compare, same report: {out.splitlines()[:1]}")
+
+    # Not a report, or cut short: one line naming the file, exit 2.
+    text = read(hq)
+    for label, name, body in (("truncated", "cut.json", text[:len(text) // 2]),
+                              ("not a report", "other.json", '{"schema": "other/1", "x": 1}\n'),
+                              ("not JSON", "notes.json", "works at HQ, fails at the hotel\n")):
+        bad = save(s, name, body)
+        out, err = compare_run(s, [hq, bad], "text", f"compare, {label}", 2)
+        one_line(s, err, f"compare, {label}")
+        s.check(bad in err, f"compare, {label}: stderr does not name {bad}: {err!r}")
+        s.equal(out, "", f"compare, {label}: stdout")
+
+
+@scenario("all-addresses", nft=True)
+def all_addresses(s):
+    # A gateway name with two IPv4 addresses (and one IPv6): a cluster.
+    # The second member's UDP 4500 is dropped on the way.
+    alt = "198.51.100.11"
+    name = "cluster.lab.test"
+    s.lab.ns(s.lab.gateway, ["ip", "addr", "add", alt + "/24", "dev", s.lab.ifname["gateway"]])
+    s.lab.start_charon(L.GatewayConfig(local_addrs=(L.GATEWAY_ADDR, alt, L.GATEWAY_ADDR6)))
+    s.lab.add_host(name, L.GATEWAY_ADDR, alt, L.GATEWAY_ADDR6)
+    s.lab.add_rule_table(forward=[f"ip daddr {alt} udp dport 4500 drop"])
+
+    label = "first address only"
+    rep = s.ikeprobe(["--quick"], target=name, expect_rc=0, label=label)
+    s.equal(rep["target"]["name"], name, f"{label}: target.name")
+    s.equal(sorted(rep["target"]["addresses"]), sorted([L.GATEWAY_ADDR, alt, L.GATEWAY_ADDR6]),
+            f"{label}: target.addresses")
+    s.equal(rep["target"]["cluster"], True, f"{label}: target.cluster")
+    f = finding(s, rep, "gateway-several-addresses", label, severity="info")
+    if f:
+        s.check("--all-addresses" in f["advice"], f"{label}: the advice does not name --all-addresses")
+
+    label = "--all-addresses"
+    rep = s.ikeprobe(["--quick", "--all-addresses"], target=name, expect_rc=1, label=label,
+                     all_addresses=True)
+    for port in (500, 4500):
+        s.port(rep, port, "open", label=label)
+    if not s.equal(len(rep["others"]), 1, f"{label}: reports in others"):
+        raise Abort()
+    o = rep["others"][0]
+    s.equal(o["target"]["address"], alt, f"{label}: others.0.target.address")
+    s.equal(o["target"]["name"], name, f"{label}: others.0.target.name")
+    s.check("others" not in o, f"{label}: others.0 has others of its own")
+    s.port(o, 500, "open", label=f"{label}, {alt}")
+    s.port(o, 4500, "silent", label=f"{label}, {alt}")
+    finding(s, o, "udp4500-silent", f"{label}, {alt}")
+    path = save(s, "cluster.json", s.lab.last_ikeprobe[2])
+    # One file, one column per address.
+    out, _ = compare_run(s, [path], "json", "compare the addresses", 1)
+    try:
+        c = json.loads(out)
+        s.validate(c, "compare the addresses", path=COMPARE_SCHEMA_PATH)
+        rows = {r["key"]: r for r in c["rows"]}
+        s.equal([r["target"] for r in c["reports"]], [L.GATEWAY_ADDR, alt], "compare the addresses: columns")
+        s.equal(rows["port.4500"]["values"], ["open", "silent"], "compare the addresses: port.4500")
+    except ValueError:
+        s.check(False, "compare the addresses: stdout is not JSON")
+    rc, out, err = s.lab.run_client([s.lab.ikeprobe_path, "show", path])
+    s.equal(rc, 0, "show of an --all-addresses report: exit status")
+    s.check(f"=== {name}: address 2 of 2, {alt} ===" in out,
+            f"show of an --all-addresses report: no section for {alt}")
+    s.check(f"{L.GATEWAY_ADDR6} (IPv6, not probed)" in out,
+            "show of an --all-addresses report: the IPv6 address is not listed as not probed")
+
+
+# -- hostile and broken gateways -------------------------------------------------
+#
+# No charon: tests/lab/hostile.py answers in the gateway namespace, badly on
+# purpose (its docstring lists the actions). Whatever it sends, ikeprobe must
+# end in time with exit 0 or 1 (never a signal, never 3) and a complete,
+# schema-valid report. A reply counts as an answer only if it carries our SPI
+# from the address and port probed -- then even a malformed one opens the
+# port, and the report says what was wrong with it. Wrong SPIs, wrong
+# sources and ICMP errors quoting packets we never sent change no verdict;
+# they are counted and named.
+
+HOSTILE = os.path.join(HERE, "hostile.py")
+ALT_GATEWAY_ADDR = "198.51.100.11"   # a second address on the gateway
+HOSTILE_MAX_S = 10                   # no run takes longer: no hang
+HOSTILE_KILL_S = 60
+SANITIZER_MARKS = ("runtime error:", "AddressSanitizer", "LeakSanitizer")
+
+
+def start_hostile(s, actions):
+    """(Re)start hostile.py ACTIONS in the gateway namespace; return when it listens."""
+    stop_hostile(s)
+    ready = os.path.join(s.lab.tmp, "hostile.ready")
+    log = os.path.join(s.lab.tmp, "hostile.log")
+    if os.path.exists(ready):
+        os.unlink(ready)
+    with open(log, "a") as f:
+        f.write(f"--- hostile.py {actions}\n")
+    argv = ["ip", "netns", "exec", s.lab.gateway, "/usr/bin/python3", HOSTILE, "--ready", ready,
+            "--log", log, "--alt-addr", ALT_GATEWAY_ADDR, actions]
+    with open(log, "ab") as err:
+        s.hostile = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=err, preexec_fn=L.die_with_parent)
+    deadline = time.monotonic() + 10
+    while not os.path.exists(ready):
+        if s.hostile.poll() is not None:
+            raise L.LabError(f"hostile.py {actions} exited with {s.hostile.returncode} (see hostile.log)")
+        if time.monotonic() > deadline:
+            raise L.LabError(f"hostile.py {actions} did not listen within 10 s")
+        time.sleep(0.02)
+
+
+def stop_hostile(s):
+    p = getattr(s, "hostile", None)
+    if p is not None and p.poll() is None:
+        p.terminate()
+        try:
+            p.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+    s.hostile = None
+
+
+GNU_TIME = "/usr/bin/time"
+
+
+def need_gnu_time():
+    if not os.access(GNU_TIME, os.X_OK):
+        raise Skip(f"{GNU_TIME} (Debian package `time') is not installed: "
+                   "cannot measure peak memory")
+
+
+def hostile_run(s, args=("--quick",), label=None, want_rc=(0, 1)):
+    """Run ikeprobe --json ARGS against the fake responder and check what
+    every hostile run must show. Returns (report, rc, peak RSS in KiB or
+    None).
+
+    The peak resident set comes from GNU time, which forks ikeprobe itself:
+    the rusage of a child that Python forks (ip netns exec execs the next
+    program) would report the Python interpreter's size from before the
+    exec instead."""
+    label = label or f"run {len(s.reports) + 1}"
+    argv = [s.lab.ikeprobe_path, "--json"] + list(args) + [L.GATEWAY_ADDR]
+    rss_path = os.path.join(s.lab.tmp, "rss")
+    if os.path.exists(rss_path):
+        os.unlink(rss_path)
+    timed = os.access(GNU_TIME, os.X_OK)
+    wrap = [GNU_TIME, "-f", "%M", "-o", rss_path] if timed else []
+    t0 = time.monotonic()
+    p = subprocess.Popen(["ip", "netns", "exec", s.lab.client] + wrap + argv,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         preexec_fn=L.die_with_parent)
+    try:
+        out, err = p.communicate(timeout=HOSTILE_KILL_S)
+        killed = False
+    except subprocess.TimeoutExpired:
+        L._kill_netns_pids(s.lab.client)
+        out, err = p.communicate()
+        killed = True
+    elapsed = time.monotonic() - t0
+    rc = p.returncode
+    # GNU time exits 128 + N for a command killed by signal N.
+    signalled = rc < 0 or (timed and rc > 128)
+    out, err = out.decode(errors="replace"), err.decode(errors="replace")
+    rss = None
+    if timed:
+        try:
+            with open(rss_path) as f:
+                rss = int(f.read().split()[-1])
+        except (OSError, ValueError, IndexError):
+            s.errors.append(f"{label}: GNU time wrote no peak RSS")
+    s.reports.append((label, argv, rc, out, err))
+    s.check(not killed, f"{label}: hung: killed after {HOSTILE_KILL_S} s")
+    s.check(rc in want_rc, f"{label}: exit status {rc}, want {' or '.join(map(str, want_rc))}"
+            + (" (killed by a signal)" if signalled else ""))
+    s.check(elapsed < HOSTILE_MAX_S, f"{label}: took {elapsed:.1f} s, want < {HOSTILE_MAX_S} s")
+    for mark in SANITIZER_MARKS:
+        s.check(mark not in err, f"{label}: `{mark}' on stderr")
+    s.note(f"{label}: exit {rc}, {elapsed:.2f} s, peak RSS {rss} KiB")
+    try:
+        rep = json.loads(out)
+    except ValueError:
+        s.errors.append(f"{label}: stdout is not one JSON document (exit {rc})")
+        raise Abort()
+    if not s.validate(rep, label):
+        raise Abort()
+    s.common_checks(rep, rc, label)
+    s.check(rep["duration_ms"] < HOSTILE_MAX_S * 1000,
+            f"{label}: duration_ms {rep['duration_ms']}, want < {HOSTILE_MAX_S * 1000}")
+    return rep, rc, rss
+
+
+def answered_open(s, rep, port, label):
+    """Port open on an answer that may be malformed (reply "error")."""
+    v = rep["ports"][str(port)]
+    what = f"{label}: ports.{port}"
+    s.equal(v["state"], "open", f"{what}.state")
+    s.check(v["reply"] is not None, f"{what}.reply is null on an open port")
+    s.equal(v["icmp"], None, f"{what}.icmp")
+    s.check(is_number(v["rtt_ms"]), f"{what}.rtt_ms: {v['rtt_ms']!r}")
+
+
+def finding(s, rep, code, label, severity="warning"):
+    """The finding CODE of rep, checked for its severity; None (and a failed
+    check) if the report lacks it."""
+    f = next((x for x in rep["findings"] if x["code"] == code), None)
+    if s.check(f is not None, f"{label}: no finding {code}; codes: "
+               + ", ".join(x["code"] for x in rep["findings"])):
+        s.equal(f["severity"], severity, f"{label}: {code} severity")
+    return f
+
+
+def says(s, f, words, label):
+    if f is not None:
+        s.check(words in f["summary"], f"{label}: {f['code']} does not say `{words}': {f['summary']}")
+
+
+def no_icmp_believed(s, rep, label):
+    s.check(not any(p["result"] == "icmp" for p in rep["probes"]),
+            f"{label}: a forged ICMP error ended a probe: "
+            + str([(p["id"], p["icmp"]) for p in rep["probes"] if p["result"] == "icmp"]))
+    for port, v in rep["ports"].items():
+        s.equal(v["icmp"], None, f"{label}: ports.{port}.icmp")
+
+
+def memory_bounded(s, rss, clean_rss, label):
+    """Hostile input must not make ikeprobe grow: its peak stays within
+    twice a clean run's peak plus 8 MiB (the reassembly slots are 0.6 MiB)."""
+    bound = 2 * clean_rss + 8192
+    s.check(rss <= bound, f"{label}: peak RSS {rss} KiB, want <= {bound} KiB "
+            f"(clean run: {clean_rss} KiB)")
+
+
+# Each action, and what the reply-malformed finding must say about it.
+MALFORMED = (
+    ("truncated", "truncated: header says"),
+    ("runt", "shorter than the IKE header"),
+    ("len-too-long", "bytes left"),
+    ("len-zero", "payload length 0, shorter than its header"),
+    ("len-short", "payload length 3, shorter than its header"),
+    ("chain-never-ends", "payload chain ends inside the message"),
+    ("chain-loop", "payload chain ends inside the message"),
+    ("wrong-exchange", "exchange type INFORMATIONAL, not IKE_SA_INIT"),
+)
+
+
+@scenario("hostile-malformed", charon=False)
+def hostile_malformed(s):
+    # Truncated, lying, looping and misdirected replies with our SPI, from
+    # the gateway's address and port: answers (the port is open), each
+    # reported as malformed with what was wrong.
+    for action, words in MALFORMED:
+        start_hostile(s, action)
+        rep, _, _ = hostile_run(s, label=action, want_rc=(1,))
+        for port in (500, 4500):
+            answered_open(s, rep, port, action)
+        says(s, finding(s, rep, "reply-malformed", action), words, action)
+        s.check(rep["capture"]["malformed"] >= 2,
+                f"{action}: capture.malformed {rep['capture']['malformed']}, want >= 2")
+        s.check(all(p.get("problem") for p in rep["probes"] if p["result"] == "answered"),
+                f"{action}: an answered probe without its problem")
+    # The size tests with nothing but malformed answers: each still proves
+    # its datagram arrived whole, so the path reads as clean.
+    start_hostile(s, "truncated")
+    rep, _, _ = hostile_run(s, args=(), label="truncated, full run", want_rc=(1,))
+    s.clean_path(rep, label="truncated, full run")
+    finding(s, rep, "reply-malformed", "truncated, full run")
+
+
+@scenario("hostile-oversized", charon=False)
+def hostile_oversized(s):
+    # Replies of 32 and 64 KB (4000 notifies; one 65 KB Vendor ID), which
+    # the gateway's kernel sends in 22 and 45 IP fragments: reassembled,
+    # parsed, named, and no memory growth.
+    need_gnu_time()
+    start_hostile(s, "valid")
+    clean, _, clean_rss = hostile_run(s, args=(), label="valid, full run", want_rc=(0,))
+    s.clean_path(clean, label="valid, full run")
+    for action, words in (("big-64k", "is 65507 bytes"), ("notifies-4000", "(4003 notifies")):
+        label = f"{action}, full run"
+        start_hostile(s, action)
+        rep, _, rss = hostile_run(s, args=(), label=label, want_rc=(1,))
+        for port in (500, 4500):
+            s.port(rep, port, "open", label=label)
+        s.clean_path(rep, label=label)
+        s.equal(rep["responder"]["reply"], "sa", f"{label}: responder.reply")
+        s.check(len(rep["responder"]["notifies"]) <= 32,
+                f"{label}: {len(rep['responder']['notifies'])} notifies listed, want <= 32")
+        s.equal(rep["capture"]["malformed"], 0, f"{label}: capture.malformed (a refused datagram)")
+        s.equal(rep["capture"]["dropped"], 0, f"{label}: capture.dropped")
+        says(s, finding(s, rep, "reply-oversized", label), words, label)
+        s.check(not any(x["code"] == "reply-malformed" for x in rep["findings"]),
+                f"{label}: a well-formed reply called malformed")
+        memory_bounded(s, rss, clean_rss, label)
+
+
+@scenario("hostile-flood", charon=False)
+def hostile_flood(s):
+    need_gnu_time()
+    start_hostile(s, "valid")
+    clean, _, clean_rss = hostile_run(s, args=(), label="valid, full run", want_rc=(0,))
+    # Every request answered 500 times: one answer per probe counts, the
+    # rest are duplicates; the flood adds no probe and costs no memory.
+    start_hostile(s, "flood")
+    label = "flood, full run"
+    rep, _, rss = hostile_run(s, args=(), label=label, want_rc=(1,))
+    for port in (500, 4500):
+        s.port(rep, port, "open", label=label)
+    s.clean_path(rep, label=label)
+    c = rep["capture"]
+    answered = [p for p in rep["probes"] if p["result"] == "answered"]
+    s.equal(len(answered), len(rep["probes"]), f"{label}: answered probes")
+    s.equal(len(rep["probes"]), len(clean["probes"]), f"{label}: probes (the clean run sent this many)")
+    s.equal(c["replies"] - c["duplicates"], len(answered), f"{label}: replies that were not duplicates")
+    s.check(c["duplicates"] >= 1000, f"{label}: capture.duplicates {c['duplicates']}, want >= 1000")
+    s.equal(c["dropped"], 0, f"{label}: capture.dropped")
+    s.check(all(p["attempts"] == 1 for p in rep["probes"]), f"{label}: a probe was retransmitted")
+    says(s, finding(s, rep, "reply-flood", label), "time(s) and got", label)
+    memory_bounded(s, rss, clean_rss, label)
+    # 500 replies with someone else's SPI, then the answer: it is still
+    # found at once (a capture ring with too few slots lost it).
+    start_hostile(s, "wrong-spi*500,valid")
+    label = "500 wrong SPIs, then the answer"
+    rep, _, rss = hostile_run(s, label=label, want_rc=(0,))
+    for port in (500, 4500):
+        s.port(rep, port, "open", label=label)
+    c = rep["capture"]
+    s.check(c["unmatched_ike"] >= 1000, f"{label}: capture.unmatched_ike {c['unmatched_ike']}, want >= 1000")
+    s.equal(c["dropped"], 0, f"{label}: capture.dropped")
+    s.check(all(p["attempts"] == 1 for p in rep["probes"]), f"{label}: a probe was retransmitted")
+    finding(s, rep, "unrelated-packets", label, severity="info")
+    memory_bounded(s, rss, clean_rss, label)
+
+
+@scenario("hostile-wrong-spi", charon=False)
+def hostile_wrong_spi(s):
+    start_hostile(s, "wrong-spi")
+    rep, _, _ = hostile_run(s, label="wrong SPI", want_rc=(1,))
+    for port in (500, 4500):
+        s.port(rep, port, "silent", label="wrong SPI")
+    c = rep["capture"]
+    s.equal(c["replies"], 0, "wrong SPI: capture.replies")
+    s.check(c["unmatched_ike"] >= 10, f"wrong SPI: capture.unmatched_ike {c['unmatched_ike']}, want >= 10")
+    says(s, finding(s, rep, "unrelated-packets", "wrong SPI", severity="info"),
+         f"{c['unmatched_ike']} IKE message(s) with an SPI we never sent", "wrong SPI")
+    start_hostile(s, "wrong-spi*20,valid")
+    rep, _, _ = hostile_run(s, label="wrong SPIs, then the answer", want_rc=(0,))
+    for port in (500, 4500):
+        s.port(rep, port, "open", label="wrong SPIs, then the answer")
+    s.check(rep["capture"]["unmatched_ike"] >= 60,
+            f"wrong SPIs, then the answer: capture.unmatched_ike {rep['capture']['unmatched_ike']}, want >= 60")
+    finding(s, rep, "unrelated-packets", "wrong SPIs, then the answer", severity="info")
+
+
+@scenario("hostile-wrong-source", charon=False)
+def hostile_wrong_source(s):
+    s.lab.ns(s.lab.gateway, ["ip", "addr", "add", ALT_GATEWAY_ADDR + "/24",
+                             "dev", s.lab.ifname["gateway"]])
+    # Our SPI, but from another address of the gateway and from another
+    # port: a client drops these, so the ports stay silent, and the report
+    # says where the answers went.
+    start_hostile(s, "wrong-source")
+    label = "wrong source"
+    rep, _, _ = hostile_run(s, label=label, want_rc=(1,))
+    for port in (500, 4500):
+        s.port(rep, port, "silent", label=label)
+    c = rep["capture"]
+    s.equal(c["replies"], 0, f"{label}: capture.replies")
+    s.check(c["other"] >= 20, f"{label}: capture.other {c['other']}, want >= 20")
+    says(s, finding(s, rep, "reply-wrong-address", label), f"came from {ALT_GATEWAY_ADDR} port 500", label)
+    says(s, finding(s, rep, "reply-wrong-port", label), "from UDP port 501", label)
+    finding(s, rep, "unrelated-packets", label, severity="info")
+    # The same, followed by the right answer: taken, and the odd ones named.
+    start_hostile(s, "wrong-source,valid")
+    label = "wrong source, then the answer"
+    rep, _, _ = hostile_run(s, label=label, want_rc=(1,))
+    for port in (500, 4500):
+        s.port(rep, port, "open", label=label)
+    finding(s, rep, "reply-wrong-address", label)
+    finding(s, rep, "reply-wrong-port", label)
+    # NAT-T replies without the non-ESP marker: a client reads them as ESP.
+    start_hostile(s, "no-marker")
+    label = "no non-ESP marker"
+    rep, _, _ = hostile_run(s, label=label, want_rc=(1,))
+    s.port(rep, 500, "open", label=label)
+    s.port(rep, 4500, "silent", label=label)
+    says(s, finding(s, rep, "reply-without-marker", label), "on UDP 4500", label)
+
+
+@scenario("hostile-forged-icmp", charon=False)
+def hostile_forged_icmp(s):
+    # ICMP port unreachable, fragmentation needed, administratively
+    # prohibited and TTL exceeded, from the gateway and from a made-up
+    # router, quoting packets we never sent (and a redirect and a source
+    # quench quoting the real request): not one is believed.
+    start_hostile(s, "forged-icmp")
+    label = "forged ICMP"
+    rep, _, _ = hostile_run(s, label=label, want_rc=(1,))
+    for port in (500, 4500):
+        s.port(rep, port, "silent", label=label)
+    no_icmp_believed(s, rep, label)
+    c = rep["capture"]
+    s.check(c["unmatched_icmp"] >= 32 * 10, f"{label}: capture.unmatched_icmp {c['unmatched_icmp']}, want >= 320")
+    says(s, finding(s, rep, "unrelated-packets", label, severity="info"),
+         f"{c['unmatched_icmp']} ICMP error(s) quoting packets we never sent", label)
+    # Forged errors first, then the answer, for every probe of a full run
+    # (fragmented ones too, with quotes of fragments never sent).
+    start_hostile(s, "forged-icmp,valid")
+    label = "forged ICMP, then the answer, full run"
+    rep, _, _ = hostile_run(s, args=(), label=label, want_rc=(0,))
+    for port in (500, 4500):
+        s.port(rep, port, "open", label=label)
+    no_icmp_believed(s, rep, label)
+    s.clean_path(rep, label=label)
+
+
 # -- the schema itself (no lab, no root) --------------------------------------
 
 SAMPLE_PATH = os.path.join(HERE, "sample-report.json")
@@ -876,6 +1615,23 @@ def _mutations():
         ("path_mtu value tiny", put(10, "path_mtu", "value")),
         ("path_mtu black_hole null", put(None, "path_mtu", "black_hole")),
         ("traffic packets negative", put(-1, "traffic", "packets_sent")),
+        # keys added in 0.2
+        ("target.addresses with a name", put(["gw.example.net"], "target", "addresses")),
+        ("target.cluster as string", put("no", "target", "cluster")),
+        ("local.gateway not an address", put("router", "local", "gateway")),
+        ("local.network without its prefix", put("192.0.2.0", "local", "network")),
+        ("local.label empty", put("", "local", "label")),
+        ("local.label of 201 bytes", put("x" * 201, "local", "label")),
+        ("local.os as number", put(12, "local", "os")),
+        ("nat.detected yes", put("yes", "nat", "detected")),
+        ("nat without evidence", drop("nat", "evidence")),
+        ("nat without detected", drop("nat", "detected")),
+        ("nat.probe negative", put(-1, "nat", "probe")),
+        ("invalid_ke_group as number", put(14, "responder", "invalid_ke_group")),
+        ("probe send_error empty", put("", "probes", 0, "send_error")),
+        ("others not an array", put({}, "others")),
+        ("others with a non-report", put([{"x": 1}], "others")),
+        ("others nested", lambda d: d.__setitem__("others", [dict(d, others=[])])),
     ]
     return m
 
@@ -891,12 +1647,32 @@ def check_schema(s):
     extra["ports"]["500"]["future_key"] = 1
     extra["responder"]["certreq"] = 0
     extra["probes"][0]["id"] = 0
-    s.validate(extra, "sample with unknown keys")
+    # Readers ignore keys they do not know: the schema (not the strict
+    # check of ikeprobe's own output) accepts them.
+    for e in v.iter_errors(extra):
+        s.errors.append(f"sample with unknown keys: {e.message}")
     nulls = copy.deepcopy(sample)
     nulls["responder"].update(fragmentation_supported=None, chosen=None, ke_group=None,
                               nonce_length=None, vendor_ids=[], notifies=[])
     nulls["local"]["mtu"] = None
+    nulls["local"].update(gateway=None, network=None, label=None, hostname=None, os=None, kernel=None)
+    nulls["nat"].update(detected=None, client_side=None, gateway_side=None, probe=None)
     s.validate(nulls, "sample with no SA reply")
+    # --all-addresses: the first address's report with the others in it.
+    other = copy.deepcopy(sample)
+    del other["others"]
+    other["target"]["address"] = "198.51.100.11"
+    cluster = copy.deepcopy(sample)
+    cluster["others"] = [other]
+    s.validate(cluster, "sample with the report of another address")
+    # A report of ikeprobe 0.1 without the keys added since is still valid.
+    old = copy.deepcopy(sample)
+    for k in ("nat", "others"):
+        del old[k]
+    for where, keys in CURRENT_KEYS.items():
+        for k in keys:
+            (old[where] if where else old).pop(k, None)
+    s.check(v.is_valid(old), "schema refuses a report without the keys added in 0.2")
     for what, change in _mutations():
         d = copy.deepcopy(sample)
         change(d)

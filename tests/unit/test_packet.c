@@ -180,6 +180,61 @@ test_build_and_fragment(void)
 	wb_free(&w);
 }
 
+/* The largest datagram IPv4 carries (65535 bytes: 65507 of UDP data, as a
+ * hostile gateway may send) reassembles; a fragment reaching past 65535
+ * is refused, never written past the slot. */
+static void
+test_reasm_limits(void)
+{
+	static uint8_t payload[65535 - 28];
+	static struct wbuf frags[64];
+	struct udp_spec s;
+	struct wbuf w, whole;
+	struct reasm r;
+	struct pkt p;
+	int n, done = 0;
+
+	memset(payload, 0x5a, sizeof(payload));
+	memset(&s, 0, sizeof(s));
+	ip_addr_parse("198.51.100.10", &s.src);
+	ip_addr_parse("192.0.2.10", &s.dst);
+	s.sport = s.dport = 500;
+	s.ip_id = 0x1234;
+	s.payload = payload;
+	s.len = sizeof(payload);
+	wb_init(&w);
+	pkt_build_udp4(&w, &s);
+	CHECK_EQ(w.len, 65535);
+	memset(frags, 0, sizeof(frags));
+	n = pkt_fragment4(w.buf, w.len, 1480, frags, 64);
+	CHECK_EQ(n, 45);
+	reasm_init(&r);
+	for (int i = n - 1; i >= 0; i--) {
+		CHECK(pkt_decode_ip(frags[i].buf, frags[i].len, &p) == PKT_OK);
+		wb_init(&whole);
+		if (reasm_add(&r, &p, 1.0, &whole) == 1) {
+			done++;
+			CHECK_EQ(whole.len, 65535);
+			CHECK(pkt_decode_ip(whole.buf, whole.len, &p) == PKT_OK);
+			CHECK(p.is_udp && p.udp_len == sizeof(payload));
+		}
+		wb_free(&whole);
+	}
+	CHECK_EQ(done, 1);
+
+	/* The last fragment, moved 8 bytes on: it would end at 65543. */
+	wb_patch_be16(&frags[n - 1], 6,
+	    (uint16_t)(((frags[n - 1].buf[6] << 8 | frags[n - 1].buf[7]) & 0x1fff) + 1));
+	CHECK(pkt_decode_ip(frags[n - 1].buf, frags[n - 1].len, &p) == PKT_OK);
+	wb_init(&whole);
+	CHECK_EQ(reasm_add(&r, &p, 2.0, &whole), -1);
+	wb_free(&whole);
+	reasm_free(&r);
+	for (int i = 0; i < n; i++)
+		wb_free(&frags[i]);
+	wb_free(&w);
+}
+
 static void
 test_frames(void)
 {
@@ -216,6 +271,7 @@ main(void)
 {
 	test_icmp_table();
 	test_build_and_fragment();
+	test_reasm_limits();
 	test_frames();
 	return check_done();
 }

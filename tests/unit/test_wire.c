@@ -10,6 +10,7 @@
 
 static uint8_t nonce[IKE_NONCE_MAX];
 static uint8_t ke[32];
+static uint8_t natd_src[IKE_NATD_LEN], natd_dst[IKE_NATD_LEN];
 
 static void
 fixed_request(struct ike_sa_init_req *r, bool stateless, size_t pad)
@@ -28,6 +29,10 @@ fixed_request(struct ike_sa_init_req *r, bool stateless, size_t pad)
 	r->omit = stateless;
 	r->omit_group = IKE_DH_CURVE25519;
 	r->pad_len = pad;
+	memset(natd_src, 0x5a, sizeof(natd_src));
+	memset(natd_dst, 0xa5, sizeof(natd_dst));
+	r->natd_src = natd_src;
+	r->natd_dst = natd_dst;
 }
 
 static int
@@ -94,6 +99,9 @@ struct walked {
 	bool		 cbc_has_integ;
 	size_t		 pad_len;
 	size_t		 nonce_len;
+	int		 n_natd_src, n_natd_dst;
+	bool		 natd_len_ok;
+	int		 natd_after_nonce;	/* payloads between Ni and them */
 };
 
 /* An independent walk over a request, checking RFC 7296 3.3 structure. */
@@ -105,6 +113,8 @@ walk_request(const uint8_t *b, size_t len, uint16_t ke_group, struct walked *wk)
 
 	memset(wk, 0, sizeof(*wk));
 	wk->props_ok = true;
+	wk->natd_len_ok = true;
+	wk->natd_after_nonce = -1;
 	cur_init(&c, b, len);
 	cur_skip(&c, 16);
 	np = cur_u8(&c);
@@ -177,9 +187,28 @@ walk_request(const uint8_t *b, size_t len, uint16_t ke_group, struct walked *wk)
 		} else if (type == IKE_PL_NONCE) {
 			wk->nonce_len = cur_left(&pl);
 		} else if (type == IKE_PL_NOTIFY) {
-			cur_skip(&pl, 2);
-			if (cur_be16(&pl) == IKE_N_IKEPROBE_PADDING)
+			uint8_t proto = cur_u8(&pl), spisize = cur_u8(&pl);
+			uint16_t nt = cur_be16(&pl);
+
+			if (nt == IKE_N_IKEPROBE_PADDING)
 				wk->pad_len = plen;
+			/* RFC 7296 3.10: about the IKE SA, so no protocol and
+			 * no SPI; the data is a SHA-1 hash (2.23). */
+			if (nt == IKE_N_NAT_DETECTION_SOURCE_IP ||
+			    nt == IKE_N_NAT_DETECTION_DESTINATION_IP) {
+				if (nt == IKE_N_NAT_DETECTION_SOURCE_IP)
+					wk->n_natd_src++;
+				else
+					wk->n_natd_dst++;
+				wk->natd_len_ok &= proto == 0 && spisize == 0 &&
+				    cur_left(&pl) == IKE_NATD_LEN;
+				if (wk->natd_after_nonce < 0)
+					for (int i = 0; i < wk->n_payloads &&
+					    i < 32; i++)
+						if (wk->order[i] == IKE_PL_NONCE)
+							wk->natd_after_nonce =
+							    wk->n_payloads - 2 - i;
+			}
 		}
 	}
 	return cur_left(&c) == 0 && cur_ok(&c);
@@ -198,12 +227,18 @@ test_rfc_rules(void)
 		wb_init(&w);
 		ike_build_sa_init(&w, &r);
 		CHECK(walk_request(w.buf, w.len, IKE_DH_CURVE25519, &wk));
-		/* SA, KE, Ni, N(FRAG), N(SIG_HASH), V */
-		CHECK_EQ(wk.n_payloads, 6);
+		/* SA, KE, Ni, N(NATD_S), N(NATD_D), N(FRAG), N(SIG_HASH), V */
+		CHECK_EQ(wk.n_payloads, 8);
 		CHECK_EQ(wk.order[0], IKE_PL_SA);
 		CHECK_EQ(wk.order[1], IKE_PL_KE);
 		CHECK_EQ(wk.order[2], IKE_PL_NONCE);
-		CHECK_EQ(wk.order[5], IKE_PL_VENDOR_ID);
+		CHECK_EQ(wk.order[7], IKE_PL_VENDOR_ID);
+		/* RFC 7296 2.23: one of each NAT_DETECTION notify, right
+		 * after Ni as in the RFC's IKE_SA_INIT (1.2). */
+		CHECK_EQ(wk.n_natd_src, 1);
+		CHECK_EQ(wk.n_natd_dst, 1);
+		CHECK(wk.natd_len_ok);
+		CHECK_EQ(wk.natd_after_nonce, 0);
 		CHECK_EQ(wk.n_proposals, 2);
 		CHECK(wk.props_ok);
 		CHECK(!wk.aead_has_integ);
@@ -387,6 +422,65 @@ test_parse_lies(void)
 	CHECK_EQ(r.status, IKE_PARSE_MALFORMED);
 }
 
+/* What a hostile gateway sends with our SPI is still an answer: it always
+ * gets a kind (never NONE, which would leave an open port without a
+ * reply), and what cannot answer IKE_SA_INIT is flagged. */
+static void
+test_parse_hostile(void)
+{
+	uint8_t b[256];
+	struct ike_reply r;
+	size_t n;
+	static const uint8_t invalid_ke[] = {
+		0, 0, 0, 10, 0, 0, 0, 17, 0, 14,
+	};
+
+	n = reply(b, IKE_PL_NOTIFY, invalid_ke, sizeof(invalid_ke), 38);
+	for (size_t cut = 0; cut < IKE_HDR_LEN; cut++) {
+		ike_parse(b, cut, &r);
+		CHECK_EQ(r.status, IKE_PARSE_TRUNCATED);
+		CHECK_EQ(r.kind, IKE_REPLY_OTHER);
+	}
+	b[17] = 0x10;		/* IKEv1 */
+	ike_parse(b, n, &r);
+	CHECK_EQ(r.kind, IKE_REPLY_OTHER);
+	b[17] = 0x20;
+
+	ike_parse(b, n, &r);
+	ike_check_sa_init_response(&r);
+	CHECK_EQ(r.status, IKE_PARSE_OK);
+	CHECK_EQ(r.kind, IKE_REPLY_INVALID_KE);
+
+	b[18] = 37;		/* INFORMATIONAL */
+	ike_parse(b, n, &r);
+	CHECK_EQ(r.status, IKE_PARSE_OK);	/* a valid message... */
+	ike_check_sa_init_response(&r);		/* ...but not an answer */
+	CHECK_EQ(r.status, IKE_PARSE_MALFORMED);
+	CHECK(strstr(r.problem, "INFORMATIONAL") != NULL);
+	CHECK_EQ(r.kind, IKE_REPLY_INVALID_KE);	/* still read */
+	b[18] = 34;
+
+	b[19] = 0x08;		/* a request, not a response */
+	ike_parse(b, n, &r);
+	ike_check_sa_init_response(&r);
+	CHECK_EQ(r.status, IKE_PARSE_MALFORMED);
+	CHECK(strstr(r.problem, "response flag") != NULL);
+	b[19] = 0x20;
+
+	b[23] = 1;		/* message ID 1 */
+	ike_parse(b, n, &r);
+	ike_check_sa_init_response(&r);
+	CHECK_EQ(r.status, IKE_PARSE_MALFORMED);
+	CHECK(strstr(r.problem, "message ID 1") != NULL);
+	b[23] = 0;
+
+	/* The first problem is kept: truncation, not the exchange type. */
+	b[18] = 37;
+	ike_parse(b, n - 1, &r);
+	ike_check_sa_init_response(&r);
+	CHECK_EQ(r.status, IKE_PARSE_TRUNCATED);
+}
+
 static void
 test_names(void)
 {
@@ -410,6 +504,7 @@ main(void)
 	test_rfc_rules();
 	test_exact_sizes();
 	test_parse_lies();
+	test_parse_hostile();
 	test_names();
 	return check_done();
 }

@@ -1,0 +1,279 @@
+#!/usr/bin/env python3
+"""Seed the fuzz corpora from the real captures (captures/*.pcap).
+
+For each target, writes small binary files named seed-* under
+fuzz/corpus/<target>/:
+
+  ike    the IKE message of every UDP datagram on port 500 or 4500 (after
+         the non-ESP marker on 4500), requests and replies alike
+  ip     every IPv4 datagram, as it follows the link header
+  doc    every saved report the unit and lab tests read
+         (tests/unit/reports/*.json, tests/lab/sample-report.json), good
+         and hand-broken alike
+  frame  fuzz_frame's input format (fuzz_frame.c): a link-type byte, then
+         frames each behind a 2-byte length and a 1-byte clock step. One
+         file per captured frame, one per whole capture, the same datagrams
+         behind the other link headers the decoder knows, and the largest
+         reply cut into IPv4 fragments (in order, reversed, duplicated) so
+         the reassembler is reached from the start.
+
+It also writes the two boundary fixtures in fuzz/regressions/frame/
+(boundary_fixtures below).
+
+Only the standard library: the classic pcap format is a 24-byte file header
+and a 16-byte header per record. Output is deterministic; run it again after
+adding a capture. Usage: fuzz/seed.py [captures-dir [corpus-dir]]
+"""
+import hashlib
+import os
+import struct
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+# pcap link types (include/ikeprobe/packet.h) and fuzz_frame.c's links[]
+# index that selects each.
+LINK_NULL, LINK_EN10MB, LINK_RAW, LINK_SLL, LINK_SLL2 = 0, 1, 12, 113, 276
+SELECTOR = {LINK_EN10MB: 0, LINK_RAW: 1, LINK_SLL: 2, LINK_SLL2: 3,
+            LINK_NULL: 4}
+
+
+def read_pcap(path):
+    """(link type, [(seconds, frame bytes)]) of a classic pcap file."""
+    with open(path, 'rb') as f:
+        data = f.read()
+    magic = data[:4]
+    if magic in (b'\xd4\xc3\xb2\xa1', b'\x4d\x3c\xb2\xa1'):
+        end = '<'
+    elif magic in (b'\xa1\xb2\xc3\xd4', b'\xa1\xb2\x3c\x4d'):
+        end = '>'
+    else:
+        raise ValueError('%s: not a classic pcap file' % path)
+    nano = magic in (b'\x4d\x3c\xb2\xa1', b'\xa1\xb2\x3c\x4d')
+    link = struct.unpack(end + 'I', data[20:24])[0] & 0x0fffffff
+    frames, off = [], 24
+    while off + 16 <= len(data):
+        sec, frac, caplen, _ = struct.unpack(end + 'IIII', data[off:off + 16])
+        off += 16
+        frames.append((sec + frac / (1e9 if nano else 1e6),
+                       data[off:off + caplen]))
+        off += caplen
+    return link, frames
+
+
+def ip_of_frame(link, frame):
+    """The IPv4 datagram in a frame, or None."""
+    if link == LINK_EN10MB:
+        off = 12
+        et = struct.unpack('>H', frame[off:off + 2])[0]
+        while et in (0x8100, 0x88a8):
+            off += 4
+            et = struct.unpack('>H', frame[off:off + 2])[0]
+        return frame[off + 2:] if et == 0x0800 else None
+    if link == LINK_SLL:
+        return frame[16:] if frame[14:16] == b'\x08\x00' else None
+    if link == LINK_SLL2:
+        return frame[20:] if frame[0:2] == b'\x08\x00' else None
+    if link == LINK_NULL:
+        return frame[4:]
+    return frame
+
+
+def udp_payload(dg):
+    """(dport, sport, payload) of an unfragmented UDP datagram, or None."""
+    if len(dg) < 28 or dg[0] >> 4 != 4 or dg[9] != 17:
+        return None
+    hl = (dg[0] & 15) * 4
+    total = struct.unpack('>H', dg[2:4])[0]
+    if struct.unpack('>H', dg[6:8])[0] & 0x3fff:
+        return None
+    sport, dport, ulen = struct.unpack('>HHH', dg[hl:hl + 6])
+    return sport, dport, dg[hl + 8:min(hl + ulen, total)]
+
+
+def frame_record(frame, step=0):
+    return struct.pack('>HB', len(frame), step) + frame
+
+
+def frame_input(link, frames):
+    """fuzz_frame input: [(clock step, frame)] behind link's selector."""
+    return bytes([SELECTOR[link]]) + b''.join(
+        frame_record(f, s) for s, f in frames)
+
+
+def wrap(link, dg):
+    """An IPv4 datagram behind the link header of the given type."""
+    if link == LINK_EN10MB:
+        return b'\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02\x08\x00' + dg
+    if link == LINK_SLL:
+        return b'\x00\x00\x00\x01\x00\x06\x02\x00\x00\x00\x00\x01\x00\x00' \
+            b'\x08\x00' + dg
+    if link == LINK_SLL2:
+        return b'\x08\x00\x00\x00\x00\x00\x00\x02\x00\x01\x00\x06\x02\x00' \
+            b'\x00\x00\x00\x01\x00\x00' + dg
+    if link == LINK_NULL:
+        return struct.pack('<I', 2) + dg
+    return dg
+
+
+def vlan(dg):
+    return b'\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02\x81\x00' \
+        b'\x00\x2a\x08\x00' + dg
+
+
+def cksum(b):
+    if len(b) % 2:
+        b += b'\x00'
+    s = sum(struct.unpack('>%dH' % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+
+def fragment(dg, size):
+    """IPv4 fragments of dg carrying at most size (a multiple of 8) bytes."""
+    hl = (dg[0] & 15) * 4
+    hdr, body, out = bytearray(dg[:hl]), dg[hl:], []
+    for off in range(0, len(body), size):
+        chunk = body[off:off + size]
+        h = bytearray(hdr)
+        struct.pack_into('>HHH', h, 2, hl + len(chunk), struct.unpack(
+            '>H', hdr[4:6])[0], (off // 8) | (0x2000 if off + size <
+                                             len(body) else 0))
+        struct.pack_into('>H', h, 10, 0)
+        struct.pack_into('>H', h, 10, cksum(bytes(h)))
+        out.append(bytes(h) + chunk)
+    return out
+
+
+class Corpus:
+    def __init__(self, root):
+        self.root = root
+        self.seen = {}
+
+    def add(self, target, name, data):
+        d = os.path.join(self.root, target)
+        os.makedirs(d, exist_ok=True)
+        digest = hashlib.sha1(data).hexdigest()
+        if (target, digest) in self.seen:
+            return
+        self.seen[(target, digest)] = name
+        with open(os.path.join(d, 'seed-' + name), 'wb') as f:
+            f.write(data)
+
+
+def ip4_fragment(ident, off, mf, payload, options=b''):
+    """One IPv4 fragment from 192.0.2.1 to 192.0.2.10, UDP, with a checksum."""
+    hl = 20 + len(options)
+    h = bytearray(struct.pack('>BBHHHBBH4s4s', 0x40 | hl // 4, 0,
+                              hl + len(payload), ident,
+                              (off // 8) | (0x2000 if mf else 0), 64, 17, 0,
+                              bytes([192, 0, 2, 1]), bytes([192, 0, 2, 10])))
+    h += options
+    struct.pack_into('>H', h, 10, cksum(bytes(h)))
+    return bytes(h) + payload
+
+
+def boundary_fixtures(root):
+    """Inputs at the 65535-byte limit of reassembly, which fuzz_frame cannot
+    reach on its own: a whole datagram needs 64 KiB of input, past -max_len.
+
+    reasm-largest-datagram: 20-byte header + 65515 bytes in two fragments,
+    exactly 65535 bytes: must reassemble and decode, and the UDP payload is
+    the largest IKE message possible (one 65479-byte Vendor ID).
+    reasm-options-past-64k: the same payload behind a 60-byte header would
+    make 65575 bytes: the reassembler must refuse it, not wrap the 16-bit
+    total length."""
+    ike_len = 65535 - 20 - 8
+    vid = b'ikeprobe' + bytes(ike_len - 28 - 4 - 8)
+    ike = struct.pack('>8s8sBBBBII', b'\x11' * 8, b'\x22' * 8, 43, 0x20, 34,
+                      0x20, 0, ike_len) + struct.pack('>BBH', 0, 0,
+                                                       4 + len(vid)) + vid
+    body = struct.pack('>HHHH', 500, 500, 8 + len(ike), 0) + ike
+    assert len(body) == 65515
+    d = os.path.join(root, 'frame')
+    os.makedirs(d, exist_ok=True)
+    first = 65504
+    largest = [ip4_fragment(0x4242, 0, True, body[:first]),
+               ip4_fragment(0x4242, first, False, body[first:])]
+    opts = b'\x01' * 40        # NOPs: a 60-byte header
+    first = 65472
+    oversize = [ip4_fragment(0x4343, 0, True, body[:first], opts),
+                ip4_fragment(0x4343, first, False, body[first:])]
+    for name, frags in (('reasm-largest-datagram', largest),
+                        ('reasm-options-past-64k', oversize)):
+        with open(os.path.join(d, name), 'wb') as f:
+            f.write(frame_input(LINK_RAW, [(1, fr) for fr in frags]))
+
+
+def main():
+    captures = sys.argv[1] if len(sys.argv) > 1 else \
+        os.path.join(HERE, '..', 'captures')
+    out = Corpus(sys.argv[2] if len(sys.argv) > 2 else
+                 os.path.join(HERE, 'corpus'))
+    largest = None
+    for fn in sorted(os.listdir(captures)):
+        if not fn.endswith('.pcap'):
+            continue
+        stem = fn[:-len('.pcap')]
+        link, frames = read_pcap(os.path.join(captures, fn))
+        steps, prev = [], frames[0][0] if frames else 0
+        for i, (ts, frame) in enumerate(frames):
+            # 10 ms units, as fuzz_frame's clock; a byte at most.
+            steps.append(max(0, min(255, int((ts - prev) * 100))))
+            prev = ts
+            out.add('frame', '%s-%d' % (stem, i), frame_input(link, [(0, frame)]))
+            dg = ip_of_frame(link, frame)
+            if dg is None:
+                continue
+            out.add('ip', '%s-%d' % (stem, i), dg)
+            u = udp_payload(dg)
+            if u is None:
+                continue
+            sport, dport, payload = u
+            if 500 in (sport, dport):
+                out.add('ike', '%s-%d' % (stem, i), payload)
+            elif 4500 in (sport, dport) and payload[:4] == b'\0\0\0\0':
+                out.add('ike', '%s-%d' % (stem, i), payload[4:])
+            if sport in (500, 4500) and (largest is None or
+                                         len(dg) > len(largest[1])):
+                largest = ('%s-%d' % (stem, i), dg)
+        out.add('frame', stem, frame_input(
+            link, list(zip(steps, (f for _, f in frames)))))
+
+    reports = os.path.join(HERE, '..', 'tests', 'unit', 'reports')
+    for fn in sorted(os.listdir(reports)):
+        if fn.endswith('.json'):
+            with open(os.path.join(reports, fn), 'rb') as f:
+                out.add('doc', fn[:-len('.json')], f.read())
+    with open(os.path.join(HERE, '..', 'tests', 'lab',
+                           'sample-report.json'), 'rb') as f:
+        out.add('doc', 'lab-sample', f.read())
+
+    if largest is None:
+        return
+    name, dg = largest
+    for lt, lname in ((LINK_RAW, 'raw'), (LINK_SLL, 'sll'),
+                      (LINK_SLL2, 'sll2'), (LINK_NULL, 'null')):
+        out.add('frame', '%s-%s' % (name, lname),
+                frame_input(lt, [(0, wrap(lt, dg))]))
+    out.add('frame', '%s-vlan' % name,
+            frame_input(LINK_EN10MB, [(0, vlan(dg))]))
+    frags = fragment(dg, 8 * ((len(dg) - 20) // 24 + 1))	# three pieces
+    ordered = [(1, wrap(LINK_EN10MB, f)) for f in frags]
+    out.add('frame', '%s-frag-inorder' % name,
+            frame_input(LINK_EN10MB, ordered))
+    out.add('frame', '%s-frag-reversed' % name,
+            frame_input(LINK_EN10MB, ordered[::-1]))
+    out.add('frame', '%s-frag-duplicate' % name,
+            frame_input(LINK_EN10MB, [ordered[1], ordered[0], ordered[1],
+                                      ordered[2]]))
+    out.add('frame', '%s-frag-raw' % name,
+            frame_input(LINK_RAW, [(1, f) for f in frags]))
+    out.add('ip', '%s-frag0' % name, frags[0])
+    out.add('ip', '%s-frag1' % name, frags[1])
+    boundary_fixtures(os.path.join(os.path.dirname(out.root), 'regressions'))
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,199 @@
+/* A report as read back from its JSON: what the text and Markdown renderers
+ * draw from. A live run is rendered from its own JSON read back through
+ * here, a saved report (`ikeprobe show`, `compare`) from its file, so the
+ * two print the same for the same report.
+ *
+ * The input is hostile: doc_read() checks the type and range of every
+ * value it keeps, bounds every string and array, and replaces control
+ * characters, so a renderer never writes a terminal escape or a Markdown
+ * link it did not mean to. Keys an older ikeprobe did not write are
+ * DOC_ABSENT, and the renderers say "not in this report". Unknown keys are
+ * ignored: a newer report still reads. */
+#ifndef IKEPROBE_DOC_H
+#define IKEPROBE_DOC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define DOC_MAX_BYTES		(16u << 20)	/* far above any real report */
+#define DOC_MAX_STRING		4096
+#define DOC_MAX_PORTS		16
+#define DOC_MAX_PROBES		512
+#define DOC_MAX_FINDINGS	128
+#define DOC_MAX_LIST		64	/* notifies, vendor IDs, addresses */
+#define DOC_MAX_OTHERS		16
+
+enum doc_state {
+	DOC_ABSENT = 0,		/* key not in this report (an older version) */
+	DOC_NULL,		/* key present, value null */
+	DOC_SET,
+};
+
+struct doc_str {
+	enum doc_state	 st;
+	const char	*s;		/* valid UTF-8, no control characters */
+};
+
+struct doc_int {
+	enum doc_state	 st;
+	long long	 v;
+};
+
+struct doc_real {
+	enum doc_state	 st;
+	double		 v;
+};
+
+struct doc_bool {
+	enum doc_state	 st;
+	bool		 v;
+};
+
+struct doc_icmp {
+	enum doc_state	 st;
+	struct doc_int	 type, code, mtu;
+	struct doc_str	 from, name;
+};
+
+struct doc_port {
+	long long	 port;
+	struct doc_str	 state, reply, meaning;
+	struct doc_icmp	 icmp;
+	struct doc_real	 rtt_ms;
+	struct doc_int	 source_port, attempts;
+};
+
+struct doc_named {		/* a transform, group or vendor ID */
+	struct doc_str	 type, name, hex;
+	struct doc_int	 id, key_length;
+};
+
+struct doc_frag_port {
+	long long	 port;
+	struct doc_str	 outbound;
+	struct doc_int	 largest_answered, smallest_lost;
+};
+
+struct doc_probe {
+	struct doc_int	 id, port, size, fragments, fragment_size, attempts;
+	struct doc_int	 follows;
+	struct doc_str	 kind, purpose, result, reply, problem, send_error;
+	struct doc_bool	 df, repeat;
+	struct doc_real	 rtt_ms;
+	struct doc_icmp	 icmp;
+};
+
+struct doc_finding {
+	struct doc_str	 code, severity, summary, advice;
+};
+
+struct doc_target {
+	struct doc_str	 name, address, family;
+	struct doc_str	*addresses;
+	int		 n_addresses;	/* -1: key absent */
+	struct doc_bool	 cluster;
+};
+
+struct doc_local {
+	struct doc_str	 address, interface, gateway, network, label;
+	struct doc_str	 hostname, os, kernel;
+	struct doc_int	 mtu, source_port;
+};
+
+struct doc_nat {
+	enum doc_state	 st;
+	struct doc_bool	 detected, client_side, gateway_side;
+	struct doc_int	 probe;
+	struct doc_str	 evidence;
+};
+
+struct doc_responder {
+	enum doc_state	 st;
+	struct doc_bool	 fragmentation_supported;
+	struct doc_named *vendor_ids;
+	int		 n_vendor_ids;
+	struct doc_str	*notifies;
+	int		 n_notifies;
+	enum doc_state	 chosen_st;
+	struct doc_named *chosen;
+	int		 n_chosen;
+	enum doc_state	 ke_group_st, invalid_ke_group_st;
+	struct doc_named ke_group, invalid_ke_group;
+	struct doc_int	 nonce_length, certreq;
+	struct doc_str	 reply;
+};
+
+struct doc_verdict {
+	enum doc_state	 st;
+	struct doc_bool	 needed;
+	struct doc_str	 reason;
+};
+
+struct doc_fragments {
+	enum doc_state	 st;
+	struct doc_str	 outbound, inbound, evidence;
+	struct doc_int	 largest_answered, smallest_lost, fragment_size;
+	struct doc_frag_port *ports;
+	int		 n_ports;
+};
+
+struct doc_path_mtu {
+	enum doc_state	 st;
+	struct doc_int	 value, router_mtu, largest_answered;
+	struct doc_int	 smallest_failed, port;
+	struct doc_str	 source, icmp, router, evidence;
+	struct doc_bool	 black_hole;
+};
+
+struct doc_capture {
+	enum doc_state	 st;
+	struct doc_int	 packets, sent_seen, replies, duplicates;
+	struct doc_int	 unmatched_ike, unmatched_icmp, malformed;
+	struct doc_int	 other, dropped;
+};
+
+struct doc_traffic {
+	enum doc_state	 st;
+	struct doc_int	 probes, packets_sent, bytes_sent, full_sa_replies;
+};
+
+struct doc {
+	struct doc_str	 schema, tool_name, tool_version, started, headline;
+	struct doc_int	 duration_ms;
+	struct doc_bool	 complete;
+	struct doc_target target;
+	struct doc_local local;
+	struct doc_port	*ports;		/* in the file's order */
+	int		 n_ports;
+	struct doc_nat	 nat;
+	struct doc_responder responder;
+	struct doc_verdict verdict;
+	struct doc_fragments fragments;
+	struct doc_path_mtu path_mtu;
+	struct doc_probe *probes;
+	int		 n_probes;
+	struct doc_finding *findings;
+	int		 n_findings;
+	struct doc_capture capture;
+	struct doc_traffic traffic;
+	/* --all-addresses: the reports of the other addresses. */
+	struct doc	*others;
+	int		 n_others;
+
+	struct doc_block *mem;		/* everything above points in here */
+};
+
+/* Read a report. 0, or -1 with one line in err saying what is wrong (not
+ * JSON, truncated, not an ikeprobe report, or which key is broken). The
+ * doc must be freed with doc_free() either way. */
+int	 doc_read(const char *buf, size_t len, struct doc *, char *err,
+	    size_t errlen);
+void	 doc_free(struct doc *);
+
+/* "not in this report" for DOC_ABSENT, else the string or the fallback. */
+const char *doc_s(const struct doc_str *, const char *if_null);
+bool	 doc_is(const struct doc_str *, const char *);
+
+#define DOC_NOT_IN_REPORT	"not in this report"
+
+#endif

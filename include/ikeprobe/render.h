@@ -1,0 +1,23 @@
+/* Renderers: a report (doc.h) or a comparison of reports (compare.h) as
+ * text for a terminal, Markdown for a ticket, or JSON. They format what
+ * they are given and decide nothing. */
+#ifndef IKEPROBE_RENDER_H
+#define IKEPROBE_RENDER_H
+
+#include <stdio.h>
+
+#include "ikeprobe/compare.h"
+#include "ikeprobe/doc.h"
+
+/* Colour only on a terminal, and never with NO_COLOR (the caller decides). */
+enum output_color { COLOR_NEVER, COLOR_ALWAYS };
+
+void	 doc_text(FILE *, const struct doc *, enum output_color);
+void	 doc_markdown(FILE *, const struct doc *);
+
+void	 cmp_text(FILE *, const struct cmp_table *, enum output_color);
+void	 cmp_markdown(FILE *, const struct cmp_table *);
+/* The comparison as JSON (schema/compare.schema.json), put by the caller. */
+struct json_object *cmp_json(const struct cmp_table *);
+
+#endif

@@ -1,0 +1,165 @@
+/* NAT between this machine and the gateway, from the NAT_DETECTION
+ * notifies (RFC 7296 2.23). Each request carries our hashes; a full SA
+ * reply carries the gateway's, computed over the addresses and ports it
+ * saw. We recompute them over what we sent (our address and source port,
+ * the gateway's address and port) with the reply's SPIs: a mismatch means
+ * something rewrote them on the way. */
+#include <stdio.h>
+#include <string.h>
+
+#include "ikeprobe/natd.h"
+#include "ikeprobe/report.h"
+
+static const char advice_4500[] =
+    "Ask whoever runs this network (hotel, guest or carrier Wi-Fi, site "
+    "firewall) to allow outbound UDP 4500 to the VPN gateway: behind a NAT "
+    "the VPN cannot work without it. Until then, use another network or a "
+    "TLS-based fallback such as SSTP.";
+
+/* The first reply that carries the gateway's hashes, a clean one first. */
+static const struct probe *
+natd_reply(const struct run *run)
+{
+	const struct probe *any = NULL;
+
+	for (int i = 0; i < run->n_probes; i++) {
+		const struct probe *p = &run->probes[i];
+
+		if (p->result != PROBE_ANSWERED ||
+		    (p->reply.n_natd_src == 0 && !p->reply.has_natd_dst))
+			continue;
+		if (p->reply.status == IKE_PARSE_OK)
+			return p;
+		if (any == NULL)
+			any = p;
+	}
+	return any;
+}
+
+static const struct probe *
+full_reply(const struct run *run)
+{
+	for (int i = 0; i < run->n_probes; i++)
+		if (run->probes[i].result == PROBE_ANSWERED &&
+		    run->probes[i].reply.kind == IKE_REPLY_SA)
+			return &run->probes[i];
+	return NULL;
+}
+
+/* TRI_TRUE if the hash of a:port matches none of hashes[], TRI_NULL if
+ * there are none to compare with. */
+static enum tristate
+rewritten(const struct probe *p, const struct ip_addr *a, uint16_t port,
+    const uint8_t (*hashes)[IKE_NATD_LEN], int n)
+{
+	uint8_t want[IKE_NATD_LEN];
+
+	if (n == 0 || natd_hash(p->spi_i, p->reply.spi_r, a, port, want) < 0)
+		return TRI_NULL;
+	for (int i = 0; i < n; i++)
+		if (memcmp(hashes[i], want, IKE_NATD_LEN) == 0)
+			return TRI_FALSE;
+	return TRI_TRUE;
+}
+
+static void
+nat_evidence(struct report *rep, const struct probe *p)
+{
+	struct nat_report *n = &rep->nat;
+	char me[IP_ADDR_STRLEN], gw[IP_ADDR_STRLEN];
+	size_t len = 0;
+
+	ip_addr_str(&rep->local.addr, me, sizeof(me));
+	ip_addr_str(&rep->target, gw, sizeof(gw));
+	if (n->detected == TRI_FALSE) {
+		snprintf(n->evidence, sizeof(n->evidence), "The NAT_DETECTION "
+		    "notifies in the gateway's reply to probe #%d match %s port "
+		    "%u and %s port %u, the addresses and ports used: no NAT "
+		    "between here and the gateway.", p->id, me, p->sport, gw,
+		    p->dport);
+		return;
+	}
+	if (n->client_side == TRI_TRUE)
+		len += (size_t)snprintf(n->evidence, sizeof(n->evidence), "The "
+		    "gateway saw probe #%d come from another address or port "
+		    "than %s port %u, where it was sent from "
+		    "(NAT_DETECTION_DESTINATION_IP does not match): a NAT "
+		    "between here and the gateway rewrites them.", p->id, me,
+		    p->sport);
+	if (n->gateway_side == TRI_TRUE && len < sizeof(n->evidence))
+		len += (size_t)snprintf(n->evidence + len, sizeof(n->evidence) -
+		    len, "%sThe gateway's NAT_DETECTION_SOURCE_IP in its reply "
+		    "to probe #%d does not match %s port %u, the address "
+		    "probed: the gateway itself sits behind a NAT (port "
+		    "forwarding or a 1:1 NAT in front of it).", len ? " " : "",
+		    p->id, gw, p->dport);
+	if (n->detected == TRI_NULL)
+		snprintf(n->evidence, sizeof(n->evidence), "The gateway's reply "
+		    "to probe #%d carries only one of the two NAT_DETECTION "
+		    "notifies, and it matches: a NAT cannot be ruled out.",
+		    p->id);
+}
+
+static bool
+port_open(const struct report *rep, uint16_t port, const char **state)
+{
+	for (int i = 0; i < rep->n_ports; i++)
+		if (rep->ports[i].port == port) {
+			*state = port_state_name(rep->ports[i].state);
+			return rep->ports[i].state == PORT_OPEN;
+		}
+	*state = "not probed";
+	return false;
+}
+
+void
+diagnose_nat(struct report *rep, const struct run *run)
+{
+	struct nat_report *n = &rep->nat;
+	const struct probe *p = natd_reply(run), *sa;
+	const char *state;
+
+	memset(n, 0, sizeof(*n));
+	n->detected = n->client_side = n->gateway_side = TRI_NULL;
+	n->probe = -1;
+	if (p == NULL) {
+		if ((sa = full_reply(run)) != NULL)
+			snprintf(n->evidence, sizeof(n->evidence), "The "
+			    "gateway's full reply to probe #%d carries no "
+			    "NAT_DETECTION notifies: it does not do NAT "
+			    "traversal, or something on the way removed them.",
+			    sa->id);
+		else
+			snprintf(n->evidence, sizeof(n->evidence), "Not known: "
+			    "only a full IKE_SA_INIT reply carries the "
+			    "NAT_DETECTION notifies, and none came back.");
+		return;
+	}
+	n->probe = p->id;
+	/* The destination hash is over our address as the gateway saw it;
+	 * the source hashes over the addresses the gateway answers from. */
+	n->client_side = rewritten(p, &rep->local.addr, p->sport,
+	    p->reply.has_natd_dst ? &p->reply.natd_dst : NULL,
+	    p->reply.has_natd_dst ? 1 : 0);
+	n->gateway_side = rewritten(p, &rep->target, p->dport,
+	    (const uint8_t (*)[IKE_NATD_LEN])p->reply.natd_src,
+	    p->reply.n_natd_src);
+	if (n->client_side == TRI_TRUE || n->gateway_side == TRI_TRUE)
+		n->detected = TRI_TRUE;
+	else if (n->client_side == TRI_FALSE && n->gateway_side == TRI_FALSE)
+		n->detected = TRI_FALSE;
+	nat_evidence(rep, p);
+
+	if (n->detected != TRI_TRUE)
+		return;
+	if (!port_open(rep, 4500, &state))
+		add_finding(rep, SEV_ERROR, "nat-udp4500-blocked", advice_4500,
+		    "A NAT is between this machine and the gateway, so the VPN "
+		    "needs UDP 4500 (IKE moves there after IKE_SA_INIT and "
+		    "carries ESP inside it), but UDP 4500 is %s from here. %s",
+		    state, n->evidence);
+	else
+		add_finding(rep, SEV_INFO, "nat-detected", "Nothing to do: UDP "
+		    "4500 is open, and VPN clients switch to it behind a NAT "
+		    "(NAT traversal, RFC 3948).", "%s", n->evidence);
+}

@@ -1,0 +1,324 @@
+/* Which rows a comparison has, what each report says in them, and which
+ * differ. Check rows are what the network and the gateway did; context
+ * rows say where and when, and are expected to differ. A value a report
+ * lacks (an older version) is "not in this report" and is no difference. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ikeprobe/compare.h"
+
+static void
+title(struct cmp_col *c, const struct doc *d, bool with_address)
+{
+	const struct doc_local *l = &d->local;
+	char base[sizeof(c->title)];
+
+	if (l->label.st == DOC_SET && l->label.s[0])
+		snprintf(base, sizeof(base), "%s", l->label.s);
+	else if (l->network.st == DOC_SET)
+		snprintf(base, sizeof(base), "%s", l->network.s);
+	else
+		snprintf(base, sizeof(base), "%s on %s", l->address.s,
+		    l->interface.s);
+	if (with_address)
+		snprintf(c->title, sizeof(c->title), "%.*s (%s)",
+		    (int)(sizeof(c->title) / 2), base, d->target.address.s);
+	else
+		snprintf(c->title, sizeof(c->title), "%s", base);
+}
+
+int
+cmp_add(struct cmp_table *t, const char *file, const struct doc *d)
+{
+	if (t->n_cols + 1 + d->n_others > CMP_MAX_COLS)
+		return -1;
+	for (int i = -1; i < d->n_others; i++) {
+		struct cmp_col *c = &t->cols[t->n_cols++];
+
+		c->file = file;
+		c->doc = i < 0 ? d : &d->others[i];
+		title(c, c->doc, d->n_others > 0);
+	}
+	return 0;
+}
+
+static struct cmp_row *
+find_row(struct cmp_table *t, const char *key, const char *check,
+    enum cmp_kind kind)
+{
+	struct cmp_row *r;
+
+	for (int i = 0; i < t->n_rows; i++)
+		if (strcmp(t->rows[i].key, key) == 0)
+			return &t->rows[i];
+	if (t->n_rows == CMP_MAX_ROWS)
+		return NULL;
+	r = &t->rows[t->n_rows++];
+	snprintf(r->key, sizeof(r->key), "%s", key);
+	snprintf(r->check, sizeof(r->check), "%s", check);
+	r->kind = kind;
+	return r;
+}
+
+static void __attribute__((format(printf, 6, 7)))
+put(struct cmp_table *t, int col, const char *key, const char *check,
+    enum cmp_kind kind, const char *fmt, ...)
+{
+	struct cmp_row *r = find_row(t, key, check, kind);
+	va_list ap;
+
+	if (r == NULL)
+		return;
+	r->has[col] = true;
+	va_start(ap, fmt);
+	vsnprintf(r->value[col], sizeof(r->value[col]), fmt, ap);
+	va_end(ap);
+}
+
+/* A row every report has a place in, even one that lacks the value. */
+static void
+declare(struct cmp_table *t, const char *key, const char *check,
+    enum cmp_kind kind)
+{
+	find_row(t, key, check, kind);
+}
+
+static void
+put_blank(struct cmp_table *t, int col, const char *key, const char *check,
+    const char *what)
+{
+	struct cmp_row *r = find_row(t, key, check, CMP_CHECK);
+
+	if (r == NULL)
+		return;
+	r->has[col] = r->blank[col] = true;
+	snprintf(r->value[col], sizeof(r->value[col]), "%s", what);
+}
+
+static void
+put_str(struct cmp_table *t, int col, const char *key, const char *check,
+    enum cmp_kind kind, const struct doc_str *s, const char *if_null)
+{
+	declare(t, key, check, kind);
+	if (s->st != DOC_ABSENT)
+		put(t, col, key, check, kind, "%s", s->st == DOC_SET ? s->s :
+		    if_null);
+}
+
+static const char *
+yes_no(const struct doc_bool *b, const char *yes, const char *no,
+    const char *null)
+{
+	return b->st == DOC_SET ? b->v ? yes : no : null;
+}
+
+static void
+checks(struct cmp_table *t, int col, const struct doc *d)
+{
+	const struct doc_path_mtu *m = &d->path_mtu;
+	const struct doc_responder *r = &d->responder;
+	char key[24], check[24];
+
+	for (int i = 0; i < d->n_ports; i++) {
+		snprintf(key, sizeof(key), "port.%lld", d->ports[i].port);
+		snprintf(check, sizeof(check), "UDP %lld", d->ports[i].port);
+		put(t, col, key, check, CMP_CHECK, "%s", d->ports[i].state.s);
+	}
+	declare(t, "nat", "NAT", CMP_CHECK);
+	if (d->nat.st == DOC_SET)
+		put(t, col, "nat", "NAT", CMP_CHECK, "%s",
+		    yes_no(&d->nat.detected, "detected", "none", "unknown"));
+	/* The size tests: not tested (--quick, no open port) is no answer
+	 * to compare with another report's. */
+	declare(t, "fragments", "Fragments to gateway", CMP_CHECK);
+	if (d->fragments.st == DOC_SET && d->fragments.fragment_size.st != DOC_SET)
+		put_blank(t, col, "fragments", "Fragments to gateway", "not tested");
+	else if (d->fragments.st == DOC_SET)
+		put(t, col, "fragments", "Fragments to gateway", CMP_CHECK,
+		    "%s", doc_s(&d->fragments.outbound, "unknown"));
+	declare(t, "path_mtu", "Path MTU", CMP_CHECK);
+	declare(t, "icmp_too_big", "ICMP too big", CMP_CHECK);
+	if (m->st == DOC_SET && m->icmp.st != DOC_SET) {
+		put_blank(t, col, "path_mtu", "Path MTU", "not tested");
+		put_blank(t, col, "icmp_too_big", "ICMP too big", "not tested");
+	} else if (m->st == DOC_SET) {
+		if (m->value.st == DOC_SET)
+			put(t, col, "path_mtu", "Path MTU", CMP_CHECK, "%lld%s",
+			    m->value.v, m->black_hole.v ? " (black hole)" : "");
+		else
+			put(t, col, "path_mtu", "Path MTU", CMP_CHECK, "unknown");
+		put(t, col, "icmp_too_big", "ICMP too big", CMP_CHECK, "%s",
+		    m->icmp.s);
+	}
+	declare(t, "ikev2_fragmentation_needed", "IKEv2 fragmentation needed",
+	    CMP_CHECK);
+	if (d->verdict.st == DOC_SET && d->verdict.needed.st != DOC_SET &&
+	    d->fragments.fragment_size.st != DOC_SET &&
+	    m->icmp.st != DOC_SET)
+		put_blank(t, col, "ikev2_fragmentation_needed",
+		    "IKEv2 fragmentation needed", "not tested");
+	else if (d->verdict.st == DOC_SET)
+		put(t, col, "ikev2_fragmentation_needed",
+		    "IKEv2 fragmentation needed", CMP_CHECK, "%s",
+		    yes_no(&d->verdict.needed, "yes", "no", "undecided"));
+	declare(t, "gateway_reply", "Gateway's best reply", CMP_CHECK);
+	if (r->st == DOC_SET)
+		put(t, col, "gateway_reply", "Gateway's best reply", CMP_CHECK,
+		    "%s", doc_s(&r->reply, "none"));
+	declare(t, "gateway_fragmentation", "Gateway offers IKEv2 frag.",
+	    CMP_CHECK);
+	if (r->st == DOC_SET && r->fragmentation_supported.st != DOC_ABSENT)
+		put(t, col, "gateway_fragmentation",
+		    "Gateway offers IKEv2 frag.", CMP_CHECK, "%s",
+		    yes_no(&r->fragmentation_supported, "yes", "no", "unknown"));
+	declare(t, "complete", "Run complete", CMP_CHECK);
+	if (d->complete.st == DOC_SET)
+		put(t, col, "complete", "Run complete", CMP_CHECK, "%s",
+		    d->complete.v ? "yes" : "no");
+}
+
+static void
+context(struct cmp_table *t, int col, const struct cmp_col *c)
+{
+	const struct doc *d = c->doc;
+	const struct doc_local *l = &d->local;
+
+	put(t, col, "file", "File", CMP_CONTEXT, "%s", c->file);
+	put_str(t, col, "label", "Label", CMP_CONTEXT, &l->label, "none");
+	put(t, col, "started", "Started", CMP_CONTEXT, "%s", d->started.s);
+	put(t, col, "target", "Target", CMP_CONTEXT, "%s (%s)",
+	    d->target.name.s, d->target.address.s);
+	put(t, col, "local", "Local address", CMP_CONTEXT, "%s on %s",
+	    l->address.s, l->interface.s);
+	put_str(t, col, "network", "Local network", CMP_CONTEXT, &l->network,
+	    "unknown");
+	put_str(t, col, "gateway", "Next hop", CMP_CONTEXT, &l->gateway,
+	    "on-link");
+	declare(t, "mtu", "Interface MTU", CMP_CONTEXT);
+	if (l->mtu.st == DOC_SET)
+		put(t, col, "mtu", "Interface MTU", CMP_CONTEXT, "%lld", l->mtu.v);
+	put_str(t, col, "hostname", "Host", CMP_CONTEXT, &l->hostname,
+	    "unknown");
+	put_str(t, col, "os", "OS", CMP_CONTEXT, &l->os, "unknown");
+	put_str(t, col, "version", "ikeprobe", CMP_CONTEXT, &d->tool_version,
+	    "?");
+}
+
+/* Warnings and errors, one row per finding code any report has. */
+static void
+findings(struct cmp_table *t)
+{
+	char key[48], check[48];
+
+	for (int c = 0; c < t->n_cols; c++) {
+		const struct doc *d = t->cols[c].doc;
+
+		for (int i = 0; i < d->n_findings; i++) {
+			const struct doc_finding *f = &d->findings[i];
+
+			if (doc_is(&f->severity, "info"))
+				continue;
+			snprintf(key, sizeof(key), "finding.%.39s", f->code.s);
+			/* A stable key even from a report that breaks the
+			 * code's rule (lower case words joined by dashes). */
+			for (char *k = key + 8; *k; k++)
+				if (!((*k >= 'a' && *k <= 'z') ||
+				    (*k >= '0' && *k <= '9')))
+					*k = '-';
+			snprintf(check, sizeof(check), "Finding %.39s", f->code.s);
+			put(t, c, key, check, CMP_CHECK, "%s", f->severity.s);
+		}
+	}
+	/* A report without the finding has it as "-", not "not in this
+	 * report": the finding was looked for and not made. */
+	for (int r = 0; r < t->n_rows; r++) {
+		struct cmp_row *row = &t->rows[r];
+
+		if (strncmp(row->key, "finding.", 8) != 0)
+			continue;
+		for (int c = 0; c < t->n_cols; c++)
+			if (!row->has[c]) {
+				row->has[c] = true;
+				snprintf(row->value[c], sizeof(row->value[c]), "-");
+			}
+	}
+}
+
+/* A port one report did not probe (--ports) is not missing from it. */
+static void
+unprobed_ports(struct cmp_table *t)
+{
+	for (int r = 0; r < t->n_rows; r++)
+		if (strncmp(t->rows[r].key, "port.", 5) == 0)
+			for (int c = 0; c < t->n_cols; c++)
+				if (!t->rows[r].has[c]) {
+					t->rows[r].has[c] = true;
+					t->rows[r].blank[c] = true;
+					snprintf(t->rows[r].value[c],
+					    sizeof(t->rows[r].value[c]),
+					    "not probed");
+				}
+}
+
+/* Ports first, by number; then the other checks as added; findings; the
+ * context last. */
+static long
+rank(const struct cmp_row *r)
+{
+	long port = 0;
+
+	if (r->kind == CMP_CONTEXT)
+		return 4L << 20;
+	if (strncmp(r->key, "finding.", 8) == 0)
+		return 3L << 20;
+	if (sscanf(r->key, "port.%ld", &port) == 1)
+		return port;
+	return 2L << 20;
+}
+
+static void
+sort_rows(struct cmp_table *t)
+{
+	struct cmp_row tmp;
+
+	/* Insertion sort: stable, and a few dozen rows. */
+	for (int i = 1; i < t->n_rows; i++) {
+		int j = i;
+
+		tmp = t->rows[i];
+		while (j > 0 && rank(&t->rows[j - 1]) > rank(&tmp)) {
+			t->rows[j] = t->rows[j - 1];
+			j--;
+		}
+		t->rows[j] = tmp;
+	}
+}
+
+void
+cmp_build(struct cmp_table *t)
+{
+	for (int c = 0; c < t->n_cols; c++)
+		checks(t, c, t->cols[c].doc);
+	unprobed_ports(t);
+	findings(t);
+	for (int c = 0; c < t->n_cols; c++)
+		context(t, c, &t->cols[c]);
+	sort_rows(t);
+	t->n_differ = 0;
+	for (int r = 0; r < t->n_rows; r++) {
+		struct cmp_row *row = &t->rows[r];
+		const char *first = NULL;
+
+		for (int c = 0; c < t->n_cols; c++) {
+			if (!row->has[c] || row->blank[c])
+				continue;
+			if (first == NULL)
+				first = row->value[c];
+			else if (strcmp(first, row->value[c]) != 0)
+				row->differs = true;
+		}
+		if (row->differs && row->kind == CMP_CHECK)
+			t->n_differ++;
+	}
+}

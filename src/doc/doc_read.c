@@ -1,0 +1,991 @@
+/* Reading a JSON report back (doc.h). The file may come from anywhere: a
+ * ticket, a mail, a colleague's laptop. So json-c parses with a depth limit
+ * and UTF-8 checking, every value is checked for its type and range before
+ * it is kept, arrays and strings are bounded, and strings are cleaned of
+ * control characters. The first problem ends the read with one line that
+ * names the key, e.g. "`ports.500.state' is a number, not a string". */
+#include <json-c/json.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ikeprobe/doc.h"
+
+#define SCHEMA_V1	"ikeprobe.report/1"
+#define SCHEMA_PREFIX	"ikeprobe.report/"
+#define JSON_DEPTH	24	/* a report nests 6 deep, 8 in others */
+#define BLOCK_MIN	(64u << 10)
+
+struct doc_block {
+	struct doc_block *next;
+	size_t		 used, cap;
+	max_align_t	 data[];
+};
+
+/* What one read carries: the doc being filled, where in the document we
+ * are (for the error line), and the first error. */
+struct rd {
+	struct doc	*root;		/* owns the memory */
+	struct doc	*d;		/* being filled: root, or one of others */
+	char		 path[160];
+	size_t		 plen;
+	char		*err;
+	size_t		 errlen;
+	bool		 failed;
+	size_t		 budget;	/* bytes the doc may still allocate */
+};
+
+enum { OPT = 0, REQ = 1, NUL = 2 };	/* a key may be absent; must be
+					 * there; may be null */
+
+static void __attribute__((format(printf, 2, 3)))
+fail(struct rd *rd, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (rd->failed)
+		return;
+	rd->failed = true;
+	va_start(ap, fmt);
+	vsnprintf(rd->err, rd->errlen, fmt, ap);
+	va_end(ap);
+}
+
+static void *
+alloc(struct rd *rd, size_t n)
+{
+	struct doc_block *b = rd->root->mem;
+	size_t cap;
+	void *p;
+
+	n = (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
+	if (n > rd->budget) {
+		fail(rd, "too large: more than ikeprobe ever writes");
+		return NULL;
+	}
+	if (b == NULL || b->cap - b->used < n) {
+		cap = n > BLOCK_MIN ? n : BLOCK_MIN;
+		if ((b = calloc(1, sizeof(*b) + cap)) == NULL) {
+			fail(rd, "out of memory");
+			return NULL;
+		}
+		b->cap = cap;
+		b->next = rd->root->mem;
+		rd->root->mem = b;
+	}
+	p = (char *)b->data + b->used;
+	b->used += n;
+	rd->budget -= n;
+	return p;
+}
+
+/* Path segments for the error line: push returns the length to pop to. */
+static size_t
+push(struct rd *rd, const char *seg)
+{
+	size_t old = rd->plen;
+	int n = snprintf(rd->path + old, sizeof(rd->path) - old, "%s%s",
+	    old ? "." : "", seg);
+
+	if (n > 0)
+		rd->plen = old + (size_t)n < sizeof(rd->path) ?
+		    old + (size_t)n : sizeof(rd->path) - 1;
+	return old;
+}
+
+static size_t
+push_index(struct rd *rd, size_t i)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "%zu", i);
+	return push(rd, buf);
+}
+
+static void
+pop(struct rd *rd, size_t to)
+{
+	rd->plen = to;
+	rd->path[to] = '\0';
+}
+
+static const char *
+type_words(json_object *o)
+{
+	switch (json_object_get_type(o)) {
+	case json_type_null:	return "null";
+	case json_type_boolean:	return "true or false";
+	case json_type_double:
+	case json_type_int:	return "a number";
+	case json_type_object:	return "an object";
+	case json_type_array:	return "an array";
+	case json_type_string:	return "a string";
+	}
+	return "of an unknown type";
+}
+
+/* The value of key in obj, after checking that it is there (REQ) and of
+ * the given type or null (NUL). NULL: absent or null; *st says which. */
+static json_object *
+member(struct rd *rd, json_object *obj, const char *key, enum json_type t,
+    int flags, enum doc_state *st, const char *want)
+{
+	json_object *v = NULL;
+	size_t at;
+
+	*st = DOC_ABSENT;
+	if (rd->failed || obj == NULL)
+		return NULL;
+	if (!json_object_object_get_ex(obj, key, &v)) {
+		if (flags & REQ) {
+			if (rd->plen)
+				fail(rd, "broken report: `%s' has no `%s'",
+				    rd->path, key);
+			else
+				fail(rd, "broken report: no `%s'", key);
+		}
+		return NULL;
+	}
+	if (v == NULL) {
+		*st = DOC_NULL;
+		if (!(flags & NUL)) {
+			at = push(rd, key);
+			fail(rd, "broken report: `%s' is null, not %s",
+			    rd->path, want);
+			pop(rd, at);
+		}
+		return NULL;
+	}
+	if (json_object_get_type(v) != t && !(t == json_type_double &&
+	    json_object_get_type(v) == json_type_int)) {
+		at = push(rd, key);
+		fail(rd, "broken report: `%s' is %s, not %s", rd->path,
+		    type_words(v), want);
+		pop(rd, at);
+		return NULL;
+	}
+	*st = DOC_SET;
+	return v;
+}
+
+/* One code point of valid UTF-8 at s (n bytes left): its length, or 0. */
+static size_t
+utf8_char(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	size_t len;
+	uint32_t min;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if ((s[0] & 0xe0) == 0xc0) {
+		len = 2, min = 0x80, *cp = s[0] & 0x1fu;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		len = 3, min = 0x800, *cp = s[0] & 0x0fu;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		len = 4, min = 0x10000, *cp = s[0] & 0x07u;
+	} else
+		return 0;
+	if (len > n)
+		return 0;
+	for (size_t k = 1; k < len; k++) {
+		if ((s[k] & 0xc0) != 0x80)
+			return 0;
+		*cp = *cp << 6 | (s[k] & 0x3fu);
+	}
+	if (*cp < min || *cp > 0x10ffff || (*cp >= 0xd800 && *cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+/* Characters that would move the cursor, colour a terminal, or reorder
+ * what is shown (bidirectional overrides) are not let through. */
+static bool
+unsafe(uint32_t cp)
+{
+	return cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0) ||
+	    cp == 0x061c || cp == 0x200e || cp == 0x200f ||
+	    (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+static const char *
+clean(struct rd *rd, const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	char *o = alloc(rd, n + 1);
+	size_t i = 0, j = 0, len;
+	uint32_t cp;
+
+	if (o == NULL)
+		return NULL;
+	while (i < n) {
+		if ((len = utf8_char(u + i, n - i, &cp)) == 0) {
+			o[j++] = '?';
+			i++;
+			continue;
+		}
+		if (cp == '\n' || cp == '\r' || cp == '\t')
+			o[j++] = ' ';
+		else if (unsafe(cp))
+			o[j++] = '?';
+		else {
+			memcpy(o + j, s + i, len);
+			j += len;
+		}
+		i += len;
+	}
+	o[j] = '\0';
+	return o;
+}
+
+static void
+rd_str(struct rd *rd, json_object *obj, const char *key, struct doc_str *out,
+    int flags)
+{
+	json_object *v = member(rd, obj, key, json_type_string, flags,
+	    &out->st, "a string");
+	size_t at, n;
+
+	out->s = NULL;
+	if (v == NULL)
+		return;
+	n = (size_t)json_object_get_string_len(v);
+	if (n > DOC_MAX_STRING) {
+		at = push(rd, key);
+		fail(rd, "broken report: `%s' is %zu bytes long, more than "
+		    "ikeprobe writes (%u)", rd->path, n, DOC_MAX_STRING);
+		pop(rd, at);
+		return;
+	}
+	out->s = clean(rd, json_object_get_string(v), n);
+}
+
+static void
+rd_int(struct rd *rd, json_object *obj, const char *key, struct doc_int *out,
+    long long lo, long long hi, int flags)
+{
+	json_object *v = member(rd, obj, key, json_type_int, flags, &out->st,
+	    "a whole number");
+	size_t at;
+
+	out->v = 0;
+	if (v == NULL)
+		return;
+	/* json-c keeps what does not fit an int64 as a uint64. */
+	out->v = json_object_get_int64(v);
+	if (out->v < lo || out->v > hi || (out->v == INT64_MAX &&
+	    json_object_get_uint64(v) > INT64_MAX)) {
+		at = push(rd, key);
+		fail(rd, "broken report: `%s' is %s, not from %lld to %lld",
+		    rd->path, json_object_get_string(v), lo, hi);
+		pop(rd, at);
+		out->st = DOC_ABSENT;
+	}
+}
+
+static void
+rd_real(struct rd *rd, json_object *obj, const char *key,
+    struct doc_real *out, int flags)
+{
+	json_object *v = member(rd, obj, key, json_type_double, flags,
+	    &out->st, "a number");
+	size_t at;
+
+	out->v = 0;
+	if (v == NULL)
+		return;
+	out->v = json_object_get_double(v);
+	if (!isfinite(out->v) || out->v < 0 || out->v > 1e9) {
+		at = push(rd, key);
+		fail(rd, "broken report: `%s' is %s, not a time in ms",
+		    rd->path, json_object_get_string(v));
+		pop(rd, at);
+		out->st = DOC_ABSENT;
+	}
+}
+
+static void
+rd_bool(struct rd *rd, json_object *obj, const char *key,
+    struct doc_bool *out, int flags)
+{
+	json_object *v = member(rd, obj, key, json_type_boolean, flags,
+	    &out->st, "true or false");
+
+	out->v = v ? json_object_get_boolean(v) : false;
+}
+
+static json_object *
+rd_obj(struct rd *rd, json_object *obj, const char *key, int flags,
+    enum doc_state *st)
+{
+	enum doc_state dummy;
+
+	return member(rd, obj, key, json_type_object, flags, st ? st : &dummy,
+	    "an object");
+}
+
+/* An array of at most max items: its length, or -1 if absent or null. */
+static int
+rd_array(struct rd *rd, json_object *obj, const char *key, int flags,
+    size_t max, json_object **out)
+{
+	enum doc_state st;
+	size_t n, at;
+
+	*out = member(rd, obj, key, json_type_array, flags, &st, "an array");
+	if (*out == NULL)
+		return -1;
+	n = json_object_array_length(*out);
+	if (n > max) {
+		at = push(rd, key);
+		fail(rd, "broken report: `%s' has %zu entries, more than "
+		    "ikeprobe writes (%zu)", rd->path, n, max);
+		pop(rd, at);
+		*out = NULL;
+		return -1;
+	}
+	return (int)n;
+}
+
+/* Element i of an array, which must be an object. */
+static json_object *
+element_obj(struct rd *rd, json_object *a, size_t i)
+{
+	json_object *v = json_object_array_get_idx(a, i);
+	size_t at;
+
+	if (json_object_get_type(v) == json_type_object)
+		return v;
+	at = push_index(rd, i);
+	fail(rd, "broken report: `%s' is %s, not an object", rd->path,
+	    type_words(v));
+	pop(rd, at);
+	return NULL;
+}
+
+static void
+rd_icmp(struct rd *rd, json_object *obj, const char *key, struct doc_icmp *ic)
+{
+	json_object *o = rd_obj(rd, obj, key, NUL, &ic->st);
+	size_t at;
+
+	if (o == NULL)
+		return;
+	at = push(rd, key);
+	rd_int(rd, o, "type", &ic->type, 0, 255, REQ);
+	rd_int(rd, o, "code", &ic->code, 0, 255, REQ);
+	rd_int(rd, o, "mtu", &ic->mtu, 0, 65535, OPT);
+	rd_str(rd, o, "from", &ic->from, REQ);
+	rd_str(rd, o, "name", &ic->name, OPT);
+	pop(rd, at);
+}
+
+/* A port number as an object key: "500", no sign, no leading zero. */
+static long long
+port_key(const char *k)
+{
+	long long v = 0;
+
+	if (k[0] < '1' || k[0] > '9' || strlen(k) > 5)
+		return -1;
+	for (const char *c = k; *c; c++) {
+		if (*c < '0' || *c > '9')
+			return -1;
+		v = v * 10 + (*c - '0');
+	}
+	return v <= 65535 ? v : -1;
+}
+
+static bool
+bad_port_key(struct rd *rd, const char *what, const char *k, long long *port)
+{
+	const char *show = clean(rd, k, strnlen(k, 40));
+
+	if ((*port = port_key(k)) > 0)
+		return false;
+	fail(rd, "broken report: `%s' has the key `%s', not a port number",
+	    what, show ? show : "?");
+	return true;
+}
+
+static void
+rd_ports(struct rd *rd, json_object *root)
+{
+	json_object *o = rd_obj(rd, root, "ports", REQ, NULL);
+	size_t at, n;
+	int i = 0;
+
+	if (o == NULL)
+		return;
+	n = (size_t)json_object_object_length(o);
+	if (n == 0 || n > DOC_MAX_PORTS) {
+		fail(rd, "broken report: `ports' has %zu entries, not 1 to %d",
+		    n, DOC_MAX_PORTS);
+		return;
+	}
+	if ((rd->d->ports = alloc(rd, n * sizeof(*rd->d->ports))) == NULL)
+		return;
+	at = push(rd, "ports");
+	json_object_object_foreach(o, k, v) {
+		struct doc_port *p = &rd->d->ports[i];
+		size_t at2;
+
+		if (rd->failed || bad_port_key(rd, "ports", k, &p->port))
+			break;
+		at2 = push(rd, k);
+		if (json_object_get_type(v) != json_type_object) {
+			fail(rd, "broken report: `%s' is %s, not an object",
+			    rd->path, type_words(v));
+			break;
+		}
+		rd_str(rd, v, "state", &p->state, REQ);
+		rd_str(rd, v, "reply", &p->reply, NUL);
+		rd_str(rd, v, "meaning", &p->meaning, OPT);
+		rd_icmp(rd, v, "icmp", &p->icmp);
+		rd_real(rd, v, "rtt_ms", &p->rtt_ms, NUL);
+		rd_int(rd, v, "source_port", &p->source_port, 0, 65535, OPT);
+		rd_int(rd, v, "attempts", &p->attempts, 0, 1000000, OPT);
+		pop(rd, at2);
+		i++;
+	}
+	pop(rd, at);
+	rd->d->n_ports = i;
+}
+
+static void
+rd_named(struct rd *rd, json_object *o, struct doc_named *t)
+{
+	rd_str(rd, o, "type", &t->type, OPT);
+	rd_str(rd, o, "name", &t->name, NUL);
+	rd_str(rd, o, "hex", &t->hex, OPT);
+	rd_int(rd, o, "id", &t->id, 0, 65535, OPT);
+	rd_int(rd, o, "key_length", &t->key_length, 0, 65535, NUL);
+}
+
+static struct doc_named *
+rd_named_list(struct rd *rd, json_object *o, const char *key, int *count,
+    enum doc_state *st)
+{
+	json_object *a, *e;
+	struct doc_named *out;
+	size_t at;
+	int n = rd_array(rd, o, key, NUL, DOC_MAX_LIST, &a);
+
+	*count = 0;
+	if (st)
+		*st = a ? DOC_SET : DOC_ABSENT;
+	if (n <= 0)
+		return NULL;
+	if ((out = alloc(rd, (size_t)n * sizeof(*out))) == NULL)
+		return NULL;
+	at = push(rd, key);
+	for (int i = 0; i < n && !rd->failed; i++)
+		if ((e = element_obj(rd, a, (size_t)i)) != NULL) {
+			size_t at2 = push_index(rd, (size_t)i);
+
+			rd_named(rd, e, &out[i]);
+			pop(rd, at2);
+		}
+	pop(rd, at);
+	*count = n;
+	return out;
+}
+
+static void
+rd_responder(struct rd *rd, json_object *root)
+{
+	struct doc_responder *r = &rd->d->responder;
+	json_object *o = rd_obj(rd, root, "responder", OPT, &r->st), *a, *t;
+	size_t at;
+	int n;
+
+	if (o == NULL)
+		return;
+	at = push(rd, "responder");
+	rd_bool(rd, o, "fragmentation_supported", &r->fragmentation_supported, NUL);
+	r->vendor_ids = rd_named_list(rd, o, "vendor_ids", &r->n_vendor_ids, NULL);
+	r->chosen = rd_named_list(rd, o, "chosen", &r->n_chosen, &r->chosen_st);
+	if (json_object_object_get_ex(o, "chosen", &t) && t == NULL)
+		r->chosen_st = DOC_NULL;
+	if ((n = rd_array(rd, o, "notifies", OPT, DOC_MAX_LIST, &a)) > 0 &&
+	    (r->notifies = alloc(rd, (size_t)n * sizeof(*r->notifies)))) {
+		size_t at2 = push(rd, "notifies");
+
+		for (int i = 0; i < n && !rd->failed; i++) {
+			json_object *e = json_object_array_get_idx(a, (size_t)i);
+
+			if (json_object_get_type(e) != json_type_string) {
+				size_t at3 = push_index(rd, (size_t)i);
+
+				fail(rd, "broken report: `%s' is %s, not a "
+				    "string", rd->path, type_words(e));
+				pop(rd, at3);
+				break;
+			}
+			r->notifies[i].st = DOC_SET;
+			r->notifies[i].s = clean(rd, json_object_get_string(e),
+			    strnlen(json_object_get_string(e), 64));
+		}
+		pop(rd, at2);
+		r->n_notifies = n;
+	}
+	if ((t = rd_obj(rd, o, "ke_group", NUL, &r->ke_group_st)) != NULL) {
+		size_t at2 = push(rd, "ke_group");
+
+		rd_named(rd, t, &r->ke_group);
+		pop(rd, at2);
+	}
+	if ((t = rd_obj(rd, o, "invalid_ke_group", NUL,
+	    &r->invalid_ke_group_st)) != NULL) {
+		size_t at2 = push(rd, "invalid_ke_group");
+
+		rd_named(rd, t, &r->invalid_ke_group);
+		pop(rd, at2);
+	}
+	rd_int(rd, o, "nonce_length", &r->nonce_length, 0, 65535, NUL);
+	rd_int(rd, o, "certreq", &r->certreq, 0, 65535, OPT);
+	rd_str(rd, o, "reply", &r->reply, NUL);
+	pop(rd, at);
+}
+
+static void
+rd_probes(struct rd *rd, json_object *root)
+{
+	json_object *a, *o;
+	size_t at;
+	int n = rd_array(rd, root, "probes", REQ, DOC_MAX_PROBES, &a);
+
+	if (n <= 0 || (rd->d->probes = alloc(rd, (size_t)n *
+	    sizeof(*rd->d->probes))) == NULL)
+		return;
+	at = push(rd, "probes");
+	for (int i = 0; i < n && !rd->failed; i++) {
+		struct doc_probe *p = &rd->d->probes[i];
+		size_t at2;
+
+		if ((o = element_obj(rd, a, (size_t)i)) == NULL)
+			break;
+		at2 = push_index(rd, (size_t)i);
+		rd_int(rd, o, "id", &p->id, 0, 1000000, OPT);
+		rd_int(rd, o, "port", &p->port, 1, 65535, REQ);
+		rd_int(rd, o, "size", &p->size, 0, 65535, OPT);
+		rd_int(rd, o, "fragments", &p->fragments, 0, 1000, OPT);
+		rd_int(rd, o, "fragment_size", &p->fragment_size, 0, 65535, NUL);
+		rd_int(rd, o, "attempts", &p->attempts, 0, 1000, OPT);
+		rd_int(rd, o, "follows", &p->follows, 0, 1000000, OPT);
+		rd_str(rd, o, "kind", &p->kind, OPT);
+		rd_str(rd, o, "purpose", &p->purpose, OPT);
+		rd_str(rd, o, "result", &p->result, REQ);
+		rd_str(rd, o, "reply", &p->reply, NUL);
+		rd_str(rd, o, "problem", &p->problem, OPT);
+		rd_str(rd, o, "send_error", &p->send_error, OPT);
+		rd_bool(rd, o, "df", &p->df, OPT);
+		rd_bool(rd, o, "repeat", &p->repeat, OPT);
+		rd_real(rd, o, "rtt_ms", &p->rtt_ms, NUL);
+		rd_icmp(rd, o, "icmp", &p->icmp);
+		pop(rd, at2);
+	}
+	pop(rd, at);
+	rd->d->n_probes = n;
+}
+
+static void
+rd_findings(struct rd *rd, json_object *root)
+{
+	json_object *a, *o;
+	size_t at;
+	int n = rd_array(rd, root, "findings", REQ, DOC_MAX_FINDINGS, &a);
+
+	if (n <= 0 || (rd->d->findings = alloc(rd, (size_t)n *
+	    sizeof(*rd->d->findings))) == NULL)
+		return;
+	at = push(rd, "findings");
+	for (int i = 0; i < n && !rd->failed; i++) {
+		struct doc_finding *f = &rd->d->findings[i];
+		size_t at2;
+
+		if ((o = element_obj(rd, a, (size_t)i)) == NULL)
+			break;
+		at2 = push_index(rd, (size_t)i);
+		rd_str(rd, o, "code", &f->code, REQ);
+		rd_str(rd, o, "severity", &f->severity, REQ);
+		rd_str(rd, o, "summary", &f->summary, REQ);
+		rd_str(rd, o, "advice", &f->advice, OPT);
+		pop(rd, at2);
+	}
+	pop(rd, at);
+	rd->d->n_findings = n;
+}
+
+static void
+rd_target_local(struct rd *rd, json_object *root)
+{
+	struct doc *d = rd->d;
+	json_object *o, *a;
+	size_t at;
+	int n;
+
+	o = rd_obj(rd, root, "target", REQ, NULL);
+	at = push(rd, "target");
+	rd_str(rd, o, "name", &d->target.name, REQ);
+	rd_str(rd, o, "address", &d->target.address, REQ);
+	rd_str(rd, o, "family", &d->target.family, OPT);
+	rd_bool(rd, o, "cluster", &d->target.cluster, OPT);
+	d->target.n_addresses = -1;
+	if ((n = rd_array(rd, o, "addresses", OPT, DOC_MAX_LIST, &a)) >= 0 &&
+	    (n == 0 || (d->target.addresses = alloc(rd, (size_t)n *
+	    sizeof(*d->target.addresses))))) {
+		size_t at2 = push(rd, "addresses");
+
+		for (int i = 0; i < n && !rd->failed; i++) {
+			json_object *e = json_object_array_get_idx(a, (size_t)i);
+
+			if (json_object_get_type(e) != json_type_string ||
+			    json_object_get_string_len(e) > 64) {
+				size_t at3 = push_index(rd, (size_t)i);
+
+				fail(rd, "broken report: `%s' is not an "
+				    "address", rd->path);
+				pop(rd, at3);
+				break;
+			}
+			d->target.addresses[i].st = DOC_SET;
+			d->target.addresses[i].s = clean(rd,
+			    json_object_get_string(e),
+			    (size_t)json_object_get_string_len(e));
+		}
+		pop(rd, at2);
+		d->target.n_addresses = n;
+	}
+	pop(rd, at);
+
+	o = rd_obj(rd, root, "local", REQ, NULL);
+	at = push(rd, "local");
+	rd_str(rd, o, "address", &d->local.address, REQ);
+	rd_str(rd, o, "interface", &d->local.interface, REQ);
+	rd_int(rd, o, "mtu", &d->local.mtu, 0, 1 << 20, NUL);
+	rd_int(rd, o, "source_port", &d->local.source_port, 0, 65535, OPT);
+	rd_str(rd, o, "gateway", &d->local.gateway, NUL);
+	rd_str(rd, o, "network", &d->local.network, NUL);
+	rd_str(rd, o, "label", &d->local.label, NUL);
+	rd_str(rd, o, "hostname", &d->local.hostname, NUL);
+	rd_str(rd, o, "os", &d->local.os, NUL);
+	rd_str(rd, o, "kernel", &d->local.kernel, NUL);
+	pop(rd, at);
+}
+
+/* fragments.ports: the outcome per port, keyed like `ports'. */
+static void
+rd_frag_ports(struct rd *rd, json_object *ports)
+{
+	struct doc_fragments *f = &rd->d->fragments;
+	size_t n = (size_t)json_object_object_length(ports), at;
+	int i = 0;
+
+	if (n > DOC_MAX_PORTS) {
+		fail(rd, "broken report: `%s.ports' has %zu entries, more than %d",
+		    rd->path, n, DOC_MAX_PORTS);
+		return;
+	}
+	if (n == 0 || (f->ports = alloc(rd, n * sizeof(*f->ports))) == NULL)
+		return;
+	at = push(rd, "ports");
+	json_object_object_foreach(ports, k, v) {
+		struct doc_frag_port *fp = &f->ports[i];
+		size_t at2;
+
+		if (rd->failed || bad_port_key(rd, "fragments.ports", k, &fp->port))
+			break;
+		at2 = push(rd, k);
+		if (json_object_get_type(v) != json_type_object) {
+			fail(rd, "broken report: `%s' is %s, not an object",
+			    rd->path, type_words(v));
+			break;
+		}
+		rd_str(rd, v, "outbound", &fp->outbound, OPT);
+		rd_int(rd, v, "largest_answered", &fp->largest_answered, 0,
+		    65535, NUL);
+		rd_int(rd, v, "smallest_lost", &fp->smallest_lost, 0, 65535, NUL);
+		pop(rd, at2);
+		i++;
+	}
+	pop(rd, at);
+	f->n_ports = i;
+}
+
+static void
+rd_sizes(struct rd *rd, json_object *root)
+{
+	struct doc_verdict *v = &rd->d->verdict;
+	struct doc_fragments *f = &rd->d->fragments;
+	struct doc_path_mtu *m = &rd->d->path_mtu;
+	json_object *o, *ports;
+	size_t at;
+
+	if ((o = rd_obj(rd, root, "verdict", OPT, &v->st)) != NULL) {
+		at = push(rd, "verdict");
+		rd_bool(rd, o, "ikev2_fragmentation_needed", &v->needed, NUL);
+		rd_str(rd, o, "reason", &v->reason, OPT);
+		pop(rd, at);
+	}
+	if ((o = rd_obj(rd, root, "fragments", OPT, &f->st)) != NULL) {
+		at = push(rd, "fragments");
+		rd_str(rd, o, "outbound", &f->outbound, OPT);
+		rd_str(rd, o, "inbound", &f->inbound, OPT);
+		rd_str(rd, o, "evidence", &f->evidence, OPT);
+		rd_int(rd, o, "largest_answered", &f->largest_answered, 0, 65535,
+		    NUL);
+		rd_int(rd, o, "smallest_lost", &f->smallest_lost, 0, 65535, NUL);
+		rd_int(rd, o, "fragment_size", &f->fragment_size, 0, 65535, NUL);
+		if ((ports = rd_obj(rd, o, "ports", OPT, NULL)) != NULL)
+			rd_frag_ports(rd, ports);
+		pop(rd, at);
+	}
+	if ((o = rd_obj(rd, root, "path_mtu", OPT, &m->st)) != NULL) {
+		at = push(rd, "path_mtu");
+		rd_int(rd, o, "value", &m->value, 0, 65535, NUL);
+		rd_int(rd, o, "router_mtu", &m->router_mtu, 0, 65535, NUL);
+		rd_int(rd, o, "largest_answered", &m->largest_answered, 0, 65535,
+		    NUL);
+		rd_int(rd, o, "smallest_failed", &m->smallest_failed, 0, 65535,
+		    NUL);
+		rd_int(rd, o, "port", &m->port, 0, 65535, NUL);
+		rd_str(rd, o, "source", &m->source, NUL);
+		rd_str(rd, o, "icmp", &m->icmp, NUL);
+		rd_str(rd, o, "router", &m->router, NUL);
+		rd_str(rd, o, "evidence", &m->evidence, OPT);
+		rd_bool(rd, o, "black_hole", &m->black_hole, OPT);
+		pop(rd, at);
+	}
+}
+
+static void
+rd_counts(struct rd *rd, json_object *root)
+{
+	struct doc_nat *n = &rd->d->nat;
+	struct doc_capture *c = &rd->d->capture;
+	struct doc_traffic *t = &rd->d->traffic;
+	/* Counts far above any run, low enough that renderers may add a
+	 * few without overflow. */
+	const long long big = 1LL << 50;
+	json_object *o;
+	size_t at;
+
+	if ((o = rd_obj(rd, root, "nat", OPT, &n->st)) != NULL) {
+		at = push(rd, "nat");
+		rd_bool(rd, o, "detected", &n->detected, NUL);
+		rd_bool(rd, o, "client_side", &n->client_side, NUL);
+		rd_bool(rd, o, "gateway_side", &n->gateway_side, NUL);
+		rd_int(rd, o, "probe", &n->probe, 0, 1000000, NUL);
+		rd_str(rd, o, "evidence", &n->evidence, OPT);
+		pop(rd, at);
+	}
+	if ((o = rd_obj(rd, root, "capture", OPT, &c->st)) != NULL) {
+		at = push(rd, "capture");
+		rd_int(rd, o, "packets", &c->packets, 0, big, OPT);
+		rd_int(rd, o, "sent_seen", &c->sent_seen, 0, big, OPT);
+		rd_int(rd, o, "replies", &c->replies, 0, big, OPT);
+		rd_int(rd, o, "duplicates", &c->duplicates, 0, big, OPT);
+		rd_int(rd, o, "unmatched_ike", &c->unmatched_ike, 0, big, OPT);
+		rd_int(rd, o, "unmatched_icmp", &c->unmatched_icmp, 0, big, OPT);
+		rd_int(rd, o, "malformed", &c->malformed, 0, big, OPT);
+		rd_int(rd, o, "other", &c->other, 0, big, OPT);
+		rd_int(rd, o, "dropped", &c->dropped, 0, big, NUL);
+		pop(rd, at);
+	}
+	if ((o = rd_obj(rd, root, "traffic", OPT, &t->st)) != NULL) {
+		at = push(rd, "traffic");
+		rd_int(rd, o, "probes", &t->probes, 0, big, OPT);
+		rd_int(rd, o, "packets_sent", &t->packets_sent, 0, big, OPT);
+		rd_int(rd, o, "bytes_sent", &t->bytes_sent, 0, big, OPT);
+		rd_int(rd, o, "full_sa_replies", &t->full_sa_replies, 0, big, OPT);
+		pop(rd, at);
+	}
+}
+
+/* The schema key decides whether this is a report at all. */
+static void
+rd_identity(struct rd *rd, json_object *root)
+{
+	struct doc *d = rd->d;
+	json_object *tool;
+	const char *s;
+	size_t at;
+
+	rd_str(rd, root, "schema", &d->schema, rd->plen ? REQ : OPT);
+	if (rd->failed)
+		return;
+	if (d->schema.st == DOC_ABSENT) {
+		fail(rd, "not an ikeprobe report: no `schema' key");
+		return;
+	}
+	s = d->schema.s;
+	if (strncmp(s, SCHEMA_PREFIX, strlen(SCHEMA_PREFIX)) != 0) {
+		fail(rd, "not an ikeprobe report: schema `%.60s', not %s", s,
+		    SCHEMA_V1);
+		return;
+	}
+	if (strcmp(s, SCHEMA_V1) != 0) {
+		fail(rd, "a report in a newer format (%.60s): this ikeprobe "
+		    "reads %s; use a newer ikeprobe", s, SCHEMA_V1);
+		return;
+	}
+	tool = rd_obj(rd, root, "tool", REQ, NULL);
+	at = push(rd, "tool");
+	rd_str(rd, tool, "name", &d->tool_name, REQ);
+	rd_str(rd, tool, "version", &d->tool_version, OPT);
+	pop(rd, at);
+	if (!rd->failed && strcmp(d->tool_name.s, "ikeprobe") != 0)
+		fail(rd, "not an ikeprobe report: written by `%.60s'",
+		    d->tool_name.s);
+}
+
+static void
+rd_report(struct rd *rd, json_object *root, bool top)
+{
+	struct doc *d = rd->d;
+	json_object *a, *o;
+	size_t at;
+	int n;
+
+	rd_identity(rd, root);
+	rd_str(rd, root, "started", &d->started, REQ);
+	rd_str(rd, root, "headline", &d->headline, REQ);
+	rd_int(rd, root, "duration_ms", &d->duration_ms, 0, INT64_MAX, OPT);
+	rd_bool(rd, root, "complete", &d->complete, OPT);
+	rd_target_local(rd, root);
+	rd_ports(rd, root);
+	rd_responder(rd, root);
+	rd_sizes(rd, root);
+	rd_probes(rd, root);
+	rd_findings(rd, root);
+	rd_counts(rd, root);
+	/* Reports of the other addresses: one level, as ikeprobe writes. */
+	if (!top || (n = rd_array(rd, root, "others", OPT, DOC_MAX_OTHERS,
+	    &a)) <= 0)
+		return;
+	if ((d->others = alloc(rd, (size_t)n * sizeof(*d->others))) == NULL)
+		return;
+	at = push(rd, "others");
+	for (int i = 0; i < n && !rd->failed; i++) {
+		struct doc *sub = &d->others[i];
+		size_t at2;
+
+		if ((o = element_obj(rd, a, (size_t)i)) == NULL)
+			break;
+		at2 = push_index(rd, (size_t)i);
+		rd->d = sub;
+		rd_report(rd, o, false);
+		rd->d = d;
+		d->n_others = i + 1;
+		pop(rd, at2);
+	}
+	pop(rd, at);
+}
+
+static json_object *
+parse(struct rd *rd, const char *buf, size_t len)
+{
+	struct json_tokener *tok;
+	json_object *root;
+	enum json_tokener_error e;
+	size_t off;
+
+	if (len == 0) {
+		fail(rd, "empty, not a report");
+		return NULL;
+	}
+	if (len > DOC_MAX_BYTES || len > INT32_MAX) {
+		fail(rd, "%zu bytes, more than any report (%u)", len,
+		    DOC_MAX_BYTES);
+		return NULL;
+	}
+	if ((tok = json_tokener_new_ex(JSON_DEPTH)) == NULL) {
+		fail(rd, "out of memory");
+		return NULL;
+	}
+	/* Trailing data is ours to judge: it gets its own message. */
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
+	    JSON_TOKENER_ALLOW_TRAILING_CHARS | JSON_TOKENER_VALIDATE_UTF8);
+	root = json_tokener_parse_ex(tok, buf, (int)len);
+	e = json_tokener_get_error(tok);
+	off = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	if (e == json_tokener_continue) {
+		fail(rd, "truncated: the JSON ends after %zu bytes, before "
+		    "the report is complete", len);
+		return NULL;
+	}
+	if (e != json_tokener_success) {
+		fail(rd, "not JSON: %s at byte %zu",
+		    json_tokener_error_desc(e), off);
+		json_object_put(root);
+		return NULL;
+	}
+	/* Only white space may follow the document. */
+	for (; off < len; off++)
+		if (!strchr(" \t\r\n", buf[off])) {
+			fail(rd, "not JSON: more data after the document, at "
+			    "byte %zu", off);
+			json_object_put(root);
+			return NULL;
+		}
+	if (json_object_get_type(root) != json_type_object) {
+		fail(rd, "not an ikeprobe report: the document is %s, not an "
+		    "object", type_words(root));
+		json_object_put(root);
+		return NULL;
+	}
+	return root;
+}
+
+int
+doc_read(const char *buf, size_t len, struct doc *d, char *err, size_t errlen)
+{
+	struct rd rd;
+	json_object *root;
+
+	memset(d, 0, sizeof(*d));
+	memset(&rd, 0, sizeof(rd));
+	rd.root = rd.d = d;
+	rd.err = err;
+	rd.errlen = errlen;
+	rd.budget = 8 * (size_t)DOC_MAX_BYTES;
+	if (errlen)
+		err[0] = '\0';
+	if ((root = parse(&rd, buf, len)) == NULL)
+		return -1;
+	rd_report(&rd, root, true);
+	json_object_put(root);
+	return rd.failed ? -1 : 0;
+}
+
+void
+doc_free(struct doc *d)
+{
+	struct doc_block *b, *next;
+
+	for (b = d->mem; b; b = next) {
+		next = b->next;
+		free(b);
+	}
+	memset(d, 0, sizeof(*d));
+}
+
+const char *
+doc_s(const struct doc_str *s, const char *if_null)
+{
+	if (s->st == DOC_ABSENT)
+		return DOC_NOT_IN_REPORT;
+	return s->st == DOC_SET ? s->s : if_null;
+}
+
+bool
+doc_is(const struct doc_str *s, const char *v)
+{
+	return s->st == DOC_SET && strcmp(s->s, v) == 0;
+}

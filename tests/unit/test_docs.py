@@ -1,0 +1,141 @@
+#!/usr/bin/python3
+"""The options in `ikeprobe --help', the man page and the bash completion
+agree: every long option of one is in the others, with the same short form,
+and the subcommands are in all three. The man page must format without
+warnings; with bash-completion installed, the completion is exercised too.
+
+usage: test_docs.py IKEPROBE MANPAGE COMPLETION
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+failures = []
+
+
+def fail(msg):
+    failures.append(msg)
+    print("FAIL: " + msg)
+
+
+def from_help(text):
+    longs = set(re.findall(r"(?<![\w-])--([a-z][a-z-]*[a-z])", text))
+    pairs = dict((l, s) for s, l in re.findall(r"^\s+-(\w), --([a-z-]+)", text, re.M))
+    return longs, pairs
+
+
+def from_man(text):
+    text = text.replace("\\-", "-")
+    longs = set(re.findall(r"(?<![\w-])--([a-z][a-z-]*[a-z])", text))
+    pairs = dict((l, s) for s, l in re.findall(r'^\.BR -(\w) ", " --([a-z-]+)', text, re.M))
+    return longs, pairs
+
+
+def from_completion(text):
+    longs = set()
+    for var in ("probe_opts", "file_opts"):
+        m = re.search(var + r'="([^"]*)"', text)
+        if not m:
+            fail(f"completion: no {var}")
+            continue
+        longs |= set(re.findall(r"--([a-z][a-z-]*)", m.group(1)))
+    # Options whose value is completed, with their short forms.
+    pairs = {}
+    for s, l in re.findall(r"^\s+-(\w) \| --([a-z-]+)\)", text, re.M):
+        pairs[l] = s
+    return longs, pairs
+
+
+def complete(completion, words):
+    """What bash completes for the command line `words' (the last one
+    being completed), with bash-completion loaded."""
+    line = " ".join(words)
+    script = (
+        "source /usr/share/bash-completion/bash_completion\n"
+        f"source {completion}\n"
+        f"COMP_LINE={line!r}; COMP_POINT=${{#COMP_LINE}}\n"
+        f"COMP_WORDS=({' '.join(repr(w) for w in words)}); COMP_CWORD={len(words) - 1}\n"
+        "_ikeprobe ikeprobe \"${COMP_WORDS[COMP_CWORD]}\" \"${COMP_WORDS[COMP_CWORD-1]}\"\n"
+        "printf '%s\\n' \"${COMPREPLY[@]}\"\n")
+    p = subprocess.run(["bash", "--norc", "--noprofile", "-c", script], capture_output=True,
+                       text=True, cwd=os.path.dirname(completion))
+    return set(p.stdout.split())
+
+
+def main():
+    if len(sys.argv) != 4:
+        print(__doc__)
+        return 2
+    binary, man, completion = sys.argv[1:]
+    completion = os.path.abspath(completion)
+    p = subprocess.run([binary, "--help"], capture_output=True, text=True)
+    if p.returncode != 0:
+        fail(f"--help: exit {p.returncode}")
+    help_text = p.stdout
+    with open(man) as f:
+        man_text = f.read()
+    with open(completion) as f:
+        comp_text = f.read()
+
+    h, hp = from_help(help_text)
+    m, mp = from_man(man_text)
+    c, cp = from_completion(comp_text)
+    for name, got in (("the man page", m), ("the completion", c)):
+        for o in sorted(h - got):
+            fail(f"--{o} is in --help but not in {name}")
+        for o in sorted(got - h):
+            fail(f"--{o} is in {name} but not in --help")
+    for o, s in hp.items():
+        if mp.get(o) != s:
+            fail(f"--help has -{s}, --{o}; the man page has {mp.get(o)!r}")
+    for o, s in mp.items():
+        if hp.get(o) != s:
+            fail(f"the man page has -{s}, --{o}; --help has {hp.get(o)!r}")
+    for o, s in cp.items():
+        if hp.get(o) != s:
+            fail(f"the completion has -{s} | --{o}; --help has -{hp.get(o)}")
+    for sub in ("show", "compare"):
+        if f"ikeprobe {sub}" not in help_text:
+            fail(f"--help does not show `ikeprobe {sub}'")
+        if f".B ikeprobe {sub}" not in man_text or f".BI \"{sub} " not in man_text:
+            fail(f"the man page does not document `{sub}'")
+        if sub not in re.findall(r"compgen -W '([^']*)'", comp_text)[-1].split():
+            fail(f"the completion does not offer `{sub}'")
+    if len(h) < 15:
+        fail(f"only {len(h)} long options found in --help: the pattern is broken")
+
+    if shutil.which("groff"):
+        p = subprocess.run(["groff", "-man", "-Tutf8", "-ww", "-z", man], capture_output=True, text=True)
+        if p.returncode != 0 or p.stderr.strip():
+            fail(f"groff warns about the man page: {p.stderr.strip()}")
+    else:
+        print("note: groff not installed; man page not formatted")
+
+    if os.path.exists("/usr/share/bash-completion/bash_completion"):
+        cases = [
+            (["ikeprobe", "--f"], {"--format", "--fragment-size"}),
+            (["ikeprobe", "--format", ""], {"text", "json", "markdown"}),
+            (["ikeprobe", "sh"], {"show"}),
+            (["ikeprobe", "show", "--"], {"--format", "--json", "--help"}),
+            (["ikeprobe", "compare", "-f", "m"], {"markdown"}),
+            (["ikeprobe", "--all"], {"--all-addresses"}),
+        ]
+        for words, want in cases:
+            got = complete(completion, words)
+            if got != want:
+                fail(f"completing {' '.join(words)!r}: got {sorted(got)}, want {sorted(want)}")
+    else:
+        print("note: bash-completion not installed; completion not exercised")
+
+    if failures:
+        print(f"{len(failures)} failed")
+        return 1
+    print("all passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
