@@ -1,11 +1,12 @@
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
 #include "ikeprobe/sizes.h"
+
+#include "cli.h"
 #include "options.h"
 
 static const char usage_text[] =
@@ -61,18 +62,8 @@ static const char usage_text[] =
 "Needs CAP_NET_RAW: run with sudo, or once:\n"
 "  sudo setcap cap_net_raw,cap_net_admin+ep \"$(command -v ikeprobe)\"\n";
 
-static int __attribute__((format(printf, 1, 2)))
-bad(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "ikeprobe: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-	return EXIT_USAGE;
-}
+/* A usage error: one line, exit status 2. */
+#define bad(...)	cli_fail(EXIT_USAGE, __VA_ARGS__)
 
 static int
 parse_ports(const char *s, struct options *o)

@@ -730,6 +730,20 @@ def setcap(s):
                                 "setcap, mid-run", nobody.pw_uid)
 
 
+def finish(s, p, argv, label):
+    """Wait for the ikeprobe --json started as p; its report, schema-checked."""
+    out, err = p.communicate(timeout=30)
+    s.reports.append((label, argv, p.returncode, out, err))
+    try:
+        rep = json.loads(out)
+    except ValueError:
+        s.check(False, f"{label}: stdout is not one JSON document (exit {p.returncode})")
+        raise Abort()
+    if not s.validate(rep, label):
+        raise Abort()
+    return rep
+
+
 def run_and_disturb(s, args, disturb, label, after=0.6):
     """Start ikeprobe --json against a gateway that never answers (so the
     run lasts seconds), call disturb() after `after` s, return (rc, report)."""
@@ -741,16 +755,8 @@ def run_and_disturb(s, args, disturb, label, after=0.6):
                          stderr=subprocess.PIPE, text=True, preexec_fn=L.die_with_parent)
     time.sleep(after)
     disturb(p)
-    out, err = p.communicate(timeout=30)
+    rep = finish(s, p, argv, label)
     elapsed = time.monotonic() - t0
-    s.reports.append((label, argv, p.returncode, out, err))
-    try:
-        rep = json.loads(out)
-    except ValueError:
-        s.check(False, f"{label}: stdout is not one JSON document (exit {p.returncode})")
-        raise Abort()
-    if not s.validate(rep, label):
-        raise Abort()
     s.check(elapsed < 5, f"{label}: took {elapsed:.1f} s after the fault")
     s.equal(rep["complete"], False, f"{label}: complete")
     s.check(rep["verdict"]["ikev2_fragmentation_needed"] is None,
@@ -798,6 +804,54 @@ def sigterm(s):
         s.check("run-aborted" not in codes, f"{label}: a signal is not a network fault: {codes}")
         s.lab.stop_charon(quiet=True)
         s.lab.charon = None
+
+
+# Datagrams a flooder sends from the gateway, all matching the capture
+# filter (UDP from the target), as fast as Python can.
+FLOOD = """
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(int(sys.argv[2])):
+    try:
+        s.sendto(b"x" * 64, (sys.argv[1], 9))
+    except OSError:
+        pass
+"""
+
+
+@scenario("capture-overflow", nft=True)
+def capture_overflow(s):
+    # A capture ring that overflows loses packets without a trace unless the
+    # report says so. Stop ikeprobe, flood it with far more than its ring
+    # holds (about 2000 slots), resume it: pcap's statistics must show the
+    # loss, and the report must warn that answers may be missing.
+    s.lab.start_charon()
+    s.lab.add_rule_table(forward=[gw_rule("udp dport 4500 drop")])
+    argv = [s.lab.ikeprobe_path, "--json", "--quick", L.GATEWAY_ADDR]
+    p = subprocess.Popen(["ip", "netns", "exec", s.lab.client] + argv, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, preexec_fn=L.die_with_parent)
+    try:
+        time.sleep(0.4)
+        os.kill(p.pid, signal.SIGSTOP)
+        s.lab.ns(s.lab.gateway, [sys.executable, "-c", FLOOD, L.CLIENT_ADDR, "30000"],
+                 timeout=60)
+    finally:
+        os.kill(p.pid, signal.SIGCONT)
+    label = "capture overflow"
+    rep = finish(s, p, argv, label)
+    s.equal(p.returncode, 1, f"{label}: exit status")
+    dropped = rep["capture"]["dropped"]
+    s.check(isinstance(dropped, int) and dropped > 0,
+            f"{label}: capture.dropped is {dropped!r} after 30000 packets into a stopped capture")
+    s.note(f"{label}: capture.dropped {dropped}, capture.other {rep['capture']['other']}")
+    f = [x for x in rep["findings"] if x["code"] == "capture-dropped"]
+    if s.check(f, f"{label}: no finding capture-dropped"):
+        s.equal(f[0]["severity"], "warning", f"{label}: capture-dropped severity")
+        s.check(str(dropped) in f[0]["summary"],
+                f"{label}: the finding does not give the count {dropped}: {f[0]['summary']}")
+    # What was answered before the flood still stands.
+    s.port(rep, 500, "open")
+    s.port(rep, 4500, "silent")
 
 
 @scenario("pcap", tshark=True)

@@ -249,6 +249,7 @@ def main():
     # Usage errors: one line, exit 2.
     for argv in (["show"], ["show", "a.json", "b.json"], ["compare"], ["compare", "hq.json"],
                  ["show", "--format", "yaml", "hq.json"], ["show", "no-such-file.json"],
+                 ["compare", "hq.json", "no-such-file.json"], ["show", "."],
                  ["compare", "--bogus", "hq.json"]):
         rc, out, err = run([binary] + argv)
         if rc != 2 or out or len(err.splitlines()) != 1:
