@@ -2,6 +2,7 @@
  * findings with advice, then the evidence and the context. Drawn from the
  * report as read back (doc.h), so a saved report prints as the live run
  * did; what an older report lacks is said, not guessed. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -186,6 +187,22 @@ num(char *buf, size_t len, const struct doc_int *v)
 	return buf;
 }
 
+/* Append to buf (of len bytes, n used); output past the end is cut. */
+static void __attribute__((format(printf, 4, 5)))
+app(char *buf, size_t len, size_t *n, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	if (*n >= len - 1)
+		return;
+	va_start(ap, fmt);
+	r = vsnprintf(buf + *n, len - *n, fmt, ap);
+	va_end(ap);
+	if (r > 0)
+		*n = *n + (size_t)r < len ? *n + (size_t)r : len - 1;
+}
+
 static void
 probes_text(FILE *out, const struct doc *d, const struct style *st)
 {
@@ -200,37 +217,45 @@ probes_text(FILE *out, const struct doc *d, const struct style *st)
 	for (int i = 0; i < d->n_probes; i++) {
 		const struct doc_probe *p = &d->probes[i];
 
-		char id[24], size[24], tries[24];
+		char id[24], size[24], tries[24], det[640];
+		size_t n = 0;
 
-		fprintf(out, "  %-3s %-6lld %-12s %-10s %6s %-3s %5s %-9s ",
+		/* The detail first, so that a row ends where its text does. */
+		det[0] = '\0';
+		if (p->fragments.st == DOC_SET && p->fragments.v > 1) {
+			app(det, sizeof(det), &n, " [%lld fragments",
+			    p->fragments.v);
+			if (p->fragment_size.st == DOC_SET)
+				app(det, sizeof(det), &n, " of %lld",
+				    p->fragment_size.v);
+			app(det, sizeof(det), &n, "]");
+		}
+		if (p->repeat.st == DOC_SET && p->repeat.v)
+			app(det, sizeof(det), &n, " [repeat]");
+		if (doc_is(&p->result, "answered")) {
+			app(det, sizeof(det), &n, " %s", doc_s(&p->reply, "?"));
+			if (p->rtt_ms.st == DOC_SET)
+				app(det, sizeof(det), &n, " in %.1f ms",
+				    p->rtt_ms.v);
+			if (p->problem.st == DOC_SET)
+				app(det, sizeof(det), &n, " (%s)", p->problem.s);
+		} else if (doc_is(&p->result, "icmp") && p->icmp.st == DOC_SET)
+			app(det, sizeof(det), &n, " ICMP %s from %s",
+			    p->icmp.name.st == DOC_SET ? p->icmp.name.s :
+			    "error", p->icmp.from.s);
+		else if (doc_is(&p->result, "send_failed"))
+			app(det, sizeof(det), &n, " not sent%s%s",
+			    p->send_error.st == DOC_SET ? ": " : "",
+			    p->send_error.st == DOC_SET ? p->send_error.s : "");
+		if (p->follows.st == DOC_SET)
+			app(det, sizeof(det), &n, " [follows #%lld]",
+			    p->follows.v);
+		fprintf(out, "  %-3s %-6lld %-12s %-10s %6s %-3s %5s %-*s%s",
 		    num(id, sizeof(id), &p->id), p->port.v, cell(&p->purpose),
 		    cell(&p->kind), num(size, sizeof(size), &p->size),
 		    p->df.st == DOC_SET ? p->df.v ? "yes" : "no" : "-",
-		    num(tries, sizeof(tries), &p->attempts), p->result.s);
-		if (p->fragments.st == DOC_SET && p->fragments.v > 1) {
-			fprintf(out, "[%lld fragments", p->fragments.v);
-			if (p->fragment_size.st == DOC_SET)
-				fprintf(out, " of %lld", p->fragment_size.v);
-			fprintf(out, "] ");
-		}
-		if (p->repeat.st == DOC_SET && p->repeat.v)
-			fprintf(out, "[repeat] ");
-		if (doc_is(&p->result, "answered")) {
-			fprintf(out, "%s", doc_s(&p->reply, "?"));
-			if (p->rtt_ms.st == DOC_SET)
-				fprintf(out, " in %.1f ms", p->rtt_ms.v);
-			if (p->problem.st == DOC_SET)
-				fprintf(out, " (%s)", p->problem.s);
-		} else if (doc_is(&p->result, "icmp") && p->icmp.st == DOC_SET)
-			fprintf(out, "ICMP %s from %s", p->icmp.name.st ==
-			    DOC_SET ? p->icmp.name.s : "error",
-			    p->icmp.from.s);
-		else if (doc_is(&p->result, "send_failed"))
-			fprintf(out, "not sent%s%s", p->send_error.st == DOC_SET ?
-			    ": " : "", p->send_error.st == DOC_SET ?
-			    p->send_error.s : "");
-		if (p->follows.st == DOC_SET)
-			fprintf(out, " [follows #%lld]", p->follows.v);
+		    num(tries, sizeof(tries), &p->attempts),
+		    det[0] ? 9 : 0, p->result.s, det);
 		fprintf(out, "\n");
 	}
 }
