@@ -112,6 +112,22 @@ pop(struct rd *rd, size_t to)
 	rd->path[to] = '\0';
 }
 
+/* "broken report: `path.key' <what>": what is wrong with a member. */
+static void __attribute__((format(printf, 3, 4)))
+fail_key(struct rd *rd, const char *key, const char *fmt, ...)
+{
+	char what[256];
+	va_list ap;
+	size_t at;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	at = push(rd, key);
+	fail(rd, "broken report: `%s' %s", rd->path, what);
+	pop(rd, at);
+}
+
 static const char *
 type_words(json_object *o)
 {
@@ -134,7 +150,6 @@ member(struct rd *rd, json_object *obj, const char *key, enum json_type t,
     int flags, enum doc_state *st, const char *want)
 {
 	json_object *v = NULL;
-	size_t at;
 
 	*st = DOC_ABSENT;
 	if (rd->failed || obj == NULL)
@@ -152,19 +167,13 @@ member(struct rd *rd, json_object *obj, const char *key, enum json_type t,
 	if (v == NULL) {
 		*st = DOC_NULL;
 		if (!(flags & NUL)) {
-			at = push(rd, key);
-			fail(rd, "broken report: `%s' is null, not %s",
-			    rd->path, want);
-			pop(rd, at);
+			fail_key(rd, key, "is null, not %s", want);
 		}
 		return NULL;
 	}
 	if (json_object_get_type(v) != t && !(t == json_type_double &&
 	    json_object_get_type(v) == json_type_int)) {
-		at = push(rd, key);
-		fail(rd, "broken report: `%s' is %s, not %s", rd->path,
-		    type_words(v), want);
-		pop(rd, at);
+		fail_key(rd, key, "is %s, not %s", type_words(v), want);
 		return NULL;
 	}
 	*st = DOC_SET;
@@ -248,17 +257,15 @@ rd_str(struct rd *rd, json_object *obj, const char *key, struct doc_str *out,
 {
 	json_object *v = member(rd, obj, key, json_type_string, flags,
 	    &out->st, "a string");
-	size_t at, n;
+	size_t n;
 
 	out->s = NULL;
 	if (v == NULL)
 		return;
 	n = (size_t)json_object_get_string_len(v);
 	if (n > DOC_MAX_STRING) {
-		at = push(rd, key);
-		fail(rd, "broken report: `%s' is %zu bytes long, more than "
-		    "ikeprobe writes (%u)", rd->path, n, DOC_MAX_STRING);
-		pop(rd, at);
+		fail_key(rd, key, "is %zu bytes long, more than ikeprobe "
+		    "writes (%u)", n, DOC_MAX_STRING);
 		return;
 	}
 	out->s = clean(rd, json_object_get_string(v), n);
@@ -270,7 +277,6 @@ rd_int(struct rd *rd, json_object *obj, const char *key, struct doc_int *out,
 {
 	json_object *v = member(rd, obj, key, json_type_int, flags, &out->st,
 	    "a whole number");
-	size_t at;
 
 	out->v = 0;
 	if (v == NULL)
@@ -279,10 +285,8 @@ rd_int(struct rd *rd, json_object *obj, const char *key, struct doc_int *out,
 	out->v = json_object_get_int64(v);
 	if (out->v < lo || out->v > hi || (out->v == INT64_MAX &&
 	    json_object_get_uint64(v) > INT64_MAX)) {
-		at = push(rd, key);
-		fail(rd, "broken report: `%s' is %s, not from %lld to %lld",
-		    rd->path, json_object_get_string(v), lo, hi);
-		pop(rd, at);
+		fail_key(rd, key, "is %s, not from %lld to %lld",
+		    json_object_get_string(v), lo, hi);
 		out->st = DOC_ABSENT;
 	}
 }
@@ -293,17 +297,14 @@ rd_real(struct rd *rd, json_object *obj, const char *key,
 {
 	json_object *v = member(rd, obj, key, json_type_double, flags,
 	    &out->st, "a number");
-	size_t at;
 
 	out->v = 0;
 	if (v == NULL)
 		return;
 	out->v = json_object_get_double(v);
 	if (!isfinite(out->v) || out->v < 0 || out->v > 1e9) {
-		at = push(rd, key);
-		fail(rd, "broken report: `%s' is %s, not a time in ms",
-		    rd->path, json_object_get_string(v));
-		pop(rd, at);
+		fail_key(rd, key, "is %s, not a time in ms",
+		    json_object_get_string(v));
 		out->st = DOC_ABSENT;
 	}
 }
@@ -334,17 +335,15 @@ rd_array(struct rd *rd, json_object *obj, const char *key, int flags,
     size_t max, json_object **out)
 {
 	enum doc_state st;
-	size_t n, at;
+	size_t n;
 
 	*out = member(rd, obj, key, json_type_array, flags, &st, "an array");
 	if (*out == NULL)
 		return -1;
 	n = json_object_array_length(*out);
 	if (n > max) {
-		at = push(rd, key);
-		fail(rd, "broken report: `%s' has %zu entries, more than "
-		    "ikeprobe writes (%zu)", rd->path, n, max);
-		pop(rd, at);
+		fail_key(rd, key, "has %zu entries, more than ikeprobe "
+		    "writes (%zu)", n, max);
 		*out = NULL;
 		return -1;
 	}
@@ -552,73 +551,69 @@ rd_responder(struct rd *rd, json_object *root)
 	pop(rd, at);
 }
 
-static void
-rd_probes(struct rd *rd, json_object *root)
+/* An array of objects under key, each read by fn into one element of size
+ * bytes: the elements, with their count in *count (0 when absent). */
+typedef void rd_elem_fn(struct rd *, json_object *, void *);
+
+static void *
+rd_objects(struct rd *rd, json_object *parent, const char *key, int flags,
+    int max, size_t size, int *count, rd_elem_fn *fn)
 {
 	json_object *a, *o;
 	size_t at;
-	int n = rd_array(rd, root, "probes", REQ, DOC_MAX_PROBES, &a);
+	char *items;
+	int n = rd_array(rd, parent, key, flags, max, &a);
 
-	if (n <= 0 || (rd->d->probes = alloc(rd, (size_t)n *
-	    sizeof(*rd->d->probes))) == NULL)
-		return;
-	at = push(rd, "probes");
+	if (n <= 0 || (items = alloc(rd, (size_t)n * size)) == NULL)
+		return NULL;
+	at = push(rd, key);
 	for (int i = 0; i < n && !rd->failed; i++) {
-		struct doc_probe *p = &rd->d->probes[i];
 		size_t at2;
 
 		if ((o = element_obj(rd, a, (size_t)i)) == NULL)
 			break;
 		at2 = push_index(rd, (size_t)i);
-		rd_int(rd, o, "id", &p->id, 0, 1000000, OPT);
-		rd_int(rd, o, "port", &p->port, 1, 65535, REQ);
-		rd_int(rd, o, "size", &p->size, 0, 65535, OPT);
-		rd_int(rd, o, "fragments", &p->fragments, 0, 1000, OPT);
-		rd_int(rd, o, "fragment_size", &p->fragment_size, 0, 65535, NUL);
-		rd_int(rd, o, "attempts", &p->attempts, 0, 1000, OPT);
-		rd_int(rd, o, "follows", &p->follows, 0, 1000000, OPT);
-		rd_str(rd, o, "kind", &p->kind, OPT);
-		rd_str(rd, o, "purpose", &p->purpose, OPT);
-		rd_str(rd, o, "result", &p->result, REQ);
-		rd_str(rd, o, "reply", &p->reply, NUL);
-		rd_str(rd, o, "problem", &p->problem, OPT);
-		rd_str(rd, o, "send_error", &p->send_error, OPT);
-		rd_bool(rd, o, "df", &p->df, OPT);
-		rd_bool(rd, o, "repeat", &p->repeat, OPT);
-		rd_real(rd, o, "rtt_ms", &p->rtt_ms, NUL);
-		rd_icmp(rd, o, "icmp", &p->icmp);
+		fn(rd, o, items + (size_t)i * size);
 		pop(rd, at2);
 	}
 	pop(rd, at);
-	rd->d->n_probes = n;
+	*count = n;
+	return items;
 }
 
 static void
-rd_findings(struct rd *rd, json_object *root)
+rd_probe(struct rd *rd, json_object *o, void *elem)
 {
-	json_object *a, *o;
-	size_t at;
-	int n = rd_array(rd, root, "findings", REQ, DOC_MAX_FINDINGS, &a);
+	struct doc_probe *p = elem;
 
-	if (n <= 0 || (rd->d->findings = alloc(rd, (size_t)n *
-	    sizeof(*rd->d->findings))) == NULL)
-		return;
-	at = push(rd, "findings");
-	for (int i = 0; i < n && !rd->failed; i++) {
-		struct doc_finding *f = &rd->d->findings[i];
-		size_t at2;
+	rd_int(rd, o, "id", &p->id, 0, 1000000, OPT);
+	rd_int(rd, o, "port", &p->port, 1, 65535, REQ);
+	rd_int(rd, o, "size", &p->size, 0, 65535, OPT);
+	rd_int(rd, o, "fragments", &p->fragments, 0, 1000, OPT);
+	rd_int(rd, o, "fragment_size", &p->fragment_size, 0, 65535, NUL);
+	rd_int(rd, o, "attempts", &p->attempts, 0, 1000, OPT);
+	rd_int(rd, o, "follows", &p->follows, 0, 1000000, OPT);
+	rd_str(rd, o, "kind", &p->kind, OPT);
+	rd_str(rd, o, "purpose", &p->purpose, OPT);
+	rd_str(rd, o, "result", &p->result, REQ);
+	rd_str(rd, o, "reply", &p->reply, NUL);
+	rd_str(rd, o, "problem", &p->problem, OPT);
+	rd_str(rd, o, "send_error", &p->send_error, OPT);
+	rd_bool(rd, o, "df", &p->df, OPT);
+	rd_bool(rd, o, "repeat", &p->repeat, OPT);
+	rd_real(rd, o, "rtt_ms", &p->rtt_ms, NUL);
+	rd_icmp(rd, o, "icmp", &p->icmp);
+}
 
-		if ((o = element_obj(rd, a, (size_t)i)) == NULL)
-			break;
-		at2 = push_index(rd, (size_t)i);
-		rd_str(rd, o, "code", &f->code, REQ);
-		rd_str(rd, o, "severity", &f->severity, REQ);
-		rd_str(rd, o, "summary", &f->summary, REQ);
-		rd_str(rd, o, "advice", &f->advice, OPT);
-		pop(rd, at2);
-	}
-	pop(rd, at);
-	rd->d->n_findings = n;
+static void
+rd_finding(struct rd *rd, json_object *o, void *elem)
+{
+	struct doc_finding *f = elem;
+
+	rd_str(rd, o, "code", &f->code, REQ);
+	rd_str(rd, o, "severity", &f->severity, REQ);
+	rd_str(rd, o, "summary", &f->summary, REQ);
+	rd_str(rd, o, "advice", &f->advice, OPT);
 }
 
 static void
@@ -861,8 +856,11 @@ rd_report(struct rd *rd, json_object *root, bool top)
 	rd_ports(rd, root);
 	rd_responder(rd, root);
 	rd_sizes(rd, root);
-	rd_probes(rd, root);
-	rd_findings(rd, root);
+	rd->d->probes = rd_objects(rd, root, "probes", REQ, DOC_MAX_PROBES,
+	    sizeof(*rd->d->probes), &rd->d->n_probes, rd_probe);
+	rd->d->findings = rd_objects(rd, root, "findings", REQ,
+	    DOC_MAX_FINDINGS, sizeof(*rd->d->findings), &rd->d->n_findings,
+	    rd_finding);
 	rd_counts(rd, root);
 	/* Reports of the other addresses: one level, as ikeprobe writes. */
 	if (!top || (n = rd_array(rd, root, "others", OPT, DOC_MAX_OTHERS,
