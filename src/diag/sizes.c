@@ -98,9 +98,13 @@ frag_report(struct report *rep, const struct run *run)
 				if (lp->result == PROBE_ICMP)
 					n += (size_t)snprintf(f->evidence + n,
 					    sizeof(f->evidence) - n, "drew ICMP "
-					    "%s from %s", icmp_name(lp->icmp.type,
+					    "%s from %s%s", icmp_name(lp->icmp.type,
 					    lp->icmp.code), ip_addr_str(&lp->icmp.from,
-					    from, sizeof(from)));
+					    from, sizeof(from)), a->reasm_timeout ?
+					    ": the first fragment arrived, the rest "
+					    "never did; later fragments are lost on "
+					    "the way" : a->icmp_refused ? ": "
+					    "fragments are refused" : "");
 				else
 					n += (size_t)snprintf(f->evidence + n,
 					    sizeof(f->evidence) - n, "got no "

@@ -328,7 +328,12 @@ on_icmp(struct run *r, const struct pkt *pk)
 	 * is obsolete (RFC 6633): neither says the probe was dropped. */
 	if (pk->icmp_type == 4 || pk->icmp_type == 5)
 		return;
-	if (p->result != PROBE_PENDING || p->icmp.seen)
+	/* Evidence that comes after we gave up still counts: a gateway
+	 * gives up reassembly (ICMP time exceeded) only after its own timer,
+	 * 30 s on Linux, often after the probe was judged lost. A late reply
+	 * upgrades a lost probe the same way (on_ike). */
+	if ((p->result != PROBE_PENDING && p->result != PROBE_LOST) ||
+	    p->icmp.seen)
 		return;
 	p->icmp = (struct icmp_obs){ true, pk->icmp_type, pk->icmp_code,
 	    pk->icmp_mtu, pk->src };

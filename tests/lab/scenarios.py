@@ -522,6 +522,34 @@ def frag_nonfirst_dropped(s):
     frag_dropped_checks(s, rep, True)
 
 
+@scenario("frag-nonfirst-reasm-timeout", nft=True)
+def frag_nonfirst_reasm_timeout(s):
+    # As above, but the gateway gives up reassembly after 1 s instead of
+    # 30 and says so: ICMP time exceeded, fragment reassembly (11/1), which
+    # quotes the first fragment. That ICMP is the evidence.
+    s.lab.ns(s.lab.gateway, ["sh", "-c", "echo 1 > /proc/sys/net/ipv4/ipfrag_time"])
+    s.lab.start_charon()
+    s.lab.add_rule_table(prerouting=[f"ip daddr {L.GATEWAY_ADDR} {FRAG_NONFIRST} drop"])
+    rep = s.ikeprobe(expect_rc=1)
+    f = rep["fragments"]
+    s.equal(f["outbound"], "dropped", "fragments.outbound")
+    s.equal(f["smallest_lost"], 2500, "fragments.smallest_lost")
+    s.equal(rep["verdict"]["ikev2_fragmentation_needed"], True, "verdict.ikev2_fragmentation_needed")
+    timed_out = [p for p in rep["probes"] if p["purpose"] == "fragments" and p["result"] == "icmp"]
+    if s.check(timed_out, "no fragmented probe ended with the gateway's ICMP"):
+        for p in timed_out:
+            s.equal((p["icmp"]["type"], p["icmp"]["code"], p["icmp"]["from"]), (11, 1, L.GATEWAY_ADDR),
+                    f"probe #{p['id']}: icmp (type, code, from)")
+    s.check("fragment reassembly time exceeded from " + L.GATEWAY_ADDR in f["evidence"]
+            and "the rest never did" in f["evidence"],
+            f"fragments.evidence does not name the gateway's reassembly timeout: {f['evidence']}")
+    s.check(any(x["code"] == "fragments-dropped" for x in rep["findings"]), "no finding fragments-dropped")
+    # Nothing else is wrong: unfragmented datagrams cross whole.
+    s.equal(rep["path_mtu"]["value"], 1500, "path_mtu.value")
+    for port in (500, 4500):
+        s.port(rep, port, "open")
+
+
 @scenario("gateway-nofrag-frags-dropped", nft=True)
 def gateway_nofrag(s):
     s.lab.start_charon(L.GatewayConfig(fragmentation="no"))
