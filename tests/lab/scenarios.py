@@ -1578,6 +1578,10 @@ def hostile_wrong_source(s):
     c = rep["capture"]
     s.equal(c["replies"], 0, f"{label}: capture.replies")
     s.check(c["other"] >= 20, f"{label}: capture.other {c['other']}, want >= 20")
+    s.check(c["wrong_address"] >= 10 and c["wrong_port"] >= 10 and c["without_marker"] == 0
+            and c["wrong_address"] + c["wrong_port"] <= c["other"],
+            f"{label}: capture wrong_address {c['wrong_address']}, wrong_port {c['wrong_port']}, "
+            f"without_marker {c['without_marker']}, other {c['other']}")
     says(s, finding(s, rep, "reply-wrong-address", label), f"came from {ALT_GATEWAY_ADDR} port 500", label)
     says(s, finding(s, rep, "reply-wrong-port", label), "from UDP port 501", label)
     finding(s, rep, "unrelated-packets", label, severity="info")
@@ -1595,6 +1599,10 @@ def hostile_wrong_source(s):
     rep, _, _ = hostile_run(s, label=label, want_rc=(1,))
     s.port(rep, 500, "open", label=label)
     s.port(rep, 4500, "silent", label=label)
+    c = rep["capture"]
+    s.check(c["without_marker"] >= 5 and c["wrong_address"] == 0 and c["wrong_port"] == 0,
+            f"{label}: capture without_marker {c['without_marker']}, wrong_address "
+            f"{c['wrong_address']}, wrong_port {c['wrong_port']}")
     says(s, finding(s, rep, "reply-without-marker", label), "on UDP 4500", label)
 
 
