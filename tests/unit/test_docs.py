@@ -3,8 +3,10 @@
 agree: every long option of one is in the others, with the same short form,
 and the subcommands are in all three. The man page must format without
 warnings; with bash-completion installed, the completion is exercised too.
+Every finding code the diagnosis can write (src/diag) is in the table of
+docs/REPORTS.md, and the table names no code the source does not write.
 
-usage: test_docs.py IKEPROBE MANPAGE COMPLETION
+usage: test_docs.py IKEPROBE MANPAGE COMPLETION REPORTS_MD DIAG_DIR
 """
 
 import os
@@ -65,11 +67,51 @@ def complete(completion, words):
     return set(p.stdout.split())
 
 
+def finding_codes_in_source(diag):
+    """The codes add_finding() is given: literals, and the per-port
+    "udp%u-..." codes expanded for the ports probed by default."""
+    codes = set()
+    for fn in sorted(os.listdir(diag)):
+        if not fn.endswith(".c"):
+            continue
+        with open(os.path.join(diag, fn)) as f:
+            src = f.read()
+        codes |= set(re.findall(r'add_finding\(rep,\s*\w+,\s*"([a-z0-9-]+)"', src))
+        for suffix in re.findall(r'"udp%u-([a-z-]+)"', src):
+            codes |= {f"udp500-{suffix}", f"udp4500-{suffix}"}
+    return codes
+
+
+def finding_codes_in_doc(text):
+    """The codes in the first column of the table under `## Findings'."""
+    m = re.search(r"^## Findings\n(.*?)(?=^## )", text, re.M | re.S)
+    if not m:
+        return set()
+    codes = set()
+    for line in m.group(1).splitlines():
+        if line.startswith("| `"):
+            codes |= set(re.findall(r"`([a-z0-9-]+)`", line.split("|")[1]))
+    return codes
+
+
+def check_findings(reports_md, diag):
+    with open(reports_md) as f:
+        doc = finding_codes_in_doc(f.read())
+    src = finding_codes_in_source(diag)
+    if len(src) < 20:
+        fail(f"only {len(src)} finding codes found in {diag}: the pattern no longer matches the source")
+    for c in sorted(src - doc):
+        fail(f"finding `{c}' is written by {diag} but not in the table of {reports_md}")
+    for c in sorted(doc - src):
+        fail(f"finding `{c}' is in {reports_md} but nothing in {diag} writes it")
+
+
 def main():
-    if len(sys.argv) != 4:
+    if len(sys.argv) != 6:
         print(__doc__)
         return 2
-    binary, man, completion = sys.argv[1:]
+    binary, man, completion, reports_md, diag = sys.argv[1:]
+    check_findings(reports_md, diag)
     completion = os.path.abspath(completion)
     p = subprocess.run([binary, "--help"], capture_output=True, text=True)
     if p.returncode != 0:
