@@ -847,6 +847,43 @@ for i in range(int(sys.argv[2])):
 """
 
 
+@scenario("local-mtu-shrinks", nft=True)
+def local_mtu_shrinks(s):
+    # The laptop's own link gets smaller mid-run (a VPN client or a driver
+    # changing it): the kernel refuses larger datagrams with EMSGSIZE before
+    # they leave. That is an answer about this machine, not the path.
+    s.lab.start_charon()
+    # UDP 4500 dropped: the size tests start only after its 2.6 s of
+    # retransmissions, well after the MTU change.
+    s.lab.add_rule_table(forward=[gw_rule("udp dport 4500 drop")])
+    ifname = s.lab.ifname["client"]
+    argv = [s.lab.ikeprobe_path, "--json", L.GATEWAY_ADDR]
+    p = subprocess.Popen(["ip", "netns", "exec", s.lab.client] + argv, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, preexec_fn=L.die_with_parent)
+    time.sleep(0.8)
+    s.lab.ns(s.lab.client, ["ip", "link", "set", "dev", ifname, "mtu", "1400"])
+    label = "local MTU 1400 mid-run"
+    rep = finish(s, p, argv, label)
+    s.equal(p.returncode, 1, f"{label}: exit status (UDP 4500 silent)")
+    s.port(rep, 500, "open")
+    m = rep["path_mtu"]
+    s.equal((m["value"], m["source"], m["black_hole"]), (1400, "local", False),
+            f"{label}: path_mtu (value, source, black_hole)")
+    refused = [x for x in rep["probes"] if x["result"] == "send_failed"]
+    if s.check(refused, f"{label}: no probe refused by this machine"):
+        for x in refused:
+            s.check(x["df"] and x["size"] > 1400, f"{label}: probe #{x['id']} of {x['size']} bytes refused")
+            s.check("too long" in x.get("send_error", ""), f"{label}: probe #{x['id']} send_error {x.get('send_error')!r}")
+    f = [x for x in rep["findings"] if x["code"] == "path-mtu-local"]
+    if s.check(f, f"{label}: no finding path-mtu-local"):
+        s.check("refused to send" in f[0]["summary"], f"{label}: path-mtu-local says: {f[0]['summary']}")
+    codes = [x["code"] for x in rep["findings"]]
+    s.check("path-mtu-black-hole" not in codes and "run-aborted" not in codes,
+            f"{label}: a local limit read as a path fault: {codes}")
+    # Fragments of 1280 bytes still fit, and still arrive.
+    s.equal(rep["fragments"]["outbound"], "pass", f"{label}: fragments.outbound")
+
+
 @scenario("capture-overflow", nft=True)
 def capture_overflow(s):
     # A capture ring that overflows loses packets without a trace unless the
