@@ -7,6 +7,7 @@
 #include <json-c/json.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +41,9 @@ struct rd {
 
 enum { OPT = 0, REQ = 1, NUL = 2 };	/* a key may be absent; must be
 					 * there; may be null */
+
+/* Reads one element of an array or port map into its struct. */
+typedef void rd_elem_fn(struct rd *, json_object *, void *);
 
 static void __attribute__((format(printf, 2, 3)))
 fail(struct rd *rd, const char *fmt, ...)
@@ -411,29 +415,31 @@ bad_port_key(struct rd *rd, const char *what, const char *k, long long *port)
 	return true;
 }
 
-static void
-rd_ports(struct rd *rd, json_object *root)
+/* An object keyed by port number ("500": {...}), each value read by fn
+ * into one element of size bytes whose port number is at port_off: the
+ * elements, with their count in *count. At least min entries. */
+static void *
+rd_port_map(struct rd *rd, json_object *o, const char *what, int min,
+    size_t size, size_t port_off, int *count, rd_elem_fn *fn)
 {
-	json_object *o = rd_obj(rd, root, "ports", REQ, NULL);
-	size_t at, n;
+	size_t n = (size_t)json_object_object_length(o), at;
+	char *items;
 	int i = 0;
 
-	if (o == NULL)
-		return;
-	n = (size_t)json_object_object_length(o);
-	if (n == 0 || n > DOC_MAX_PORTS) {
-		fail(rd, "broken report: `ports' has %zu entries, not 1 to %d",
-		    n, DOC_MAX_PORTS);
-		return;
+	if (n < (size_t)min || n > DOC_MAX_PORTS) {
+		fail(rd, "broken report: `%s' has %zu entries, not %d to %d",
+		    what, n, min, DOC_MAX_PORTS);
+		return NULL;
 	}
-	if ((rd->d->ports = alloc(rd, n * sizeof(*rd->d->ports))) == NULL)
-		return;
+	if (n == 0 || (items = alloc(rd, n * size)) == NULL)
+		return NULL;
 	at = push(rd, "ports");
 	json_object_object_foreach(o, k, v) {
-		struct doc_port *p = &rd->d->ports[i];
+		char *e = items + (size_t)i * size;
 		size_t at2;
 
-		if (rd->failed || bad_port_key(rd, "ports", k, &p->port))
+		if (rd->failed || bad_port_key(rd, what, k,
+		    (long long *)(void *)(e + port_off)))
 			break;
 		at2 = push(rd, k);
 		if (json_object_get_type(v) != json_type_object) {
@@ -441,18 +447,38 @@ rd_ports(struct rd *rd, json_object *root)
 			    rd->path, type_words(v));
 			break;
 		}
-		rd_str(rd, v, "state", &p->state, REQ);
-		rd_str(rd, v, "reply", &p->reply, NUL);
-		rd_str(rd, v, "meaning", &p->meaning, OPT);
-		rd_icmp(rd, v, "icmp", &p->icmp);
-		rd_real(rd, v, "rtt_ms", &p->rtt_ms, NUL);
-		rd_int(rd, v, "source_port", &p->source_port, 0, 65535, OPT);
-		rd_int(rd, v, "attempts", &p->attempts, 0, 1000000, OPT);
+		fn(rd, v, e);
 		pop(rd, at2);
 		i++;
 	}
 	pop(rd, at);
-	rd->d->n_ports = i;
+	*count = i;
+	return items;
+}
+
+static void
+rd_port(struct rd *rd, json_object *v, void *elem)
+{
+	struct doc_port *p = elem;
+
+	rd_str(rd, v, "state", &p->state, REQ);
+	rd_str(rd, v, "reply", &p->reply, NUL);
+	rd_str(rd, v, "meaning", &p->meaning, OPT);
+	rd_icmp(rd, v, "icmp", &p->icmp);
+	rd_real(rd, v, "rtt_ms", &p->rtt_ms, NUL);
+	rd_int(rd, v, "source_port", &p->source_port, 0, 65535, OPT);
+	rd_int(rd, v, "attempts", &p->attempts, 0, 1000000, OPT);
+}
+
+static void
+rd_ports(struct rd *rd, json_object *root)
+{
+	json_object *o = rd_obj(rd, root, "ports", REQ, NULL);
+
+	if (o != NULL)
+		rd->d->ports = rd_port_map(rd, o, "ports", 1,
+		    sizeof(*rd->d->ports), offsetof(struct doc_port, port),
+		    &rd->d->n_ports, rd_port);
 }
 
 static void
@@ -553,7 +579,6 @@ rd_responder(struct rd *rd, json_object *root)
 
 /* An array of objects under key, each read by fn into one element of size
  * bytes: the elements, with their count in *count (0 when absent). */
-typedef void rd_elem_fn(struct rd *, json_object *, void *);
 
 static void *
 rd_objects(struct rd *rd, json_object *parent, const char *key, int flags,
@@ -675,41 +700,14 @@ rd_target_local(struct rd *rd, json_object *root)
 
 /* fragments.ports: the outcome per port, keyed like `ports'. */
 static void
-rd_frag_ports(struct rd *rd, json_object *ports)
+rd_frag_port(struct rd *rd, json_object *v, void *elem)
 {
-	struct doc_fragments *f = &rd->d->fragments;
-	size_t n = (size_t)json_object_object_length(ports), at;
-	int i = 0;
+	struct doc_frag_port *fp = elem;
 
-	if (n > DOC_MAX_PORTS) {
-		fail(rd, "broken report: `%s.ports' has %zu entries, more than %d",
-		    rd->path, n, DOC_MAX_PORTS);
-		return;
-	}
-	if (n == 0 || (f->ports = alloc(rd, n * sizeof(*f->ports))) == NULL)
-		return;
-	at = push(rd, "ports");
-	json_object_object_foreach(ports, k, v) {
-		struct doc_frag_port *fp = &f->ports[i];
-		size_t at2;
-
-		if (rd->failed || bad_port_key(rd, "fragments.ports", k, &fp->port))
-			break;
-		at2 = push(rd, k);
-		if (json_object_get_type(v) != json_type_object) {
-			fail(rd, "broken report: `%s' is %s, not an object",
-			    rd->path, type_words(v));
-			break;
-		}
-		rd_str(rd, v, "outbound", &fp->outbound, OPT);
-		rd_int(rd, v, "largest_answered", &fp->largest_answered, 0,
-		    65535, NUL);
-		rd_int(rd, v, "smallest_lost", &fp->smallest_lost, 0, 65535, NUL);
-		pop(rd, at2);
-		i++;
-	}
-	pop(rd, at);
-	f->n_ports = i;
+	rd_str(rd, v, "outbound", &fp->outbound, OPT);
+	rd_int(rd, v, "largest_answered", &fp->largest_answered, 0, 65535,
+	    NUL);
+	rd_int(rd, v, "smallest_lost", &fp->smallest_lost, 0, 65535, NUL);
 }
 
 static void
@@ -737,7 +735,9 @@ rd_sizes(struct rd *rd, json_object *root)
 		rd_int(rd, o, "smallest_lost", &f->smallest_lost, 0, 65535, NUL);
 		rd_int(rd, o, "fragment_size", &f->fragment_size, 0, 65535, NUL);
 		if ((ports = rd_obj(rd, o, "ports", OPT, NULL)) != NULL)
-			rd_frag_ports(rd, ports);
+			f->ports = rd_port_map(rd, ports, "fragments.ports", 0,
+			    sizeof(*f->ports), offsetof(struct doc_frag_port,
+			    port), &f->n_ports, rd_frag_port);
 		pop(rd, at);
 	}
 	if ((o = rd_obj(rd, root, "path_mtu", OPT, &m->st)) != NULL) {
