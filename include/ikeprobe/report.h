@@ -44,6 +44,7 @@ struct port_verdict {
 	struct icmp_obs	 icmp;
 	double		 rtt_ms;	/* < 0 unknown */
 	int		 attempts;	/* over all probes to this port */
+	int		 probe;		/* the answer or ICMP it rests on; -1 */
 	char		 meaning[400];
 };
 

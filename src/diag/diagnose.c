@@ -83,6 +83,7 @@ judge_port(struct report *rep, const struct run *run, struct port_verdict *v)
 	v->state = PORT_SILENT;
 	v->reply = IKE_REPLY_NONE;
 	v->rtt_ms = -1;
+	v->probe = -1;
 	for (int i = 0; i < run->n_probes; i++) {
 		const struct probe *p = &run->probes[i];
 
@@ -120,27 +121,31 @@ judge_port(struct report *rep, const struct run *run, struct port_verdict *v)
 	if (best) {
 		v->state = PORT_OPEN;
 		v->reply = best->reply.kind;
+		v->probe = best->id;
 		snprintf(v->meaning, sizeof(v->meaning), "IKEv2 answers on UDP "
-		    "%u from this network: the gateway replied with %s.",
-		    v->port, reply_words(best->reply.kind));
+		    "%u from this network: the gateway replied to probe #%d "
+		    "with %s.", v->port, best->id,
+		    reply_words(best->reply.kind));
 		return;
 	}
 	if (icmp) {
 		v->icmp = icmp->icmp;
+		v->probe = icmp->id;
 		ip_addr_str(&icmp->icmp.from, from, sizeof(from));
 		who = ip_addr_eq(&icmp->icmp.from, &run->target) ?
 		    "The gateway" : "Router";
 		if (icmp->icmp.type == 3 && icmp->icmp.code == 3) {
 			v->state = PORT_CLOSED;
 			snprintf(v->meaning, sizeof(v->meaning), "%s %s answered "
-			    "ICMP port unreachable: the host is reachable but "
-			    "nothing listens on UDP %u (IKE service stopped, or "
-			    "not on this address).", who, from, v->port);
+			    "probe #%d with ICMP port unreachable: the host is "
+			    "reachable but nothing listens on UDP %u (IKE "
+			    "service stopped, or not on this address).", who,
+			    from, icmp->id, v->port);
 		} else {
 			v->state = PORT_FILTERED;
 			snprintf(v->meaning, sizeof(v->meaning), "%s %s refused "
-			    "the request with ICMP %s (type %u code %u): %s",
-			    who, from, icmp_name(icmp->icmp.type, icmp->icmp.code),
+			    "probe #%d with ICMP %s (type %u code %u): %s",
+			    who, from, icmp->id, icmp_name(icmp->icmp.type, icmp->icmp.code),
 			    icmp->icmp.type, icmp->icmp.code,
 			    icmp_is_admin(&icmp->icmp) ?
 			    "a firewall on the path blocks this port." :
@@ -189,7 +194,8 @@ port_findings(struct report *rep, const struct port_verdict *v)
 			    "gateway's IKE proposals with the client's: the "
 			    "gateway may allow only unusual or legacy suites.",
 			    "UDP %u is open, but the gateway accepted none of "
-			    "the common IKEv2 proposals.", v->port);
+			    "the common IKEv2 proposals (NO_PROPOSAL_CHOSEN to "
+			    "probe #%d).", v->port, v->probe);
 		}
 		return;
 	case PORT_SILENT:
@@ -203,8 +209,8 @@ port_findings(struct report *rep, const struct port_verdict *v)
 		ip_addr_str(&v->icmp.from, from, sizeof(from));
 		snprintf(code, sizeof(code), "udp%u-filtered", v->port);
 		add_finding(rep, sev, code, advice_blocked, "UDP %u is refused "
-		    "by %s with ICMP %s.%s", v->port, from,
-		    icmp_name(v->icmp.type, v->icmp.code), why4500);
+		    "by %s with ICMP %s (probe #%d).%s", v->port, from,
+		    icmp_name(v->icmp.type, v->icmp.code), v->probe, why4500);
 		return;
 	case PORT_CLOSED:
 		snprintf(code, sizeof(code), "udp%u-closed", v->port);
@@ -212,8 +218,8 @@ port_findings(struct report *rep, const struct port_verdict *v)
 		    "runs on the gateway (Windows RRAS: the RemoteAccess "
 		    "service; strongSwan: charon) and that the name resolves "
 		    "to the gateway's current address.", "The gateway answers "
-		    "but has no IKE service on UDP %u (ICMP port unreachable).",
-		    v->port);
+		    "but has no IKE service on UDP %u (ICMP port unreachable "
+		    "to probe #%d).", v->port, v->probe);
 		return;
 	case PORT_UNTESTED:
 		return;
