@@ -25,6 +25,11 @@ struct local_info {
 	int		 mtu;
 };
 
+struct sockaddr;
+
+/* An AF_INET or AF_INET6 socket address as an ip_addr (family 0 else). */
+void	 ip_addr_from_sockaddr(const struct sockaddr *, struct ip_addr *);
+
 /* Which local address and interface the kernel would use for target,
  * honouring --source and --interface when given. */
 enum net_err route_lookup(const struct ip_addr *target, const char *ifname,

@@ -17,6 +17,8 @@ struct ip_addr {
 
 #define IP_ADDR_STRLEN	46
 
+/* Bytes of the address: 4 or 16. */
+size_t	 ip_addr_len(const struct ip_addr *);
 bool	 ip_addr_eq(const struct ip_addr *, const struct ip_addr *);
 const char *ip_addr_str(const struct ip_addr *, char *, size_t);
 bool	 ip_addr_parse(const char *, struct ip_addr *);

@@ -74,18 +74,12 @@ resolve(const char *name, bool every, struct resolved *out, char *err,
 	}
 	memset(out, 0, sizeof(*out));
 	for (ai = res; ai; ai = ai->ai_next) {
-		memset(&a, 0, sizeof(a));
-		if (ai->ai_family == AF_INET) {
-			a.family = AF_INET;
-			memcpy(a.a, &((struct sockaddr_in *)(void *)ai->ai_addr)->sin_addr, 4);
-			/* IPv6 is not probed yet: listed, not probed. */
-			if (every || out->n_probe == 0)
-				add_unique(out->probe, &out->n_probe, &a);
-		} else if (ai->ai_family == AF_INET6) {
-			a.family = AF_INET6;
-			memcpy(a.a, &((struct sockaddr_in6 *)(void *)ai->ai_addr)->sin6_addr, 16);
-		} else
+		ip_addr_from_sockaddr(ai->ai_addr, &a);
+		if (a.family == 0)
 			continue;
+		/* IPv6 is not probed yet: listed, not probed. */
+		if (a.family == AF_INET && (every || out->n_probe == 0))
+			add_unique(out->probe, &out->n_probe, &a);
 		add_unique(out->all, &out->n_all, &a);
 	}
 	freeaddrinfo(res);

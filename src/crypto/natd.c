@@ -10,7 +10,7 @@ natd_hash(const uint8_t spi_i[IKE_SPI_LEN], const uint8_t spi_r[IKE_SPI_LEN],
     const struct ip_addr *a, uint16_t port, uint8_t out[IKE_NATD_LEN])
 {
 	uint8_t buf[2 * IKE_SPI_LEN + 16 + 2];
-	size_t alen = a->family == AF_INET6 ? 16 : 4, n = 0;
+	size_t alen = ip_addr_len(a), n = 0;
 	unsigned int olen = 0;
 
 	if (a->family != AF_INET && a->family != AF_INET6)

@@ -13,7 +13,8 @@
 
 #include "ikeprobe/context.h"
 
-/* Copy at most len - 1 bytes: a long value is cut, not an error. */
+/* Copy at most len - 1 bytes: a long value is cut, not an error (and
+ * unlike snprintf, -Wformat-truncation does not object). */
 static void
 copy_cut(char *dst, size_t len, const char *src)
 {
@@ -43,8 +44,9 @@ os_release(const char *path, const char *key, char *out, size_t len)
 			*e = '\0';
 			v++;
 		}
-		copy_cut(out, len, v);
-		found = *out != '\0';
+		/* An empty value leaves what was there (uname's name). */
+		if ((found = *v != '\0'))
+			copy_cut(out, len, v);
 	}
 	fclose(f);
 	return found;
@@ -64,12 +66,6 @@ host_info_read(struct host_info *h)
 	}
 	if (!os_release("/etc/os-release", "PRETTY_NAME", h->os, sizeof(h->os)))
 		os_release("/usr/lib/os-release", "PRETTY_NAME", h->os, sizeof(h->os));
-}
-
-static size_t
-addr_len(int family)
-{
-	return family == AF_INET6 ? 16 : 4;
 }
 
 static void
@@ -96,6 +92,7 @@ read_route(const uint8_t *buf, size_t n, int family, struct path_info *pi)
 	size_t off = 0, a, end;
 	struct nlmsghdr nh;
 	struct rtattr ra;
+	struct ip_addr gw = { .family = family };
 
 	while (n - off >= sizeof(nh)) {
 		memcpy(&nh, buf + off, sizeof(nh));
@@ -109,10 +106,10 @@ read_route(const uint8_t *buf, size_t n, int family, struct path_info *pi)
 				if (ra.rta_len < sizeof(ra) || ra.rta_len > end - a)
 					break;
 				if (ra.rta_type == RTA_GATEWAY &&
-				    ra.rta_len - RTA_LENGTH(0) == addr_len(family)) {
-					pi->nexthop.family = family;
-					memcpy(pi->nexthop.a, buf + a + RTA_LENGTH(0),
-					    addr_len(family));
+				    ra.rta_len - RTA_LENGTH(0) == ip_addr_len(&gw)) {
+					memcpy(gw.a, buf + a + RTA_LENGTH(0),
+					    ip_addr_len(&gw));
+					pi->nexthop = gw;
 					pi->has_nexthop = true;
 				}
 			}
@@ -143,13 +140,13 @@ nexthop(const struct ip_addr *target, const struct local_info *li,
 	memset(req, 0, sizeof(req));
 	memset(&rt, 0, sizeof(rt));
 	rt.rtm_family = (unsigned char)target->family;
-	rt.rtm_dst_len = (unsigned char)(8 * addr_len(target->family));
+	rt.rtm_dst_len = (unsigned char)(8 * ip_addr_len(target));
 	memcpy(req + NLMSG_LENGTH(0), &rt, sizeof(rt));
 	add_attr(req, &len, sizeof(req), RTA_DST, target->a,
-	    addr_len(target->family));
+	    ip_addr_len(target));
 	if (li->addr.family == target->family)
 		add_attr(req, &len, sizeof(req), RTA_SRC, li->addr.a,
-		    addr_len(target->family));
+		    ip_addr_len(target));
 	if (oif)
 		add_attr(req, &len, sizeof(req), RTA_OIF, &oif, sizeof(oif));
 	memset(&nh, 0, sizeof(nh));
@@ -172,30 +169,23 @@ static void
 subnet(const struct local_info *li, struct path_info *pi)
 {
 	struct ifaddrs *ifs, *i;
-	size_t alen = addr_len(li->addr.family);
-	const uint8_t *a, *m;
+	struct ip_addr a, m;
 
 	if (getifaddrs(&ifs) < 0)
 		return;
 	for (i = ifs; i; i = i->ifa_next) {
 		if (i->ifa_addr == NULL || i->ifa_netmask == NULL ||
-		    i->ifa_addr->sa_family != li->addr.family ||
 		    strcmp(i->ifa_name, li->ifname) != 0)
 			continue;
-		if (li->addr.family == AF_INET6) {
-			a = ((const struct sockaddr_in6 *)(const void *)i->ifa_addr)->sin6_addr.s6_addr;
-			m = ((const struct sockaddr_in6 *)(const void *)i->ifa_netmask)->sin6_addr.s6_addr;
-		} else {
-			a = (const uint8_t *)&((const struct sockaddr_in *)(const void *)i->ifa_addr)->sin_addr;
-			m = (const uint8_t *)&((const struct sockaddr_in *)(const void *)i->ifa_netmask)->sin_addr;
-		}
-		if (memcmp(a, li->addr.a, alen) != 0)
+		ip_addr_from_sockaddr(i->ifa_addr, &a);
+		ip_addr_from_sockaddr(i->ifa_netmask, &m);
+		if (!ip_addr_eq(&a, &li->addr) || m.family != a.family)
 			continue;
-		pi->network.family = li->addr.family;
+		pi->network.family = a.family;
 		pi->prefix_len = 0;
-		for (size_t k = 0; k < alen; k++) {
-			pi->network.a[k] = a[k] & m[k];
-			for (int b = 7; b >= 0 && (m[k] >> b & 1); b--)
+		for (size_t k = 0; k < ip_addr_len(&a); k++) {
+			pi->network.a[k] = a.a[k] & m.a[k];
+			for (int b = 7; b >= 0 && (m.a[k] >> b & 1); b--)
 				pi->prefix_len++;
 		}
 		pi->has_network = true;

@@ -29,8 +29,8 @@ to_sockaddr(const struct ip_addr *a, uint16_t port, struct sockaddr_storage *ss)
 	return sizeof(*s4);
 }
 
-static void
-from_sockaddr(const struct sockaddr *sa, struct ip_addr *a)
+void
+ip_addr_from_sockaddr(const struct sockaddr *sa, struct ip_addr *a)
 {
 	memset(a, 0, sizeof(*a));
 	if (sa->sa_family == AF_INET) {
@@ -56,7 +56,7 @@ iface_for_addr(const struct ip_addr *addr, char *ifname, char *err, size_t errle
 	for (i = ifs; i; i = i->ifa_next) {
 		if (i->ifa_addr == NULL)
 			continue;
-		from_sockaddr(i->ifa_addr, &a);
+		ip_addr_from_sockaddr(i->ifa_addr, &a);
 		if (a.family && ip_addr_eq(&a, addr)) {
 			snprintf(ifname, IF_NAMESIZE, "%s", i->ifa_name);
 			freeifaddrs(ifs);
@@ -156,7 +156,7 @@ route_lookup(const struct ip_addr *target, const char *ifname,
 	sl = sizeof(ss);
 	getsockname(fd, (struct sockaddr *)&ss, &sl);
 	close(fd);
-	from_sockaddr((struct sockaddr *)&ss, &li->addr);
+	ip_addr_from_sockaddr((struct sockaddr *)&ss, &li->addr);
 
 	if (ifname)
 		snprintf(li->ifname, sizeof(li->ifname), "%s", ifname);

@@ -5,12 +5,17 @@
 
 #include "ikeprobe/packet.h"
 
+size_t
+ip_addr_len(const struct ip_addr *a)
+{
+	return a->family == AF_INET6 ? 16 : 4;
+}
+
 bool
 ip_addr_eq(const struct ip_addr *a, const struct ip_addr *b)
 {
-	size_t n = a->family == AF_INET6 ? 16 : 4;
-
-	return a->family == b->family && memcmp(a->a, b->a, n) == 0;
+	return a->family == b->family &&
+	    memcmp(a->a, b->a, ip_addr_len(a)) == 0;
 }
 
 const char *
