@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "ikeprobe/packet.h"
 
@@ -83,5 +84,8 @@ void	 capture_filter(char *, size_t, const struct ip_addr *target,
 const char *self_path(void);
 /* Give up root and every capability once all privileged handles are open. */
 enum net_err privdrop(const char *user, char *, size_t);
+/* The drop itself: no capability left, and uid/gid changed when started as
+ * root and uid is not 0; then no-new-privileges. 0, or -1 with errno. */
+int	 privdrop_to(uid_t uid, gid_t gid);
 
 #endif

@@ -4,6 +4,7 @@
 #include <cap-ng.h>
 #include <errno.h>
 #include <pwd.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -11,37 +12,40 @@
 
 #include "ikeprobe/net.h"
 
+int
+privdrop_to(uid_t uid, gid_t gid)
+{
+	bool root = geteuid() == 0 || getuid() == 0;
+
+	capng_clear(CAPNG_SELECT_BOTH);
+	if (root && uid != 0) {
+		/* Clears every capability set and the bounding set, drops
+		 * supplementary groups, then changes gid and uid. */
+		if (capng_change_id((int)uid, (int)gid,
+		    CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_BOUNDING) != 0)
+			return errno = EPERM, -1;
+	} else if (capng_apply(root ? CAPNG_SELECT_BOTH : CAPNG_SELECT_CAPS) < 0)
+		/* File capabilities (setcap): the bounding set needs
+		 * CAP_SETPCAP, which such a binary does not have. */
+		return errno = EPERM, -1;
+	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+}
+
 enum net_err
 privdrop(const char *user, char *err, size_t errlen)
 {
-	struct passwd *pw;
+	struct passwd *pw = NULL;
 
-	if (geteuid() == 0 || getuid() == 0) {
-		if ((pw = getpwnam(user)) == NULL) {
-			snprintf(err, errlen, "unknown user `%s' to drop root "
-			    "to: name another with --user", user);
-			return NET_ERR_USAGE;
-		}
-		/* Clears every capability set and the bounding set, drops
-		 * supplementary groups, then changes gid and uid. */
-		capng_clear(CAPNG_SELECT_BOTH);
-		if (capng_change_id((int)pw->pw_uid, (int)pw->pw_gid,
-		    CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_BOUNDING) != 0) {
-			snprintf(err, errlen, "cannot drop root to `%s'", user);
-			return NET_ERR_ENV;
-		}
-	} else {
-		/* File capabilities (setcap): clear them; the bounding set
-		 * needs CAP_SETPCAP, which such a binary does not have. */
-		capng_clear(CAPNG_SELECT_CAPS);
-		if (capng_apply(CAPNG_SELECT_CAPS) < 0) {
-			snprintf(err, errlen, "cannot drop capabilities");
-			return NET_ERR_ENV;
-		}
+	if ((geteuid() == 0 || getuid() == 0) &&
+	    (pw = getpwnam(user)) == NULL) {
+		snprintf(err, errlen, "unknown user `%s' to drop root to: name "
+		    "another with --user", user);
+		return NET_ERR_USAGE;
 	}
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
-		snprintf(err, errlen, "cannot set no-new-privileges: %s",
-		    strerror(errno));
+	if (privdrop_to(pw ? pw->pw_uid : getuid(), pw ? pw->pw_gid :
+	    getgid()) < 0) {
+		snprintf(err, errlen, "cannot give up privileges%s%s: %s",
+		    pw ? " to user " : "", pw ? user : "", strerror(errno));
 		return NET_ERR_ENV;
 	}
 	return NET_OK;

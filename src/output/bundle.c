@@ -1,14 +1,13 @@
 /* The report bundle of --output DIR (bundle.h): temporary files created
  * while privileged, a keeper process that renames them into place. */
-#include <cap-ng.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -81,18 +80,13 @@ static int
 keeper_drop(int dirfd)
 {
 	struct stat st;
+	bool to_owner;
 
 	if (fstat(dirfd, &st) < 0)
 		return -1;
-	capng_clear(CAPNG_SELECT_BOTH);
-	if (geteuid() == 0 && st.st_uid != 0 && (st.st_mode & S_IWUSR)) {
-		if (capng_change_id((int)st.st_uid, (int)st.st_gid,
-		    CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_BOUNDING) != 0)
-			return -1;
-	} else if (capng_apply(geteuid() == 0 ? CAPNG_SELECT_BOTH :
-	    CAPNG_SELECT_CAPS) < 0)
-		return -1;
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+	to_owner = st.st_uid != 0 && (st.st_mode & S_IWUSR);
+	if (privdrop_to(to_owner ? st.st_uid : getuid(), to_owner ? st.st_gid :
+	    getgid()) < 0)
 		return -1;
 	/* Can we, as we are now, rename in it? Then say so. */
 	return faccessat(dirfd, ".", W_OK | X_OK, AT_EACCESS);
