@@ -63,7 +63,8 @@ struct capture_pkt {
 	double		 ts;		/* seconds, capture clock */
 };
 
-enum net_err capture_open(struct capture *, const char *ifname,
+/* Capture on li's interface; snaplen from its MTU. */
+enum net_err capture_open(struct capture *, const struct local_info *li,
 	    const char *filter, const char *pcap_path, char *, size_t);
 /* Save every packet to an open stream (--output's capture.pcap), which
  * the capture then owns and capture_close() closes. */
@@ -75,9 +76,10 @@ const char *capture_error(struct capture *);
 /* Packets the kernel or libpcap dropped, or -1 if unknown. */
 long	 capture_dropped(struct capture *);
 void	 capture_close(struct capture *);
-/* The BPF filter for a run: replies and fragments from the target, our own
- * probes, and ICMP errors sent to us. */
-void	 capture_filter(char *, size_t, const struct ip_addr *target,
+/* The BPF filter for a run: replies and fragments from any of the n
+ * targets, our own probes, and ICMP errors sent to us. False if it does
+ * not fit in len. */
+bool	 capture_filter(char *, size_t, const struct ip_addr *targets, int n,
 	    const struct ip_addr *local);
 
 /* This program's own path, for the setcap line in error messages. */

@@ -92,23 +92,6 @@ resolve(const char *name, bool every, struct resolved *out, char *err,
 	return 0;
 }
 
-/* The capture sees every address probed: one BPF filter, one alternative
- * per address. */
-static void
-filter_for(char *buf, size_t len, const struct resolved *t,
-    const struct ip_addr *local)
-{
-	char one[512];
-	size_t n = 0;
-
-	buf[0] = '\0';
-	for (int i = 0; i < t->n_probe && n < len; i++) {
-		capture_filter(one, sizeof(one), &t->probe[i], local);
-		n += (size_t)snprintf(buf + n, len - n, "%s(%s)", i ? " or " : "",
-		    one);
-	}
-}
-
 /* Open everything that needs privilege, then give privilege up. With
  * --all-addresses every address must be reached the same way, since the
  * runs share the sockets and the capture. */
@@ -162,8 +145,14 @@ setup(struct run *run, const struct options *o, const struct resolved *t,
 		    &ps->sport, err, errlen)) != NET_OK)
 			return net_status(e);
 	}
-	filter_for(filter, sizeof(filter), t, &run->local.addr);
-	if ((e = capture_open(&run->cap, run->local.ifname, filter,
+	/* MAX_ADDRS addresses always fit. */
+	if (!capture_filter(filter, sizeof(filter), t->probe, t->n_probe,
+	    &run->local.addr)) {
+		snprintf(err, errlen, "the capture filter for %d addresses is "
+		    "too long: probe fewer with --all-addresses", t->n_probe);
+		return EXIT_USAGE;
+	}
+	if ((e = capture_open(&run->cap, &run->local, filter,
 	    o->pcap_path, err, errlen)) != NET_OK)
 		return net_status(e);
 	if (o->output_dir) {

@@ -1,30 +1,38 @@
-#include <net/if.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "ikeprobe/net.h"
 
-void
-capture_filter(char *buf, size_t len, const struct ip_addr *target,
+bool
+capture_filter(char *buf, size_t len, const struct ip_addr *targets, int n,
     const struct ip_addr *local)
 {
 	char t[IP_ADDR_STRLEN], l[IP_ADDR_STRLEN];
+	size_t used;
+	int r;
 
-	ip_addr_str(target, t, sizeof(t));
 	ip_addr_str(local, l, sizeof(l));
 	/* Non-first fragments carry no UDP header, so match on the fragment
 	 * offset as well as on UDP. ICMP errors may come from any router.
 	 * IKE from another address (a gateway answering from the wrong one)
 	 * is captured too, so that the report can say so. */
-	snprintf(buf, len,
-	    "(ip and host %s and host %s and (udp or (ip[6:2] & 0x1fff) != 0))"
-	    " or (icmp and dst host %s)"
-	    " or (udp and dst host %s and (src port 500 or src port 4500))",
-	    t, l, l, l);
+	r = snprintf(buf, len, "(ip and host %s and (", l);
+	for (int i = 0; i < n && r > 0 && (size_t)r < len; i++) {
+		used = (size_t)r;
+		r = snprintf(buf + used, len - used, "%shost %s", i ? " or " : "",
+		    ip_addr_str(&targets[i], t, sizeof(t)));
+		r = r < 0 ? r : (int)used + r;
+	}
+	if (r > 0 && (size_t)r < len) {
+		used = (size_t)r;
+		r = snprintf(buf + used, len - used, ") and (udp or "
+		    "(ip[6:2] & 0x1fff) != 0)) or (icmp and dst host %s) or "
+		    "(udp and dst host %s and (src port 500 or src port 4500))",
+		    l, l);
+		r = r < 0 ? r : (int)used + r;
+	}
+	return r > 0 && (size_t)r < len;
 }
 
 /* Bytes kept of each packet. In immediate mode libpcap uses TPACKET_V2,
@@ -35,27 +43,18 @@ capture_filter(char *buf, size_t len, const struct ip_addr *target,
  * Nothing we read is longer than the interface MTU (fragments are not
  * merged by GRO), so that plus room for link headers is enough. */
 static int
-capture_snaplen(const char *ifname)
+capture_snaplen(int mtu)
 {
-	struct ifreq ifr;
-	int fd, mtu = 0;
-
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) >= 0) {
-		if (ioctl(fd, SIOCGIFMTU, &ifr) == 0)
-			mtu = ifr.ifr_mtu;
-		close(fd);
-	}
 	if (mtu <= 0 || mtu > 65535 - 128)
 		return 65535;
 	return mtu + 128 < 2048 ? 2048 : mtu + 128;
 }
 
 enum net_err
-capture_open(struct capture *c, const char *ifname, const char *filter,
-    const char *pcap_path, char *err, size_t errlen)
+capture_open(struct capture *c, const struct local_info *li,
+    const char *filter, const char *pcap_path, char *err, size_t errlen)
 {
+	const char *ifname = li->ifname;
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
 	struct bpf_program prog;
 	pcap_t *p;
@@ -67,7 +66,7 @@ capture_open(struct capture *c, const char *ifname, const char *filter,
 		snprintf(err, errlen, "cannot capture on `%s': %s", ifname, ebuf);
 		return NET_ERR_ENV;
 	}
-	pcap_set_snaplen(p, capture_snaplen(ifname));
+	pcap_set_snaplen(p, capture_snaplen(li->mtu));
 	pcap_set_immediate_mode(p, 1);
 	pcap_set_buffer_size(p, 4 << 20);
 	if ((rc = pcap_activate(p)) < 0) {
