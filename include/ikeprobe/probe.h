@@ -110,6 +110,9 @@ int	 probe_build(struct probe *, const struct probe_spec *,
 	    const struct ip_addr *src, const struct ip_addr *dst,
 	    char *err, size_t errlen);
 void	 probe_free(struct probe *);
+/* Bytes of non-ESP marker before IKE to this port: 0 on 500, else 4 (any
+ * other port is treated as the NAT-T port, RFC 3948). */
+size_t	 probe_marker_len(uint16_t dport);
 const char *probe_result_name(enum probe_result);
 const char *probe_kind_name(enum probe_kind);
 const char *probe_purpose_name(enum probe_purpose);

@@ -4,8 +4,8 @@
 #include "ikeprobe/natd.h"
 #include "ikeprobe/probe.h"
 
-static size_t
-marker_len(uint16_t dport)
+size_t
+probe_marker_len(uint16_t dport)
 {
 	/* Anything but 500 is treated as the NAT-T port (RFC 3948), so the
 	 * gateway can tell IKE from ESP. */
@@ -32,7 +32,7 @@ build_ike(struct wbuf *w, const struct probe *p, const struct probe_spec *s,
 	};
 
 	memcpy(req.spi_i, p->spi_i, IKE_SPI_LEN);
-	if (marker_len(p->dport))
+	if (probe_marker_len(p->dport))
 		wb_zero(w, IKE_NONESP_MARKER_LEN);
 	ike_build_sa_init(w, &req);
 }

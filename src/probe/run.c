@@ -136,6 +136,8 @@ send_probe(struct run *r, struct probe *p, double now)
 	}
 }
 
+/* The sent probe with this initiator SPI (to dport, or to any port when
+ * dport is 0); NULL if none. */
 static struct probe *
 find_by_spi(struct run *r, const uint8_t *spi, uint16_t dport)
 {
@@ -147,7 +149,7 @@ find_by_spi(struct run *r, const uint8_t *spi, uint16_t dport)
 
 		/* Not sent yet (a COOKIE retry just added): nothing can
 		 * answer it, whatever carries its SPI. */
-		if (p->attempts == 0 || p->dport != dport ||
+		if (p->attempts == 0 || (dport && p->dport != dport) ||
 		    memcmp(p->spi_i, spi, IKE_SPI_LEN) != 0)
 			continue;
 		if (p->result == PROBE_PENDING)
@@ -167,81 +169,100 @@ our_sport(const struct run *r, uint16_t port)
 	return false;
 }
 
-/* The sent probe whose SPI starts this UDP payload, behind a non-ESP
- * marker or not; NULL if none. */
-static const struct probe *
-spi_owner(const struct run *r, const uint8_t *msg, size_t len)
+/* Where the IKE message starts in a UDP payload: after the non-ESP marker
+ * when it comes from the NAT-T port and has one (RFC 3948), else at once. */
+static size_t
+ike_offset(const struct pkt *pk)
 {
-	for (size_t mk = 0; mk <= IKE_NONESP_MARKER_LEN;
-	    mk += IKE_NONESP_MARKER_LEN) {
-		if (len < mk + IKE_SPI_LEN)
-			break;
-		for (int i = 0; i < r->n_probes; i++)
-			if (r->probes[i].attempts > 0 && memcmp(msg + mk,
-			    r->probes[i].spi_i, IKE_SPI_LEN) == 0)
-				return &r->probes[i];
-	}
-	return NULL;
+	const uint8_t *m = pk->udp_data;
+
+	if (probe_marker_len(pk->sport) == 0 ||
+	    pk->udp_len < IKE_NONESP_MARKER_LEN || (m[0] | m[1] | m[2] | m[3]))
+		return 0;
+	return IKE_NONESP_MARKER_LEN;
+}
+
+/* The sent probe whose SPI the datagram carries, whatever port it came
+ * from; NULL if none (or too short to say). */
+static struct probe *
+reply_owner(struct run *r, const struct pkt *pk, size_t off)
+{
+	uint8_t spi[IKE_SPI_LEN];
+
+	if (!ike_peek_spi(pk->udp_data + off, pk->udp_len - off, spi))
+		return NULL;
+	return find_by_spi(r, spi, 0);
+}
+
+/* What a probe may still become: an answer beats an ICMP error (or our
+ * own refusal to send), which beats a loss. Evidence that comes after we gave up still counts: a
+ * gateway gives up reassembly (ICMP time exceeded) only after its own
+ * timer, 30 s on Linux, often after the probe was judged lost. */
+static bool
+may_become(const struct probe *p, enum probe_result res)
+{
+	static const int rank[] = {
+		[PROBE_PENDING] = 0, [PROBE_LOST] = 1, [PROBE_SEND_FAILED] = 2,
+		[PROBE_ICMP] = 2, [PROBE_ANSWERED] = 3,
+	};
+
+	return rank[res] > rank[p->result];
 }
 
 /* A datagram to one of our ports that is not an answer (wrong source,
  * no marker): counted as other, and remembered when it carries one of our
- * SPIs, since then the gateway did answer, in a way no client accepts. */
+ * SPIs (p), since then the gateway did answer, in a way no client
+ * accepts. */
 static void
-on_stray(struct run *r, const struct pkt *pk, enum stray_why why)
+on_stray(struct run *r, const struct pkt *pk, enum stray_why why,
+    const struct probe *p)
 {
-	const struct probe *p;
 	struct stray_replies *st = &r->stats.stray[why];
 
 	r->stats.other++;
-	if (!our_sport(r, pk->dport) ||
-	    (p = spi_owner(r, pk->udp_data, pk->udp_len)) == NULL)
-		return;
-	if (st->count++ == 0) {
+	if (p != NULL && st->count++ == 0) {
 		st->probe = p->id;
 		st->from = pk->src;
 		st->sport = pk->sport;
 	}
 }
 
+/* UDP from the target. */
 static void
 on_ike(struct run *r, const struct pkt *pk, double ts)
 {
-	const uint8_t *msg = pk->udp_data;
-	size_t len = pk->udp_len;
-	uint8_t spi[IKE_SPI_LEN];
+	size_t off = ike_offset(pk);
 	struct probe *p;
-	uint16_t sport = run_sport(r, pk->sport);
 
-	if (sport == 0) {
-		on_stray(r, pk, STRAY_PORT);
-		return;
-	}
-	if (pk->dport != sport) {
+	if (!our_sport(r, pk->dport)) {
 		r->stats.other++;
 		return;
 	}
-	if (pk->sport != 500) {
-		/* NAT-T port: IKE follows four zero bytes, ESP does not. */
-		if (len < IKE_NONESP_MARKER_LEN || msg[0] | msg[1] | msg[2] | msg[3]) {
-			on_stray(r, pk, STRAY_MARKER);
-			return;
-		}
-		msg += IKE_NONESP_MARKER_LEN;
-		len -= IKE_NONESP_MARKER_LEN;
+	if ((p = reply_owner(r, pk, off)) == NULL) {
+		/* To the right port and shaped like IKE, with no SPI of
+		 * ours; on the NAT-T port without the marker it is ESP. */
+		if (run_sport(r, pk->sport) == pk->dport &&
+		    (off || probe_marker_len(pk->sport) == 0))
+			r->stats.unmatched++;
+		else
+			r->stats.other++;
+		return;
 	}
-	if (!ike_peek_spi(msg, len, spi) ||
-	    (p = find_by_spi(r, spi, pk->sport)) == NULL) {
-		r->stats.unmatched++;
+	if (p->dport != pk->sport || run_sport(r, p->dport) != pk->dport) {
+		on_stray(r, pk, STRAY_PORT, p);
+		return;
+	}
+	if (probe_marker_len(p->dport) != off) {
+		on_stray(r, pk, STRAY_MARKER, p);
 		return;
 	}
 	r->stats.replies++;
 	p->replies++;
-	if (p->result == PROBE_ANSWERED) {
+	if (!may_become(p, PROBE_ANSWERED)) {
 		r->stats.duplicates++;
 		return;
 	}
-	ike_parse(msg, len, &p->reply);
+	ike_parse(pk->udp_data + off, pk->udp_len - off, &p->reply);
 	ike_check_sa_init_response(&p->reply);
 	if (p->reply.status != IKE_PARSE_OK)
 		r->stats.malformed++;
@@ -269,7 +290,7 @@ static bool
 quote_matches(const struct probe *p, const struct pkt_quote *q)
 {
 	static const uint8_t zero[IKE_NONESP_MARKER_LEN];
-	size_t mk = p->dport == 500 ? 0 : IKE_NONESP_MARKER_LEN, n;
+	size_t mk = probe_marker_len(p->dport), n;
 
 	if (p->attempts == 0 || p->ip_id != q->ip_id)
 		return false;
@@ -328,12 +349,7 @@ on_icmp(struct run *r, const struct pkt *pk)
 	 * is obsolete (RFC 6633): neither says the probe was dropped. */
 	if (pk->icmp_type == 4 || pk->icmp_type == 5)
 		return;
-	/* Evidence that comes after we gave up still counts: a gateway
-	 * gives up reassembly (ICMP time exceeded) only after its own timer,
-	 * 30 s on Linux, often after the probe was judged lost. A late reply
-	 * upgrades a lost probe the same way (on_ike). */
-	if ((p->result != PROBE_PENDING && p->result != PROBE_LOST) ||
-	    p->icmp.seen)
+	if (!may_become(p, PROBE_ICMP))
 		return;
 	p->icmp = (struct icmp_obs){ true, pk->icmp_type, pk->icmp_code,
 	    pk->icmp_mtu, pk->src };
@@ -367,7 +383,8 @@ on_ip(struct run *r, const struct pkt *pk, double ts)
 	if (pk->is_udp && ip_addr_eq(&pk->src, &r->target))
 		on_ike(r, pk, ts);
 	else if (pk->is_udp && ip_addr_eq(&pk->dst, &r->local.addr))
-		on_stray(r, pk, STRAY_ADDRESS);
+		on_stray(r, pk, STRAY_ADDRESS, our_sport(r, pk->dport) ?
+		    reply_owner(r, pk, ike_offset(pk)) : NULL);
 	else if (pk->is_icmp && ip_addr_eq(&pk->dst, &r->local.addr))
 		on_icmp(r, pk);
 	else

@@ -31,7 +31,8 @@ a comma-separated list, each ACTION or ACTION*N (repeat N times), in order.
                     UDP datagram IPv4 carries (65507 bytes, IP fragments)
   wrong-spi         the valid reply with a random initiator SPI
   wrong-source      the valid reply from --alt-addr (same port) and from the
-                    gateway's address but another port (501 / 4501)
+                    gateway's address but another port (501 / 4501, and
+                    4500 / 500)
   no-marker         on 4500 the valid reply without the non-ESP marker
   forged-icmp       ICMP errors to the client (port unreachable, fragmentation
                     needed, administratively prohibited, TTL exceeded) quoting
@@ -307,6 +308,10 @@ class Responder:
             if self.alt_addr:
                 self.send(req, ike, addr=self.alt_addr)
             self.send(req, ike, port=req.dport + 1)
+            # From the other IKE port, as IKE (no marker) would be sent
+            # from 500.
+            self.send(req, ike, port=4500 if req.dport == 500 else 500,
+                      marker=False)
         elif name == "no-marker":
             self.send(req, message(s, spi_r, items), marker=req.dport == 500)
         elif name == "forged-icmp":
