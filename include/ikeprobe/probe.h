@@ -120,13 +120,25 @@ const char *probe_purpose_name(enum probe_purpose);
 size_t	 frag_payload_for(size_t frag_size);
 
 /* Why a datagram carrying one of our SPIs was not taken as an answer: a
- * VPN client (and any NAT on the way) would drop it as well. */
+ * VPN client (and any NAT on the way) would drop it as well. One row each:
+ * the enum, its key in the report's `capture', its finding code. */
+#define STRAY_TABLE(X) \
+	/* from another address than the one probed */ \
+	X(STRAY_ADDRESS, "wrong_address", "reply-wrong-address") \
+	/* from the gateway, but from another UDP port */ \
+	X(STRAY_PORT, "wrong_port", "reply-wrong-port") \
+	/* on the NAT-T port without the non-ESP marker */ \
+	X(STRAY_MARKER, "without_marker", "reply-without-marker")
+
+#define STRAY_ENUM(e, key, code)	e,
 enum stray_why {
-	STRAY_ADDRESS,		/* from another address than the one probed */
-	STRAY_PORT,		/* from the gateway, but from another UDP port */
-	STRAY_MARKER,		/* on the NAT-T port without the non-ESP marker */
+	STRAY_TABLE(STRAY_ENUM)
 	STRAY_N,
 };
+#undef STRAY_ENUM
+
+const char *stray_key(enum stray_why);
+const char *stray_code(enum stray_why);
 
 struct stray_replies {
 	unsigned long	 count;		/* also counted in run_stats.other */

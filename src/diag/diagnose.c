@@ -362,49 +362,53 @@ reply_findings(struct report *rep, const struct run *run)
 static void
 stray_findings(struct report *rep, const struct run *run)
 {
-	const struct stray_replies *st = run->stats.stray;
-	const struct stray_replies *a = &st[STRAY_ADDRESS], *pt = &st[STRAY_PORT];
-	const struct stray_replies *m = &st[STRAY_MARKER];
-	char from[IP_ADDR_STRLEN], target[IP_ADDR_STRLEN];
-	const struct probe *p;
+	static const char *const advice[STRAY_N] = {
+		[STRAY_ADDRESS] = "Make the gateway answer from the address "
+		    "clients use (on a gateway with several addresses: bind "
+		    "IKE to that one, or fix the source routing; behind a load "
+		    "balancer: return traffic through it).",
+		[STRAY_PORT] = "Check the gateway's NAT or port forwarding: IKE "
+		    "must answer from the port the request went to.",
+		[STRAY_MARKER] = "Report it to the gateway's vendor: RFC 3948 "
+		    "requires the marker on the NAT-T port.",
+	};
+	char from[IP_ADDR_STRLEN], target[IP_ADDR_STRLEN], what[256];
 
 	ip_addr_str(&run->target, target, sizeof(target));
-	if (a->count) {
-		p = &run->probes[a->probe];
-		add_finding(rep, SEV_WARNING, "reply-wrong-address", "Make the "
-		    "gateway answer from the address clients use (on a "
-		    "gateway with several addresses: bind IKE to that one, or "
-		    "fix the source routing; behind a load balancer: return "
-		    "traffic through it).", "%lu IKE repl%s carrying our SPIs "
-		    "came from %s port %u, not from %s, the address probed "
-		    "(the first answers probe %d on UDP %u). A VPN client and "
-		    "any NAT on the way drop them, so they are not counted as "
-		    "answers.", a->count, a->count == 1 ? "y" : "ies",
-		    ip_addr_str(&a->from, from, sizeof(from)), a->sport,
-		    target, p->id, p->dport);
-	}
-	if (pt->count) {
-		p = &run->probes[pt->probe];
-		add_finding(rep, SEV_WARNING, "reply-wrong-port", "Check the "
-		    "gateway's NAT or port forwarding: IKE must answer from "
-		    "the port the request went to.", "%lu IKE repl%s carrying "
-		    "our SPIs came from UDP port %u of %s, not from the port "
-		    "probed (the first answers probe %d on UDP %u). A VPN "
-		    "client and any NAT on the way drop them, so they are not "
-		    "counted as answers.", pt->count,
-		    pt->count == 1 ? "y" : "ies", pt->sport, target, p->id,
-		    p->dport);
-	}
-	if (m->count) {
-		p = &run->probes[m->probe];
-		add_finding(rep, SEV_WARNING, "reply-without-marker", "Report "
-		    "it to the gateway's vendor: RFC 3948 requires the marker "
-		    "on the NAT-T port.", "%lu IKE repl%s on UDP %u came "
-		    "without the four zero bytes (non-ESP marker) that set IKE "
-		    "apart from ESP on the NAT-T port (the first answers probe "
-		    "%d). A VPN client reads them as ESP and drops them, so "
-		    "they are not counted as answers.", m->count,
-		    m->count == 1 ? "y" : "ies", p->dport, p->id);
+	for (int w = 0; w < STRAY_N; w++) {
+		const struct stray_replies *st = &run->stats.stray[w];
+		const struct probe *p = &run->probes[st->probe];
+
+		if (st->count == 0)
+			continue;
+		switch ((enum stray_why)w) {
+		case STRAY_ADDRESS:
+			snprintf(what, sizeof(what), "carrying our SPIs came "
+			    "from %s port %u, not from %s, the address probed "
+			    "(the first answers probe %d on UDP %u)",
+			    ip_addr_str(&st->from, from, sizeof(from)),
+			    st->sport, target, p->id, p->dport);
+			break;
+		case STRAY_PORT:
+			snprintf(what, sizeof(what), "carrying our SPIs came "
+			    "from UDP port %u of %s, not from the port probed "
+			    "(the first answers probe %d on UDP %u)", st->sport,
+			    target, p->id, p->dport);
+			break;
+		case STRAY_MARKER:
+		case STRAY_N:
+			snprintf(what, sizeof(what), "on UDP %u came without "
+			    "the four zero bytes (non-ESP marker) that set IKE "
+			    "apart from ESP on the NAT-T port (the first answers "
+			    "probe %d)", st->sport, p->id);
+			break;
+		}
+		add_finding(rep, SEV_WARNING, stray_code((enum stray_why)w),
+		    advice[w], "%lu IKE repl%s %s. %s, so they are not counted "
+		    "as answers.", st->count, st->count == 1 ? "y" : "ies",
+		    what, w == STRAY_MARKER ? "A VPN client reads them as ESP "
+		    "and drops them" : "A VPN client and any NAT on the way "
+		    "drop them");
 	}
 }
 

@@ -346,14 +346,6 @@ j_local(const struct report *rep)
 	return o;
 }
 
-/* Replies with our SPI that a client drops (enum stray_why), also in
- * `other'. */
-static const char *const stray_key[STRAY_N] = {
-	[STRAY_ADDRESS] = "wrong_address",
-	[STRAY_PORT] = "wrong_port",
-	[STRAY_MARKER] = "without_marker",
-};
-
 static json_object *
 j_capture(const struct run_stats *s)
 {
@@ -368,7 +360,7 @@ j_capture(const struct run_stats *s)
 	json_object_object_add(o, "malformed", json_object_new_int64((int64_t)s->malformed));
 	json_object_object_add(o, "other", json_object_new_int64((int64_t)s->other));
 	for (int i = 0; i < STRAY_N; i++)
-		json_object_object_add(o, stray_key[i],
+		json_object_object_add(o, stray_key((enum stray_why)i),
 		    json_object_new_int64((int64_t)s->stray[i].count));
 	json_object_object_add(o, "dropped", s->dropped < 0 ? NULL : json_object_new_int64(s->dropped));
 	return o;

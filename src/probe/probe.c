@@ -4,6 +4,23 @@
 #include "ikeprobe/natd.h"
 #include "ikeprobe/probe.h"
 
+#define STRAY_KEY(e, key, code)		[e] = key,
+#define STRAY_CODE(e, key, code)	[e] = code,
+static const char *const stray_keys[STRAY_N] = { STRAY_TABLE(STRAY_KEY) };
+static const char *const stray_codes[STRAY_N] = { STRAY_TABLE(STRAY_CODE) };
+
+const char *
+stray_key(enum stray_why w)
+{
+	return (unsigned)w < STRAY_N ? stray_keys[w] : "?";
+}
+
+const char *
+stray_code(enum stray_why w)
+{
+	return (unsigned)w < STRAY_N ? stray_codes[w] : "?";
+}
+
 size_t
 probe_marker_len(uint16_t dport)
 {
