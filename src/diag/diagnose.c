@@ -425,8 +425,11 @@ run_findings(struct report *rep, const struct run *run)
 		    "network forges or replays traffic.", "Ignored: %lu IKE "
 		    "message(s) with an SPI we never sent, %lu ICMP error(s) "
 		    "quoting packets we never sent, and %lu other packet(s) "
-		    "(another address or port, not IKE).", s->unmatched,
-		    s->icmp_unmatched, s->other);
+		    "(not IKE, or from another address or port; %lu of them "
+		    "carry our SPIs and have findings of their own).",
+		    s->unmatched,
+		    s->icmp_unmatched, s->other, s->stray[STRAY_ADDRESS].count +
+		    s->stray[STRAY_PORT].count + s->stray[STRAY_MARKER].count);
 	if (s->dropped > 0)
 		add_finding(rep, SEV_WARNING, "capture-dropped", "Run again on a "
 		    "less busy machine or interface.", "The capture lost %ld "
