@@ -100,16 +100,14 @@ nat_evidence(struct report *rep, const struct probe *p)
 		    p->id);
 }
 
-static bool
-port_open(const struct report *rep, uint16_t port, const char **state)
+/* The verdict on UDP port, or NULL if it was not probed. */
+static const struct port_verdict *
+port_verdict(const struct report *rep, uint16_t port)
 {
 	for (int i = 0; i < rep->n_ports; i++)
-		if (rep->ports[i].port == port) {
-			*state = port_state_name(rep->ports[i].state);
-			return rep->ports[i].state == PORT_OPEN;
-		}
-	*state = "not probed";
-	return false;
+		if (rep->ports[i].port == port)
+			return &rep->ports[i];
+	return NULL;
 }
 
 void
@@ -117,7 +115,7 @@ diagnose_nat(struct report *rep, const struct run *run)
 {
 	struct nat_report *n = &rep->nat;
 	const struct probe *p = natd_reply(run), *sa;
-	const char *state;
+	const struct port_verdict *v;
 
 	memset(n, 0, sizeof(*n));
 	n->detected = n->client_side = n->gateway_side = TRI_NULL;
@@ -152,14 +150,21 @@ diagnose_nat(struct report *rep, const struct run *run)
 
 	if (n->detected != TRI_TRUE)
 		return;
-	if (!port_open(rep, 4500, &state))
+	/* Blocked only on evidence: a port that was tested and not open. */
+	if ((v = port_verdict(rep, 4500)) != NULL && v->state != PORT_OPEN &&
+	    v->state != PORT_UNTESTED)
 		add_finding(rep, SEV_ERROR, "nat-udp4500-blocked", advice_4500,
 		    "A NAT is between this machine and the gateway, so the VPN "
 		    "needs UDP 4500 (IKE moves there after IKE_SA_INIT and "
 		    "carries ESP inside it), but UDP 4500 is %s from here. %s",
-		    state, n->evidence);
-	else
+		    port_state_name(v->state), n->evidence);
+	else if (v != NULL && v->state == PORT_OPEN)
 		add_finding(rep, SEV_INFO, "nat-detected", "Nothing to do: UDP "
 		    "4500 is open, and VPN clients switch to it behind a NAT "
 		    "(NAT traversal, RFC 3948).", "%s", n->evidence);
+	else
+		add_finding(rep, SEV_INFO, "nat-detected", "Probe UDP 4500 too "
+		    "(run without --ports, and let the run finish): behind a "
+		    "NAT the VPN needs it.", "%s UDP 4500 was not tested.",
+		    n->evidence);
 }

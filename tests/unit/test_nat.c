@@ -260,12 +260,21 @@ test_diagnosis(void)
 	CHECK(has_finding("nat-udp4500-blocked"));
 	CHECK(rep.n_findings == 1 && rep.findings[0].severity == SEV_ERROR);
 	CHECK(strstr(rep.findings[0].summary, "UDP 4500 is silent") != NULL);
-	/* ... or not probed at all. */
+	/* ... not probed at all, or the run ended first: no evidence that
+	 * it is blocked, so no error; the info finding says it was not
+	 * tested. */
 	rep.n_ports = 1;
 	rep.n_findings = 0;
 	diagnose_nat(&rep, &run);
-	CHECK(has_finding("nat-udp4500-blocked"));
-	CHECK(strstr(rep.findings[0].summary, "not probed") != NULL);
+	CHECK(!has_finding("nat-udp4500-blocked"));
+	CHECK(has_finding("nat-detected") && rep.n_findings == 1 &&
+	    rep.findings[0].severity == SEV_INFO);
+	CHECK(strstr(rep.findings[0].summary, "UDP 4500 was not tested") != NULL);
+	rep.n_ports = 2;
+	rep.ports[1].state = PORT_UNTESTED;
+	rep.n_findings = 0;
+	diagnose_nat(&rep, &run);
+	CHECK(!has_finding("nat-udp4500-blocked") && has_finding("nat-detected"));
 
 	/* The gateway hashes another address of its own: it is behind a NAT.
 	 * A multihomed gateway may send several: one match is enough. */
