@@ -28,9 +28,11 @@ import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.dirname(HERE))
 # Run as root from the source tree: leave no root-owned __pycache__ behind.
 sys.dont_write_bytecode = True
 import lab as L  # noqa: E402
+from strict_schema import strict_schema  # noqa: E402
 
 SCHEMA_PATH = os.path.normpath(os.path.join(HERE, "..", "..", "schema", "report.schema.json"))
 COMPARE_SCHEMA_PATH = os.path.normpath(os.path.join(HERE, "..", "..", "schema", "compare.schema.json"))
@@ -312,26 +314,6 @@ class Scenario:
 
 def is_number(x):
     return isinstance(x, (int, float)) and not isinstance(x, bool)
-
-
-def strict_schema(schema):
-    """A copy of schema that refuses undeclared keys in every object that
-    declares its properties (maps such as `ports' keep their own rule)."""
-    import copy
-    schema = copy.deepcopy(schema)
-
-    def walk(node):
-        if isinstance(node, dict):
-            if ("properties" in node and "additionalProperties" not in node
-                    and "unevaluatedProperties" not in node):
-                node["unevaluatedProperties"] = False
-            for v in node.values():
-                walk(v)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v)
-    walk(schema)
-    return schema
 
 
 def gw_rule(rule):
@@ -1814,10 +1796,13 @@ def check_schema(s):
         for k in keys:
             (old[where] if where else old).pop(k, None)
     s.check(v.is_valid(old), "schema refuses a report without the keys added in 0.2")
+    strict = s.validator(strict=True)
     for what, change in _mutations():
         d = copy.deepcopy(sample)
         change(d)
         s.check(not v.is_valid(d), f"schema accepts a report with {what}")
+        s.check(not strict.is_valid(d), f"the strict schema accepts a report with {what}")
+    s.check(not strict.is_valid(extra), "the strict schema accepts undeclared keys")
 
 
 # -- driver ------------------------------------------------------------------

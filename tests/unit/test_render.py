@@ -29,6 +29,8 @@ GOLDEN = os.path.join(HERE, "golden")
 SCHEMA = os.path.join(HERE, "..", "..", "schema", "report.schema.json")
 COMPARE_SCHEMA = os.path.join(HERE, "..", "..", "schema", "compare.schema.json")
 WRITE = bool(os.environ.get("IKEPROBE_WRITE_GOLDEN"))
+sys.path.insert(0, os.path.join(HERE, ".."))
+from strict_schema import strict_schema  # noqa: E402
 
 GOOD = ["hq", "hotel", "nat", "cluster", "old-0.1", "hostile-strings"]
 # Reports of this version: valid against the schema, strictly.
@@ -119,23 +121,11 @@ def check_markdown(name, text):
 
 
 def validator(path, strict):
-    import copy
     import jsonschema
     with open(path) as f:
         schema = json.load(f)
     if strict:
-        schema = copy.deepcopy(schema)
-
-        def walk(n):
-            if isinstance(n, dict):
-                if "properties" in n and "additionalProperties" not in n:
-                    n.setdefault("unevaluatedProperties", False)
-                for v in n.values():
-                    walk(v)
-            elif isinstance(n, list):
-                for v in n:
-                    walk(v)
-        walk(schema)
+        schema = strict_schema(schema)
     return jsonschema.validators.validator_for(schema)(schema)
 
 
