@@ -101,6 +101,7 @@ struct report {
 	struct ip_addr	 addrs[MAX_ADDRS];
 	int		 n_addrs;
 	bool		 all_addresses;	/* --all-addresses: each has a report */
+	bool		 cluster;	/* several addresses of the target's family */
 	const char	*label;		/* --label, or NULL */
 	const struct host_info *host;	/* NULL: not known */
 	struct path_info path;
@@ -116,6 +117,9 @@ struct report {
 	struct pmtu_report pmtu;
 	struct verdict	 verdict;
 	struct nat_report nat;
+	/* Requests answered with a full SA: the half-open SAs the run
+	 * leaves on the gateway. */
+	int		 full_sa_replies;
 
 	char		 headline[600];
 	struct finding	 findings[MAX_FINDINGS];

@@ -269,25 +269,19 @@ target_findings(struct report *rep)
 			    "%s%s", len ? ", " : "",
 			    ip_addr_str(&rep->addrs[i], a, sizeof(a)));
 	}
-	if (n < 2)
+	if (!(rep->cluster = n > 1))
 		return;
 	ip_addr_str(&rep->target, a, sizeof(a));
-	if (rep->all_addresses)
-		add_finding(rep, SEV_INFO, "gateway-several-addresses",
-		    "Compare the reports of the addresses: ikeprobe compare "
-		    "REPORT.json puts them side by side.", "%s resolves to %d "
-		    "%s addresses (%s): a load-balanced cluster or several "
-		    "gateways. Each was probed; this report is about %s.",
-		    rep->target_name, n, rep->target.family == AF_INET6 ?
-		    "IPv6" : "IPv4", list, a);
-	else
-		add_finding(rep, SEV_INFO, "gateway-several-addresses",
-		    "Probe each with --all-addresses: one member can fail "
-		    "while the others work, which users see as a fault that "
-		    "comes and goes.", "%s resolves to %d %s addresses (%s): a "
-		    "load-balanced cluster or several gateways. This report is "
-		    "about %s only.", rep->target_name, n,
-		    rep->target.family == AF_INET6 ? "IPv6" : "IPv4", list, a);
+	add_finding(rep, SEV_INFO, "gateway-several-addresses",
+	    rep->all_addresses ? "Compare the reports of the addresses: "
+	    "ikeprobe compare REPORT.json puts them side by side." : "Probe "
+	    "each with --all-addresses: one member can fail while the others "
+	    "work, which users see as a fault that comes and goes.", "%s "
+	    "resolves to %d %s addresses (%s): a load-balanced cluster or "
+	    "several gateways. %s %s%s.", rep->target_name, n,
+	    rep->target.family == AF_INET6 ? "IPv6" : "IPv4", list,
+	    rep->all_addresses ? "Each was probed; this report is about" :
+	    "This report is about", a, rep->all_addresses ? "" : " only");
 }
 
 /* Beyond this an IKE_SA_INIT response is not what a gateway sends (they
@@ -504,6 +498,10 @@ diagnose(struct report *rep, const struct run *run)
 	rep->run = run;
 	rep->n_findings = 0;
 	rep->n_ports = run->n_ports;
+	rep->full_sa_replies = 0;
+	for (int i = 0; i < run->n_probes; i++)
+		rep->full_sa_replies += run->probes[i].result == PROBE_ANSWERED &&
+		    run->probes[i].reply.kind == IKE_REPLY_SA;
 	rep->complete = !run->interrupted && !run->faulted;
 	for (int i = 0; i < run->n_ports; i++) {
 		struct port_verdict *v = &rep->ports[i];

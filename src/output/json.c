@@ -75,6 +75,17 @@ j_ports(const struct report *rep)
 	return o;
 }
 
+/* A key-exchange group: {id, name}. */
+static json_object *
+j_group(uint16_t id)
+{
+	json_object *t = json_object_new_object();
+
+	json_object_object_add(t, "id", json_object_new_int(id));
+	json_object_object_add(t, "name", json_object_new_string(ike_dh_name(id)));
+	return t;
+}
+
 static json_object *
 j_responder(const struct report *rep)
 {
@@ -114,20 +125,11 @@ j_responder(const struct report *rep)
 		json_object_object_add(o, "chosen", a);
 	} else
 		json_object_object_add(o, "chosen", NULL);
-	if (r && r->has_ke) {
-		t = json_object_new_object();
-		json_object_object_add(t, "id", json_object_new_int(r->ke_group));
-		json_object_object_add(t, "name", json_object_new_string(ike_dh_name(r->ke_group)));
-		json_object_object_add(o, "ke_group", t);
-	} else
-		json_object_object_add(o, "ke_group", NULL);
-	if (r && r->kind == IKE_REPLY_INVALID_KE) {
-		t = json_object_new_object();
-		json_object_object_add(t, "id", json_object_new_int(r->invalid_ke_group));
-		json_object_object_add(t, "name", json_object_new_string(ike_dh_name(r->invalid_ke_group)));
-		json_object_object_add(o, "invalid_ke_group", t);
-	} else
-		json_object_object_add(o, "invalid_ke_group", NULL);
+	json_object_object_add(o, "ke_group", r && r->has_ke ?
+	    j_group(r->ke_group) : NULL);
+	json_object_object_add(o, "invalid_ke_group",
+	    r && r->kind == IKE_REPLY_INVALID_KE ?
+	    j_group(r->invalid_ke_group) : NULL);
 	json_object_object_add(o, "nonce_length", r && r->has_nonce ? json_object_new_int((int)r->nonce_len) : NULL);
 	json_object_object_add(o, "certreq", json_object_new_int(r ? r->n_certreq : 0));
 	json_object_object_add(o, "reply", jstr_or_null(r ? reply_json_name(r->kind) : NULL));
@@ -230,31 +232,33 @@ j_path_mtu(const struct report *rep)
 }
 
 static json_object *
+jtri(enum tristate t)
+{
+	return t == TRI_NULL ? NULL : json_object_new_boolean(t == TRI_TRUE);
+}
+
+static json_object *
 j_verdict(const struct report *rep)
 {
 	json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "ikev2_fragmentation_needed",
-	    rep->verdict.frag_needed == TRI_NULL ? NULL :
-	    json_object_new_boolean(rep->verdict.frag_needed == TRI_TRUE));
+	    jtri(rep->verdict.frag_needed));
 	json_object_object_add(o, "reason", json_object_new_string(rep->verdict.reason));
 	return o;
 }
 
 static json_object *
-j_traffic(const struct run *run)
+j_traffic(const struct report *rep)
 {
+	const struct run *run = rep->run;
 	json_object *o = json_object_new_object();
-	int sa = 0;
 
-	/* Every full SA reply is a half-open SA left on the gateway. */
-	for (int i = 0; i < run->n_probes; i++)
-		sa += run->probes[i].result == PROBE_ANSWERED &&
-		    run->probes[i].reply.kind == IKE_REPLY_SA;
 	json_object_object_add(o, "probes", json_object_new_int(run->n_probes));
 	json_object_object_add(o, "packets_sent", json_object_new_int64((int64_t)run->stats.packets_sent));
 	json_object_object_add(o, "bytes_sent", json_object_new_int64((int64_t)run->stats.bytes_sent));
-	json_object_object_add(o, "full_sa_replies", json_object_new_int(sa));
+	json_object_object_add(o, "full_sa_replies",
+	    json_object_new_int(rep->full_sa_replies));
 	return o;
 }
 
@@ -274,12 +278,6 @@ j_findings(const struct report *rep)
 		json_object_array_add(a, o);
 	}
 	return a;
-}
-
-static json_object *
-jtri(enum tristate t)
-{
-	return t == TRI_NULL ? NULL : json_object_new_boolean(t == TRI_TRUE);
 }
 
 static json_object *
@@ -306,18 +304,15 @@ static json_object *
 j_target(const struct report *rep)
 {
 	json_object *o = json_object_new_object(), *a;
-	int same = 0;
 
 	json_object_object_add(o, "name", json_object_new_string(rep->target_name));
 	json_object_object_add(o, "address", jaddr(&rep->target));
 	json_object_object_add(o, "family", json_object_new_string(rep->target.family == AF_INET6 ? "ipv6" : "ipv4"));
 	a = json_object_new_array();
-	for (int i = 0; i < rep->n_addrs; i++) {
+	for (int i = 0; i < rep->n_addrs; i++)
 		json_object_array_add(a, jaddr(&rep->addrs[i]));
-		same += rep->addrs[i].family == rep->target.family;
-	}
 	json_object_object_add(o, "addresses", a);
-	json_object_object_add(o, "cluster", json_object_new_boolean(same > 1));
+	json_object_object_add(o, "cluster", json_object_new_boolean(rep->cluster));
 	return o;
 }
 
@@ -366,17 +361,24 @@ j_capture(const struct run_stats *s)
 	return o;
 }
 
+static json_object *
+j_tool(void)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "name", json_object_new_string("ikeprobe"));
+	json_object_object_add(o, "version", json_object_new_string(IKEPROBE_VERSION));
+	return o;
+}
+
 json_object *
 report_json(const struct report *rep)
 {
-	json_object *root = json_object_new_object(), *o;
+	json_object *root = json_object_new_object();
 	char ts[32];
 
 	json_object_object_add(root, "schema", json_object_new_string(REPORT_SCHEMA));
-	o = json_object_new_object();
-	json_object_object_add(o, "name", json_object_new_string("ikeprobe"));
-	json_object_object_add(o, "version", json_object_new_string(IKEPROBE_VERSION));
-	json_object_object_add(root, "tool", o);
+	json_object_object_add(root, "tool", j_tool());
 	rfc3339(rep->started, ts, sizeof(ts));
 	json_object_object_add(root, "started", json_object_new_string(ts));
 	json_object_object_add(root, "duration_ms", json_object_new_int64((int64_t)(rep->duration_ms + 0.5)));
@@ -393,7 +395,7 @@ report_json(const struct report *rep)
 	json_object_object_add(root, "probes", j_probes(rep->run));
 	json_object_object_add(root, "findings", j_findings(rep));
 	json_object_object_add(root, "capture", j_capture(&rep->run->stats));
-	json_object_object_add(root, "traffic", j_traffic(rep->run));
+	json_object_object_add(root, "traffic", j_traffic(rep));
 	return root;
 }
 
@@ -403,10 +405,7 @@ cmp_json(const struct cmp_table *t)
 	json_object *root = json_object_new_object(), *a, *o, *v;
 
 	json_object_object_add(root, "schema", json_object_new_string(CMP_SCHEMA));
-	o = json_object_new_object();
-	json_object_object_add(o, "name", json_object_new_string("ikeprobe"));
-	json_object_object_add(o, "version", json_object_new_string(IKEPROBE_VERSION));
-	json_object_object_add(root, "tool", o);
+	json_object_object_add(root, "tool", j_tool());
 	a = json_object_new_array();
 	for (int c = 0; c < t->n_cols; c++) {
 		const struct doc *d = t->cols[c].doc;
