@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "ikeprobe/doc.h"
 #include "ikeprobe/net.h"
 
 enum bundle_file {
@@ -46,13 +47,13 @@ enum net_err bundle_open(struct bundle *, const char *dir, char *, size_t);
 /* The capture's temporary file as a stream for libpcap's dumper, which
  * owns (and closes) the stream; NULL on failure. */
 FILE	*bundle_pcap_stream(struct bundle *);
-/* Write a whole file, flush it to disk and close it: 0 or -errno. */
-int	 bundle_write(struct bundle *, enum bundle_file, const void *, size_t);
-/* Rename every file into place (the capture must be closed by now). 0, or
- * -1 with the reason in err; the temporary files are gone either way. */
-int	 bundle_commit(struct bundle *, char *, size_t);
+/* Write report.json (json as given), report.md and report.txt (rendered
+ * from d, which was read from json), then rename every file into place
+ * (the capture must be closed by now). 0, or -1 with one line in err;
+ * the temporary files are gone either way. */
+int	 bundle_write_report(struct bundle *, const char *json,
+	    const struct doc *d, char *, size_t);
 /* Remove the temporary files; nothing appears in DIR. */
 void	 bundle_abort(struct bundle *);
-const char *bundle_name(enum bundle_file);
 
 #endif

@@ -17,6 +17,10 @@ void	 doc_markdown(FILE *, const struct doc *);
 
 void	 cmp_text(FILE *, const struct cmp_table *, enum output_color);
 void	 cmp_markdown(FILE *, const struct cmp_table *);
+/* How every JSON document ikeprobe prints is laid out (json-c flags). */
+#define RENDER_JSON_FLAGS	(JSON_C_TO_STRING_PRETTY | \
+	JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE)
+
 /* The comparison as JSON (schema/compare.schema.json), put by the caller. */
 struct json_object *cmp_json(const struct cmp_table *);
 

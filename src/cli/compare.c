@@ -44,8 +44,7 @@ compare_main(int argc, char **argv)
 			json_object *j = cmp_json(t);
 
 			printf("%s\n", json_object_to_json_string_ext(j,
-			    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-			    JSON_C_TO_STRING_NOSLASHESCAPE));
+			    RENDER_JSON_FLAGS));
 			json_object_put(j);
 		} else if (o.format == FORMAT_MARKDOWN)
 			cmp_markdown(stdout, t);

@@ -238,62 +238,6 @@ probe_one(struct run *run, const struct ip_addr *target,
 	return j;
 }
 
-/* memstream text of a rendered report, for the bundle. */
-static char *
-render_to_string(const struct doc *d, enum format f, size_t *len)
-{
-	char *buf = NULL;
-	FILE *m = open_memstream(&buf, len);
-
-	if (m == NULL)
-		return NULL;
-	cli_render(m, d, "", f);
-	if (fclose(m) != 0) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
-}
-
-static int
-write_bundle(struct bundle *b, const char *json, const struct doc *d,
-    char *err, size_t errlen)
-{
-	static const enum format fmt[] = {
-		[BUNDLE_MARKDOWN] = FORMAT_MARKDOWN,
-		[BUNDLE_TEXT] = FORMAT_TEXT,
-	};
-	char *s;
-	size_t len;
-	int rc;
-
-	if ((rc = bundle_write(b, BUNDLE_JSON, json, strlen(json))) < 0) {
-		snprintf(err, errlen, "cannot write %s in `%s': %s",
-		    bundle_name(BUNDLE_JSON), b->dir, strerror(-rc));
-		goto fail;
-	}
-	for (int f = BUNDLE_MARKDOWN; f <= BUNDLE_TEXT; f++) {
-		/* The text file is for reading anywhere: no colour. */
-		if ((s = render_to_string(d, fmt[f], &len)) == NULL) {
-			snprintf(err, errlen, "cannot render %s",
-			    bundle_name((enum bundle_file)f));
-			goto fail;
-		}
-		rc = bundle_write(b, (enum bundle_file)f, s, len);
-		free(s);
-		if (rc < 0) {
-			snprintf(err, errlen, "cannot write %s in `%s': %s",
-			    bundle_name((enum bundle_file)f), b->dir,
-			    strerror(-rc));
-			goto fail;
-		}
-	}
-	return bundle_commit(b, err, errlen) < 0 ? -1 : 0;
-fail:
-	bundle_abort(b);
-	return -1;
-}
-
 static int
 probe_main(int argc, char **argv)
 {
@@ -305,7 +249,7 @@ probe_main(int argc, char **argv)
 	struct sigaction sa;
 	json_object *root, *others;
 	const char *json;
-	char err[400], *jsonnl;
+	char err[400];
 	struct doc d;
 	int rc, status = 0;
 
@@ -361,8 +305,7 @@ probe_main(int argc, char **argv)
 	json_object_object_add(root, "others", others);
 	capture_close(&base.cap);
 
-	json = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
-	    JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
+	json = json_object_to_json_string_ext(root, RENDER_JSON_FLAGS);
 	if (doc_read(json, strlen(json), &d, err, sizeof(err)) < 0) {
 		doc_free(&d);
 		json_object_put(root);
@@ -370,16 +313,11 @@ probe_main(int argc, char **argv)
 		return cli_fail(EXIT_CANNOT_RUN, "internal error: the report "
 		    "does not read back: %s", err);
 	}
-	if (asprintf(&jsonnl, "%s\n", json) < 0)
-		jsonnl = NULL;
-	if (o.output_dir && (jsonnl == NULL || write_bundle(&b, jsonnl, &d,
-	    err, sizeof(err)) < 0)) {
-		status = cli_fail(EXIT_CANNOT_RUN, "%s", jsonnl ? err :
-		    "out of memory");
-	}
-	cli_render(stdout, &d, jsonnl ? jsonnl : json, o.format);
+	if (o.output_dir && bundle_write_report(&b, json, &d, err,
+	    sizeof(err)) < 0)
+		status = cli_fail(EXIT_CANNOT_RUN, "%s", err);
+	cli_render(stdout, &d, json, o.format);
 	fflush(stdout);
-	free(jsonnl);
 	doc_free(&d);
 	json_object_put(root);
 	return status;

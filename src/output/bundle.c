@@ -15,6 +15,7 @@
 
 #include "ikeprobe/bundle.h"
 #include "ikeprobe/kex.h"
+#include "ikeprobe/render.h"
 
 enum { CMD_COMMIT = 'C', CMD_ABORT = 'A' };
 
@@ -30,12 +31,6 @@ static const char *const names[BUNDLE_N] = {
 	[BUNDLE_TEXT] = "report.txt",
 	[BUNDLE_PCAP] = "capture.pcap",
 };
-
-const char *
-bundle_name(enum bundle_file f)
-{
-	return (unsigned)f < BUNDLE_N ? names[f] : "?";
-}
 
 /* `.report.json.XXXXXX': hidden, and named after the file it becomes. */
 static int
@@ -267,8 +262,9 @@ bundle_pcap_stream(struct bundle *b)
 	return f;
 }
 
-int
-bundle_write(struct bundle *b, enum bundle_file which, const void *buf,
+/* Write a whole file, flush it to disk and close it: 0 or -errno. */
+static int
+write_file(struct bundle *b, enum bundle_file which, const void *buf,
     size_t len)
 {
 	const char *p = buf;
@@ -314,7 +310,7 @@ tell_keeper(struct bundle *b, char cmd, struct keeper_reply *rep)
 	return rc;
 }
 
-int
+static int
 bundle_commit(struct bundle *b, char *err, size_t errlen)
 {
 	struct keeper_reply rep;
@@ -367,4 +363,36 @@ bundle_abort(struct bundle *b)
 	if (b->dirfd >= 0)
 		close(b->dirfd);
 	b->dirfd = -1;
+}
+
+int
+bundle_write_report(struct bundle *b, const char *json, const struct doc *d,
+    char *err, size_t errlen)
+{
+	for (int f = BUNDLE_JSON; f <= BUNDLE_TEXT; f++) {
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *m = open_memstream(&buf, &len);
+		int rc = -ENOMEM;
+
+		if (m != NULL) {
+			if (f == BUNDLE_JSON)
+				fprintf(m, "%s\n", json);
+			else if (f == BUNDLE_MARKDOWN)
+				doc_markdown(m, d);
+			else	/* for reading anywhere: no colour */
+				doc_text(m, d, COLOR_NEVER);
+			if (fclose(m) == 0)
+				rc = write_file(b, (enum bundle_file)f, buf, len);
+		}
+		free(buf);
+		if (rc < 0) {
+			snprintf(err, errlen, "cannot write %s in `%s': %s: free "
+			    "space there, or give another --output directory",
+			    names[f], b->dir, strerror(-rc));
+			bundle_abort(b);
+			return -1;
+		}
+	}
+	return bundle_commit(b, err, errlen);
 }
