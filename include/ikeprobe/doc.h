@@ -135,6 +135,7 @@ struct doc_fragments {
 	struct doc_int	 largest_answered, smallest_lost, fragment_size;
 	struct doc_frag_port *ports;
 	int		 n_ports;
+	bool		 tested;	/* derived: the fragment test ran */
 };
 
 struct doc_path_mtu {
@@ -143,6 +144,7 @@ struct doc_path_mtu {
 	struct doc_int	 smallest_failed, port;
 	struct doc_str	 source, icmp, router, evidence;
 	struct doc_bool	 black_hole;
+	bool		 tested;	/* derived: the path-MTU test ran */
 };
 
 struct doc_capture {
@@ -193,6 +195,8 @@ void	 doc_free(struct doc *);
 /* "not in this report" for DOC_ABSENT, else the string or the fallback. */
 const char *doc_s(const struct doc_str *, const char *if_null);
 bool	 doc_is(const struct doc_str *, const char *);
+/* "detected", "none" or "unknown": the word every renderer uses for NAT. */
+const char *doc_nat_word(const struct doc_nat *);
 
 #define DOC_NOT_IN_REPORT	"not in this report"
 

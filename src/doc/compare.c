@@ -128,18 +128,18 @@ checks(struct cmp_table *t, int col, const struct doc *d)
 	declare(t, "nat", "NAT", CMP_CHECK);
 	if (d->nat.st == DOC_SET)
 		put(t, col, "nat", "NAT", CMP_CHECK, "%s",
-		    yes_no(&d->nat.detected, "detected", "none", "unknown"));
+		    doc_nat_word(&d->nat));
 	/* The size tests: not tested (--quick, no open port) is no answer
 	 * to compare with another report's. */
 	declare(t, "fragments", "Fragments to gateway", CMP_CHECK);
-	if (d->fragments.st == DOC_SET && d->fragments.fragment_size.st != DOC_SET)
+	if (d->fragments.st == DOC_SET && !d->fragments.tested)
 		put_blank(t, col, "fragments", "Fragments to gateway", "not tested");
 	else if (d->fragments.st == DOC_SET)
 		put(t, col, "fragments", "Fragments to gateway", CMP_CHECK,
 		    "%s", doc_s(&d->fragments.outbound, "unknown"));
 	declare(t, "path_mtu", "Path MTU", CMP_CHECK);
 	declare(t, "icmp_too_big", "ICMP too big", CMP_CHECK);
-	if (m->st == DOC_SET && m->icmp.st != DOC_SET) {
+	if (m->st == DOC_SET && !m->tested) {
 		put_blank(t, col, "path_mtu", "Path MTU", "not tested");
 		put_blank(t, col, "icmp_too_big", "ICMP too big", "not tested");
 	} else if (m->st == DOC_SET) {
@@ -154,8 +154,7 @@ checks(struct cmp_table *t, int col, const struct doc *d)
 	declare(t, "ikev2_fragmentation_needed", "IKEv2 fragmentation needed",
 	    CMP_CHECK);
 	if (d->verdict.st == DOC_SET && d->verdict.needed.st != DOC_SET &&
-	    d->fragments.fragment_size.st != DOC_SET &&
-	    m->icmp.st != DOC_SET)
+	    !d->fragments.tested && !m->tested)
 		put_blank(t, col, "ikev2_fragmentation_needed",
 		    "IKEv2 fragmentation needed", "not tested");
 	else if (d->verdict.st == DOC_SET)

@@ -734,6 +734,8 @@ rd_sizes(struct rd *rd, json_object *root)
 		    NUL);
 		rd_int(rd, o, "smallest_lost", &f->smallest_lost, 0, 65535, NUL);
 		rd_int(rd, o, "fragment_size", &f->fragment_size, 0, 65535, NUL);
+		/* A fragment size is reported only when fragments were sent. */
+		f->tested = f->fragment_size.st == DOC_SET;
 		if ((ports = rd_obj(rd, o, "ports", OPT, NULL)) != NULL)
 			f->ports = rd_port_map(rd, ports, "fragments.ports", 0,
 			    sizeof(*f->ports), offsetof(struct doc_frag_port,
@@ -751,6 +753,8 @@ rd_sizes(struct rd *rd, json_object *root)
 		rd_int(rd, o, "port", &m->port, 0, 65535, NUL);
 		rd_str(rd, o, "source", &m->source, NUL);
 		rd_str(rd, o, "icmp", &m->icmp, NUL);
+		/* Whether ICMP was seen is reported only when DF probes ran. */
+		m->tested = m->icmp.st == DOC_SET;
 		rd_str(rd, o, "router", &m->router, NUL);
 		rd_str(rd, o, "evidence", &m->evidence, OPT);
 		rd_bool(rd, o, "black_hole", &m->black_hole, OPT);
@@ -986,4 +990,12 @@ bool
 doc_is(const struct doc_str *s, const char *v)
 {
 	return s->st == DOC_SET && strcmp(s->s, v) == 0;
+}
+
+const char *
+doc_nat_word(const struct doc_nat *n)
+{
+	if (n->detected.st != DOC_SET)
+		return "unknown";
+	return n->detected.v ? "detected" : "none";
 }

@@ -113,15 +113,14 @@ summary_table(FILE *out, const struct doc *d)
 	fprintf(out, "| NAT | ");
 	if (d->nat.st == DOC_ABSENT)
 		fprintf(out, "%s", DOC_NOT_IN_REPORT);
-	else if (d->nat.detected.st != DOC_SET)
-		fprintf(out, "unknown (no full reply)");
+	else if (d->nat.detected.st == DOC_SET && d->nat.detected.v)
+		fprintf(out, "**detected**: UDP 4500 is needed");
 	else
-		fprintf(out, "%s", d->nat.detected.v ? "**detected**: UDP 4500 "
-		    "is needed" : "none");
+		fprintf(out, "%s", doc_nat_word(&d->nat));
 	fprintf(out, " |\n| Fragments (to the gateway) | ");
 	if (f->st != DOC_SET)
 		fprintf(out, "%s", DOC_NOT_IN_REPORT);
-	else if (f->fragment_size.st != DOC_SET)
+	else if (!f->tested)
 		fprintf(out, "not tested");
 	else {
 		bool bad = doc_is(&f->outbound, "dropped");
@@ -138,7 +137,7 @@ summary_table(FILE *out, const struct doc *d)
 	fprintf(out, " |\n| Path MTU | ");
 	if (m->st != DOC_SET)
 		fprintf(out, "%s", DOC_NOT_IN_REPORT);
-	else if (m->icmp.st != DOC_SET)
+	else if (!m->tested)
 		fprintf(out, "not tested");
 	else if (m->value.st == DOC_SET) {
 		fprintf(out, "%lld", m->value.v);
@@ -404,8 +403,7 @@ one_report(FILE *out, const struct doc *d, const char *heading)
 	fprintf(out, "**\n\n");
 	if (d->verdict.st == DOC_SET && d->verdict.reason.st == DOC_SET &&
 	    strcmp(d->verdict.reason.s, d->headline.s) != 0 &&
-	    (d->fragments.fragment_size.st == DOC_SET ||
-	    d->path_mtu.icmp.st == DOC_SET)) {
+	    (d->fragments.tested || d->path_mtu.tested)) {
 		fprintf(out, "Verdict: ");
 		md(out, d->verdict.reason.s);
 		fprintf(out, "\n\n");

@@ -58,12 +58,9 @@ ports_text(FILE *out, const struct doc *d, const struct style *st)
 		fprintf(out, "  %-9s %s\n", "NAT", DOC_NOT_IN_REPORT);
 		return;
 	}
-	if (n->detected.st == DOC_SET && n->detected.v)
-		nat = "detected", nc = st->yellow;
-	else if (n->detected.st == DOC_SET)
-		nat = "none", nc = st->green;
-	else
-		nat = "unknown", nc = st->dim;
+	nat = doc_nat_word(n);
+	nc = n->detected.st != DOC_SET ? st->dim : n->detected.v ? st->yellow :
+	    st->green;
 	fprintf(out, "  %-9s %s%-8s%s %s\n", "NAT", nc, nat, st->reset,
 	    doc_s(&n->evidence, ""));
 }
@@ -75,11 +72,9 @@ sizes_text(FILE *out, const struct doc *d, const struct style *st)
 	const struct doc_path_mtu *m = &d->path_mtu;
 	const char *fc = doc_is(&f->outbound, "pass") ? st->green :
 	    doc_is(&f->outbound, "dropped") ? st->red : st->yellow;
-	bool f_tested = f->fragment_size.st == DOC_SET;
-	bool m_tested = m->icmp.st == DOC_SET;
 
 	/* Not tested (--quick, or no port open): nothing to say. */
-	if (f->st == DOC_SET && m->st == DOC_SET && !f_tested && !m_tested)
+	if (f->st == DOC_SET && m->st == DOC_SET && !f->tested && !m->tested)
 		return;
 	if (d->verdict.st == DOC_SET && d->verdict.reason.st == DOC_SET &&
 	    strcmp(d->headline.s, d->verdict.reason.s) != 0)
@@ -88,7 +83,10 @@ sizes_text(FILE *out, const struct doc *d, const struct style *st)
 	else if (d->verdict.st == DOC_ABSENT)
 		fprintf(out, "\n%sVerdict:%s %s\n", st->bold, st->reset,
 		    DOC_NOT_IN_REPORT);
-	if (f->st == DOC_SET)
+	if (f->st == DOC_SET && !f->tested)
+		fprintf(out, "\n  Fragments %s%-12s%s\n", st->dim, "not tested",
+		    st->reset);
+	else if (f->st == DOC_SET)
 		fprintf(out, "\n  Fragments %s%-12s%s %s\n", fc,
 		    doc_s(&f->outbound, "unknown"), st->reset,
 		    doc_s(&f->evidence, ""));
