@@ -316,10 +316,12 @@ probes_md(FILE *out, const struct doc *d)
 			fprintf(out, " from ");
 			md(out, p->icmp.from.s);
 			sep = "; ";
-		} else if (doc_is(&p->result, "send_failed") &&
-		    p->send_error.st == DOC_SET) {
-			fprintf(out, "%snot sent: ", sep);
-			md(out, p->send_error.s);
+		} else if (doc_is(&p->result, "send_failed")) {
+			fprintf(out, "%snot sent", sep);
+			if (p->send_error.st == DOC_SET) {
+				fprintf(out, ": ");
+				md(out, p->send_error.s);
+			}
 			sep = "; ";
 		}
 		if (p->follows.st == DOC_SET)
