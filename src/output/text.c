@@ -109,7 +109,7 @@ sizes_text(FILE *out, const struct doc *d, const struct style *st)
 			    "hole) ");
 		fprintf(out, "%s\n", doc_s(&m->evidence, ""));
 	}
-	if (f->st == DOC_SET)
+	if (doc_is(&f->inbound, "untested"))
 		fprintf(out, "  Return    %-12s the gateway's fragmented "
 		    "replies to this machine\n", "not tested");
 }
