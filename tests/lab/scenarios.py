@@ -43,6 +43,7 @@ CURRENT_KEYS = {
     "target": ("addresses", "cluster"),
     "local": ("gateway", "network", "label", "hostname", "os", "kernel"),
     "responder": ("invalid_ke_group",),
+    "capture": ("wrong_address", "wrong_port", "without_marker"),
 }
 
 EXIT_PASS, EXIT_FAIL, EXIT_SKIP = 0, 1, 77

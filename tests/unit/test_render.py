@@ -5,8 +5,9 @@ compare` on the reports in reports/, against the expected output in golden/.
 usage: test_render.py IKEPROBE
 
 Run from tests/unit (meson does). The reports are real ones from the lab
-(hq, hotel, nat, cluster), one written by ikeprobe 0.1 before the keys of
-0.2 existed (old-0.1), one with hostile strings (terminal escapes, Markdown
+(hq, hotel, nat, cluster), one cut down by hand to fewer keys than even
+ikeprobe 0.1 wrote (old-0.1: no NAT, context, verdict or size keys), one
+with hostile strings (terminal escapes, Markdown
 that would add links and cells, bidirectional overrides), and broken ones
 (broken-*: truncated, not JSON, not a report, wrong types...), each of which
 must give one line on stderr naming the file, and exit 2.
