@@ -83,8 +83,9 @@ cli_read_doc(const char *path, struct doc *d, char **raw, size_t *rawlen)
 	memset(d, 0, sizeof(*d));
 	*raw = NULL;
 	if ((rc = slurp(path, raw, rawlen)) < 0)
-		return cli_fail(EXIT_USAGE, "%s: cannot read: %s", path,
-		    strerror(-rc));
+		return cli_fail(EXIT_USAGE, "%s: cannot read: %s: give the "
+		    "path of a report.json (ikeprobe --output or --format json)",
+		    path, strerror(-rc));
 	if (doc_read(*raw, *rawlen, d, err, sizeof(err)) < 0) {
 		doc_free(d);
 		free(*raw);

@@ -32,8 +32,8 @@ compare_main(int argc, char **argv)
 		if (cmp_add(t, o.files[n], &docs[n]) < 0)
 			rc = cli_fail(EXIT_USAGE, "%s: more than %d reports "
 			    "(counting the addresses of --all-addresses "
-			    "reports) to put side by side", o.files[n],
-			    CMP_MAX_COLS);
+			    "reports) to put side by side: compare fewer at "
+			    "a time", o.files[n], CMP_MAX_COLS);
 	}
 	if (rc == 0 && t->n_cols < 2)
 		rc = cli_fail(EXIT_USAGE, "compare: give at least two reports, "

@@ -5,6 +5,7 @@
  * rendered from that document read back (doc/doc_read.c), exactly as
  * `ikeprobe show' renders a saved one, so the two always agree. */
 #include <json-c/json.h>
+#include <errno.h>
 #include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
@@ -106,7 +107,8 @@ setup(struct run *run, const struct options *o, const struct resolved *t,
 	enum net_err e;
 
 	if (o->source && !ip_addr_parse(o->source, &src)) {
-		snprintf(err, errlen, "--source `%s' is not an IP address", o->source);
+		snprintf(err, errlen, "--source `%s' is not an IP address: give "
+		    "one of this machine's addresses", o->source);
 		return EXIT_USAGE;
 	}
 	if ((e = route_lookup(&t->probe[0], o->ifname, o->source ? &src : NULL,
@@ -157,8 +159,9 @@ setup(struct run *run, const struct options *o, const struct resolved *t,
 		return net_status(e);
 	if (o->output_dir) {
 		if ((pcap = bundle_pcap_stream(b)) == NULL) {
-			snprintf(err, errlen, "cannot write the capture in `%s'",
-			    o->output_dir);
+			snprintf(err, errlen, "cannot write the capture in "
+			    "`%s': %s: give another --output directory",
+			    o->output_dir, strerror(errno));
 			return EXIT_CANNOT_RUN;
 		}
 		if ((e = capture_dump_to(&run->cap, pcap, err, errlen)) != NET_OK)

@@ -84,7 +84,8 @@ parse_ports(const char *s, struct options *o)
 		}
 		for (int i = 0; i < o->n_ports; i++)
 			if (o->ports[i] == v)
-				rc = bad("bad port list `%s': a port is repeated", s);
+				rc = bad("bad port list `%s': port %ld is "
+				    "repeated; give each port once", s, v);
 		if (rc)
 			break;
 		if (o->n_ports == MAX_PORTS) {
@@ -136,7 +137,8 @@ parse_sizes(const char *s, struct options *o)
 		}
 		for (int i = 0; i < o->n_sizes; i++)
 			if (o->sizes[i] == (size_t)v)
-				rc = bad("bad size list `%s': a size is repeated", s);
+				rc = bad("bad size list `%s': size %ld is "
+				    "repeated; give each size once", s, v);
 		if (rc)
 			break;
 		if (o->n_sizes == MAX_SIZES) {

@@ -155,9 +155,9 @@ open_dir(const char *dir, char *err, size_t errlen, enum net_err *e)
 	}
 	if (errno != ENOENT || mkdir(dir, 0755) < 0 ||
 	    (fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
-		snprintf(err, errlen, "cannot %s --output directory `%s': %s",
-		    errno == ENOENT ? "create the" : "use the", dir,
-		    strerror(errno));
+		snprintf(err, errlen, "cannot %s --output directory `%s': %s: "
+		    "give a directory you can write", errno == ENOENT ?
+		    "create the" : "use the", dir, strerror(errno));
 		*e = NET_ERR_ENV;
 		return -1;
 	}
@@ -195,12 +195,17 @@ bundle_open(struct bundle *b, const char *dir, char *err, size_t errlen)
 	b->dir = dir;
 	if ((b->dirfd = open_dir(dir, err, errlen, &e)) < 0)
 		return e;
-	fstat(b->dirfd, &st);
+	if (fstat(b->dirfd, &st) < 0) {
+		snprintf(err, errlen, "cannot use the --output directory `%s': "
+		    "%s: give a directory you can write", dir, strerror(errno));
+		goto fail;
+	}
 	for (i = 0; i < BUNDLE_N; i++) {
 		if ((b->fd[i] = create_tmp(b->dirfd, names[i], b->tmp[i],
 		    sizeof(b->tmp[i]))) < 0) {
 			snprintf(err, errlen, "cannot write in --output "
-			    "directory `%s': %s", dir, strerror(errno));
+			    "directory `%s': %s: give a directory you can "
+			    "write", dir, strerror(errno));
 			goto fail;
 		}
 		/* Root writes them for the directory's owner. */
@@ -231,7 +236,8 @@ bundle_open(struct bundle *b, const char *dir, char *err, size_t errlen)
 		/* The keeper could not rename here, so it cannot clean up
 		 * either: we still can. */
 		snprintf(err, errlen, "cannot write in --output directory "
-		    "`%s': %s", dir, strerror(rep.err));
+		    "`%s': %s: give a directory you can write", dir,
+		    strerror(rep.err));
 		close(b->sock);
 		while (waitpid(b->keeper, NULL, 0) < 0 && errno == EINTR)
 			;
@@ -331,7 +337,8 @@ bundle_commit(struct bundle *b, char *err, size_t errlen)
 			rc = rc ? rc : -EIO;
 		}
 	if (rc < 0) {
-		snprintf(err, errlen, "cannot write the capture in `%s': %s",
+		snprintf(err, errlen, "cannot write the report files in `%s': "
+		    "%s: free space there, or give another --output directory",
 		    b->dir, strerror(-rc));
 		bundle_abort(b);
 		return -1;
@@ -340,7 +347,8 @@ bundle_commit(struct bundle *b, char *err, size_t errlen)
 	close(b->dirfd);
 	b->dirfd = -1;
 	if (rc < 0 || rep.err) {
-		snprintf(err, errlen, "cannot put %s in place in `%s': %s",
+		snprintf(err, errlen, "cannot put %s in place in `%s': %s: "
+		    "give another --output directory",
 		    rep.file >= 0 ? names[rep.file] : "the report files",
 		    b->dir, strerror(rep.err ? rep.err : EIO));
 		return -1;
