@@ -4,8 +4,8 @@
  * A run ends in the JSON report (output/json.c); every other format is
  * rendered from that document read back (doc/doc_read.c), exactly as
  * `ikeprobe show' renders a saved one, so the two always agree. */
-#include <json-c/json.h>
 #include <errno.h>
+#include <json-c/json.h>
 #include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
