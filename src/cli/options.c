@@ -65,8 +65,18 @@ static const char usage_text[] =
 /* A usage error: one line, exit status 2. */
 #define bad(...)	cli_fail(EXIT_USAGE, __VA_ARGS__)
 
+/* A list option: comma-separated whole numbers from lo to hi, each once,
+ * at most max of them. */
+struct list_kind {
+	const char	*noun;		/* "port" */
+	const char	*unit;		/* "numbers", "IP datagram bytes" */
+	const char	*example;	/* "--ports 500,4500" */
+	long		 lo, hi;
+	int		 max;
+};
+
 static int
-parse_ports(const char *s, struct options *o)
+parse_list(const char *s, const struct list_kind *k, long *out, int *n)
 {
 	char *copy = strdup(s), *tok, *save = NULL, *end;
 	long v;
@@ -74,30 +84,60 @@ parse_ports(const char *s, struct options *o)
 
 	if (copy == NULL)
 		return EXIT_CANNOT_RUN;
-	o->n_ports = 0;
-	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+	*n = 0;
+	for (tok = strtok_r(copy, ",", &save); tok && rc == 0;
+	    tok = strtok_r(NULL, ",", &save)) {
 		v = strtol(tok, &end, 10);
-		if (*tok == '\0' || *end != '\0' || v < 1 || v > 65535) {
-			rc = bad("bad port list `%s': ports are numbers from 1 "
-			    "to 65535, separated by commas, e.g. --ports 500,4500", s);
+		if (*tok == '\0' || *end != '\0' || v < k->lo || v > k->hi) {
+			rc = bad("bad %s list `%s': %ss are %s from %ld to %ld, "
+			    "separated by commas, e.g. %s", k->noun, s, k->noun,
+			    k->unit, k->lo, k->hi, k->example);
 			break;
 		}
-		for (int i = 0; i < o->n_ports; i++)
-			if (o->ports[i] == v)
-				rc = bad("bad port list `%s': port %ld is "
-				    "repeated; give each port once", s, v);
-		if (rc)
-			break;
-		if (o->n_ports == MAX_PORTS) {
-			rc = bad("bad port list `%s': at most 8 ports", s);
-			break;
-		}
-		o->ports[o->n_ports++] = (uint16_t)v;
+		for (int i = 0; i < *n && rc == 0; i++)
+			if (out[i] == v)
+				rc = bad("bad %s list `%s': %s %ld is repeated; "
+				    "give each %s once", k->noun, s, k->noun, v,
+				    k->noun);
+		if (rc == 0 && *n == k->max)
+			rc = bad("bad %s list `%s': at most %d %ss", k->noun, s,
+			    k->max, k->noun);
+		if (rc == 0)
+			out[(*n)++] = v;
 	}
-	if (rc == 0 && o->n_ports == 0)
-		rc = bad("bad port list `%s': give at least one port, e.g. "
-		    "--ports 500,4500", s);
+	if (rc == 0 && *n == 0)
+		rc = bad("bad %s list `%s': give at least one %s, e.g. %s",
+		    k->noun, s, k->noun, k->example);
 	free(copy);
+	return rc;
+}
+
+static int
+parse_ports(const char *s, struct options *o)
+{
+	static const struct list_kind k = {
+		"port", "numbers", "--ports 500,4500", 1, 65535, MAX_PORTS,
+	};
+	long v[MAX_PORTS];
+	int rc = parse_list(s, &k, v, &o->n_ports);
+
+	for (int i = 0; rc == 0 && i < o->n_ports; i++)
+		o->ports[i] = (uint16_t)v[i];
+	return rc;
+}
+
+static int
+parse_sizes(const char *s, struct options *o)
+{
+	static const struct list_kind k = {
+		"size", "IP datagram bytes", "--sizes 1400,1500,3000",
+		PROBE_SIZE_MIN, PROBE_SIZE_MAX, MAX_SIZES,
+	};
+	long v[MAX_SIZES];
+	int rc = parse_list(s, &k, v, &o->n_sizes);
+
+	for (int i = 0; rc == 0 && i < o->n_sizes; i++)
+		o->sizes[i] = (size_t)v[i];
 	return rc;
 }
 
@@ -107,54 +147,14 @@ parse_int(const char *s, const char *name, int lo, int hi, int *out)
 	char *end;
 	long v = strtol(s, &end, 10);
 
-	if (*s == '\0' || *end != '\0' || v < lo || v > hi) {
-		fprintf(stderr, "ikeprobe: %s `%s' is not a number from %d to "
-		    "%d\n", name, s, lo, hi);
-		return EXIT_USAGE;
-	}
+	if (*s == '\0' || *end != '\0' || v < lo || v > hi)
+		return bad("%s `%s' is not a number from %d to %d", name, s,
+		    lo, hi);
 	*out = (int)v;
 	return 0;
 }
 
 static int
-parse_sizes(const char *s, struct options *o)
-{
-	char *copy = strdup(s), *tok, *save = NULL, *end;
-	long v;
-	int rc = 0;
-
-	if (copy == NULL)
-		return EXIT_CANNOT_RUN;
-	o->n_sizes = 0;
-	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		v = strtol(tok, &end, 10);
-		if (*tok == '\0' || *end != '\0' || v < PROBE_SIZE_MIN ||
-		    v > PROBE_SIZE_MAX) {
-			rc = bad("bad size list `%s': sizes are IP datagram bytes "
-			    "from %d to %d, separated by commas, e.g. --sizes "
-			    "1400,1500,3000", s, PROBE_SIZE_MIN, PROBE_SIZE_MAX);
-			break;
-		}
-		for (int i = 0; i < o->n_sizes; i++)
-			if (o->sizes[i] == (size_t)v)
-				rc = bad("bad size list `%s': size %ld is "
-				    "repeated; give each size once", s, v);
-		if (rc)
-			break;
-		if (o->n_sizes == MAX_SIZES) {
-			rc = bad("bad size list `%s': at most %d sizes", s, MAX_SIZES);
-			break;
-		}
-		o->sizes[o->n_sizes++] = (size_t)v;
-	}
-	if (rc == 0 && o->n_sizes == 0)
-		rc = bad("bad size list `%s': give at least one size, e.g. "
-		    "--sizes 1400,3000", s);
-	free(copy);
-	return rc;
-}
-
-int
 format_parse(const char *s, enum format *f)
 {
 	if (strcmp(s, "text") == 0)

@@ -51,6 +51,5 @@ struct file_options {
 /* argv[0] is the subcommand's name; show takes one file, compare one or
  * more (one with the reports of several addresses is enough). */
 int	 file_options_parse(int, char **, bool one_file, struct file_options *);
-int	 format_parse(const char *, enum format *);
 
 #endif
