@@ -21,6 +21,8 @@
 #include "ikeprobe/doc.h"
 #include "ikeprobe/net.h"
 
+#define BUNDLE_TMP_LEN	40	/* ".report.json.XXXXXX" and room to spare */
+
 enum bundle_file {
 	BUNDLE_JSON,
 	BUNDLE_MARKDOWN,
@@ -33,7 +35,7 @@ struct bundle {
 	const char	*dir;
 	int		 dirfd;
 	int		 fd[BUNDLE_N];		/* temporary files; -1 closed */
-	char		 tmp[BUNDLE_N][40];	/* their names in dir */
+	char		 tmp[BUNDLE_N][BUNDLE_TMP_LEN];	/* their names in dir */
 	int		 sock;			/* to the keeper */
 	pid_t		 keeper;
 };

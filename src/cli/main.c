@@ -234,10 +234,9 @@ probe_one(struct run *run, const struct ip_addr *target,
 	rep.duration_ms = (mono_now() - t0) * 1000.0;
 	diagnose(&rep, run);
 	j = report_json(&rep);
-	if (run->faulted)
-		*status = EXIT_CANNOT_RUN;
-	else if (*status != EXIT_CANNOT_RUN && rep.exit_status > *status)
-		*status = rep.exit_status;
+	/* The worst over all addresses: 3 (a fault) > 1 (a problem) > 0. */
+	if ((run->faulted ? EXIT_CANNOT_RUN : rep.exit_status) > *status)
+		*status = run->faulted ? EXIT_CANNOT_RUN : rep.exit_status;
 	return j;
 }
 

@@ -88,14 +88,14 @@ keeper_drop(int dirfd)
 }
 
 static void
-unlink_from(int dirfd, char tmp[][40], int from)
+unlink_from(int dirfd, char tmp[][BUNDLE_TMP_LEN], int from)
 {
 	for (int i = from; i < BUNDLE_N; i++)
 		unlinkat(dirfd, tmp[i], 0);
 }
 
 static void __attribute__((noreturn))
-keeper(int dirfd, int sock, char tmp[][40])
+keeper(int dirfd, int sock, char tmp[][BUNDLE_TMP_LEN])
 {
 	struct keeper_reply rep = { 0, -1 };
 	ssize_t n;
