@@ -80,7 +80,7 @@ def ip_of_frame(link, frame):
 
 
 def udp_payload(dg):
-    """(dport, sport, payload) of an unfragmented UDP datagram, or None."""
+    """(sport, dport, payload) of an unfragmented UDP datagram, or None."""
     if len(dg) < 28 or dg[0] >> 4 != 4 or dg[9] != 17:
         return None
     hl = (dg[0] & 15) * 4

@@ -93,10 +93,10 @@ LOG = None
 class Request:
     """What the responder needs of one IKE_SA_INIT request."""
 
-    def __init__(self, ike, src, sport, dport, ip_hdr, ip_id):
+    def __init__(self, ike, src, sport, dport, ip_id):
         self.ike = ike
         self.src, self.sport, self.dport = src, sport, dport
-        self.ip_hdr, self.ip_id = ip_hdr, ip_id
+        self.ip_id = ip_id
         self.spi_i = ike[:8]
         self.proposals = []   # [(number, [transform bytes ...], {type: [id ...]})]
         self.ke_group = None
@@ -150,11 +150,11 @@ def parse_sa(body):
     return props
 
 
-def make_request(ike, src, sport, dport, ip_hdr, ip_id):
+def make_request(ike, src, sport, dport, ip_id):
     pls = parse_request(ike)
     if pls is None:
         return None
-    r = Request(ike, src, sport, dport, ip_hdr, ip_id)
+    r = Request(ike, src, sport, dport, ip_id)
     for t, body in pls:
         if t == PL_SA:
             r.proposals = parse_sa(body)
@@ -201,8 +201,7 @@ def nat_hash(spi_i, spi_r, addr, port):
 
 
 class Responder:
-    def __init__(self, actions, alt_addr):
-        self.actions = actions
+    def __init__(self, alt_addr):
         self.alt_addr = alt_addr
         self.addr = None
         self.sock = {}        # (addr, port) -> UDP socket we send from
@@ -420,7 +419,7 @@ def main(argv=None):
         LOG = open(a.log, "a")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 
-    r = Responder(actions, a.alt_addr)
+    r = Responder(a.alt_addr)
     r.addr = a.addr
     listen = [r.udp(a.addr, p) for p in PORTS]
     raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_UDP)
@@ -452,7 +451,7 @@ def main(argv=None):
                 if data[:4] != MARKER:
                     continue    # ESP, not IKE
                 data = data[4:]
-            req = make_request(data, src, sport, dport, pkt[:hl], ip_id)
+            req = make_request(data, src, sport, dport, ip_id)
             if req is None:
                 log(f"not an IKE_SA_INIT request from {src}:{sport} to {dport}")
                 continue
