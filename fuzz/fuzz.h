@@ -106,6 +106,19 @@ fz_ike_reply(const struct ike_reply *r, size_t len)
 	}
 }
 
+/* One reading of an IKE message: parsed, then checked as run.c checks
+ * every reply matched to a probe. */
+static inline void
+fz_ike_message(const uint8_t *msg, size_t len)
+{
+	struct ike_reply r;
+
+	ike_parse(msg, len, &r);
+	fz_ike_reply(&r, len);
+	ike_check_sa_init_response(&r);
+	fz_ike_reply(&r, len);
+}
+
 /* An IKE message as it arrives in a UDP payload: on 500 it starts at once,
  * on 4500 after the four-zero non-ESP marker. Which port it came on does not
  * matter here; a parser must survive both readings. */
@@ -113,24 +126,16 @@ static inline void
 fz_ike(const uint8_t *msg, size_t len)
 {
 	uint8_t spi[IKE_SPI_LEN];
-	struct ike_reply r;
 
 	if (ike_peek_spi(msg, len, spi))
 		FZ_CHECK(len >= IKE_SPI_LEN && memcmp(spi, msg, IKE_SPI_LEN) == 0);
 	else
 		FZ_CHECK(len < IKE_SPI_LEN);
-	ike_parse(msg, len, &r);
-	fz_ike_reply(&r, len);
-	/* What run.c does to every reply matched to a probe. */
-	ike_check_sa_init_response(&r);
-	fz_ike_reply(&r, len);
-
+	fz_ike_message(msg, len);
 	if (len >= IKE_NONESP_MARKER_LEN &&
-	    (msg[0] | msg[1] | msg[2] | msg[3]) == 0) {
-		ike_parse(msg + IKE_NONESP_MARKER_LEN,
-		    len - IKE_NONESP_MARKER_LEN, &r);
-		fz_ike_reply(&r, len - IKE_NONESP_MARKER_LEN);
-	}
+	    (msg[0] | msg[1] | msg[2] | msg[3]) == 0)
+		fz_ike_message(msg + IKE_NONESP_MARKER_LEN,
+		    len - IKE_NONESP_MARKER_LEN);
 }
 
 /* What pkt_decode_ip promised about the datagram buf[0..len) it decoded,

@@ -22,6 +22,90 @@ fz_doc_str(const struct doc_str *s)
 	fz_name(doc_s(s, "-"));
 }
 
+static void
+fz_doc_icmp(const struct doc_icmp *i)
+{
+	fz_doc_str(&i->from);
+	fz_doc_str(&i->name);
+}
+
+static void
+fz_doc_named(const struct doc_named *n)
+{
+	fz_doc_str(&n->type);
+	fz_doc_str(&n->name);
+	fz_doc_str(&n->hex);
+}
+
+/* Every string the reader kept, and every count within its limit; the
+ * reports of other addresses the same way, one level deep. */
+static void
+fz_doc(const struct doc *d, int depth)
+{
+	const struct doc_str *top[] = {
+		&d->schema, &d->tool_name, &d->tool_version, &d->started,
+		&d->headline, &d->target.name, &d->target.address,
+		&d->target.family, &d->local.address, &d->local.interface,
+		&d->local.gateway, &d->local.network, &d->local.label,
+		&d->local.hostname, &d->local.os, &d->local.kernel,
+		&d->nat.evidence, &d->responder.reply, &d->verdict.reason,
+		&d->fragments.outbound, &d->fragments.inbound,
+		&d->fragments.evidence, &d->path_mtu.source, &d->path_mtu.icmp,
+		&d->path_mtu.router, &d->path_mtu.evidence,
+	};
+	const struct doc_responder *r = &d->responder;
+
+	for (size_t i = 0; i < sizeof(top) / sizeof(top[0]); i++)
+		fz_doc_str(top[i]);
+	FZ_CHECK(d->n_ports >= 0 && d->n_ports <= DOC_MAX_PORTS);
+	for (int i = 0; i < d->n_ports; i++) {
+		fz_doc_str(&d->ports[i].state);
+		fz_doc_str(&d->ports[i].reply);
+		fz_doc_str(&d->ports[i].meaning);
+		fz_doc_icmp(&d->ports[i].icmp);
+	}
+	FZ_CHECK(d->n_probes >= 0 && d->n_probes <= DOC_MAX_PROBES);
+	for (int i = 0; i < d->n_probes; i++) {
+		const struct doc_probe *p = &d->probes[i];
+
+		fz_doc_str(&p->kind);
+		fz_doc_str(&p->purpose);
+		fz_doc_str(&p->result);
+		fz_doc_str(&p->reply);
+		fz_doc_str(&p->problem);
+		fz_doc_str(&p->send_error);
+		fz_doc_icmp(&p->icmp);
+	}
+	FZ_CHECK(d->n_findings >= 0 && d->n_findings <= DOC_MAX_FINDINGS);
+	for (int i = 0; i < d->n_findings; i++) {
+		fz_doc_str(&d->findings[i].code);
+		fz_doc_str(&d->findings[i].severity);
+		fz_doc_str(&d->findings[i].summary);
+		fz_doc_str(&d->findings[i].advice);
+	}
+	FZ_CHECK(d->target.n_addresses <= DOC_MAX_LIST);
+	for (int i = 0; i < d->target.n_addresses; i++)
+		fz_doc_str(&d->target.addresses[i]);
+	FZ_CHECK(r->n_vendor_ids <= DOC_MAX_LIST && r->n_notifies <=
+	    DOC_MAX_LIST && r->n_chosen <= DOC_MAX_LIST);
+	for (int i = 0; i < r->n_vendor_ids; i++)
+		fz_doc_named(&r->vendor_ids[i]);
+	for (int i = 0; i < r->n_notifies; i++)
+		fz_doc_str(&r->notifies[i]);
+	for (int i = 0; i < r->n_chosen; i++)
+		fz_doc_named(&r->chosen[i]);
+	fz_doc_named(&r->ke_group);
+	fz_doc_named(&r->invalid_ke_group);
+	FZ_CHECK(d->fragments.n_ports >= 0 &&
+	    d->fragments.n_ports <= DOC_MAX_PORTS);
+	for (int i = 0; i < d->fragments.n_ports; i++)
+		fz_doc_str(&d->fragments.ports[i].outbound);
+	FZ_CHECK(d->n_others >= 0 && d->n_others <= DOC_MAX_OTHERS);
+	FZ_CHECK(depth == 0 || d->n_others == 0);
+	for (int i = 0; i < d->n_others; i++)
+		fz_doc(&d->others[i], depth + 1);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -39,12 +123,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FZ_CHECK((rc == 0) == (err[0] == '\0'));
 	FZ_CHECK(strchr(err, '\n') == NULL);
 	if (rc == 0) {
-		FZ_CHECK(d.n_ports >= 0 && d.n_probes >= 0 &&
-		    d.n_findings >= 0 && d.n_others >= 0);
-		fz_doc_str(&d.schema);
-		fz_doc_str(&d.headline);
-		fz_doc_str(&d.local.label);
-		fz_doc_str(&d.target.name);
+		fz_doc(&d, 0);
 		doc_text(null, &d, COLOR_ALWAYS);
 		doc_markdown(null, &d);
 		memset(&t, 0, sizeof(t));
