@@ -71,14 +71,12 @@ nat_evidence(struct report *rep, const struct probe *p)
 
 	ip_addr_str(&rep->local.addr, me, sizeof(me));
 	ip_addr_str(&rep->target, gw, sizeof(gw));
-	if (n->detected == TRI_FALSE) {
-		snprintf(n->evidence, sizeof(n->evidence), "The NAT_DETECTION "
-		    "notifies in the gateway's reply to probe #%d match %s port "
-		    "%u and %s port %u, the addresses and ports used: no NAT "
-		    "between here and the gateway.", p->id, me, p->sport, gw,
-		    p->dport);
-		return;
-	}
+	if (n->detected == TRI_FALSE)
+		len = (size_t)snprintf(n->evidence, sizeof(n->evidence), "The "
+		    "NAT_DETECTION notifies in the gateway's reply to probe #%d "
+		    "match %s port %u and %s port %u, the addresses and ports "
+		    "used: no NAT between here and the gateway.", p->id, me,
+		    p->sport, gw, p->dport);
 	if (n->client_side == TRI_TRUE)
 		len += (size_t)snprintf(n->evidence, sizeof(n->evidence), "The "
 		    "gateway saw probe #%d come from another address or port "
@@ -93,11 +91,21 @@ nat_evidence(struct report *rep, const struct probe *p)
 		    "probed: the gateway itself sits behind a NAT (port "
 		    "forwarding or a 1:1 NAT in front of it).", len ? " " : "",
 		    p->id, gw, p->dport);
-	if (n->detected == TRI_NULL)
-		snprintf(n->evidence, sizeof(n->evidence), "The gateway's reply "
-		    "to probe #%d carries only one of the two NAT_DETECTION "
-		    "notifies, and it matches: a NAT cannot be ruled out.",
-		    p->id);
+	if (n->detected == TRI_NULL && p->reply.has_natd_dst &&
+	    p->reply.n_natd_src > 0)
+		len = (size_t)snprintf(n->evidence, sizeof(n->evidence), "The "
+		    "gateway's reply to probe #%d carries both NAT_DETECTION "
+		    "notifies, but this machine could not compute the hashes "
+		    "to compare (SHA-1 failed).", p->id);
+	else if (n->detected == TRI_NULL)
+		len = (size_t)snprintf(n->evidence, sizeof(n->evidence), "The "
+		    "gateway's reply to probe #%d carries only one of the two "
+		    "NAT_DETECTION notifies, and it matches: a NAT cannot be "
+		    "ruled out.", p->id);
+	/* A verdict from a malformed reply says so. */
+	if (p->reply.status != IKE_PARSE_OK && len < sizeof(n->evidence))
+		snprintf(n->evidence + len, sizeof(n->evidence) - len, " (The "
+		    "reply is malformed: %s.)", p->reply.problem);
 }
 
 /* The verdict on UDP port, or NULL if it was not probed. */
