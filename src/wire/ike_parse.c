@@ -321,8 +321,8 @@ ike_parse(const uint8_t *buf, size_t len, struct ike_reply *r)
 void
 ike_check_sa_init_response(struct ike_reply *r)
 {
-	/* A message too short for its header has said so already. */
-	if (r->version >> 4 != 2)
+	/* A message that failed to parse has said what is wrong first. */
+	if (r->status != IKE_PARSE_OK)
 		return;
 	if (r->exchange != IKE_EXCH_IKE_SA_INIT)
 		fail(r, IKE_PARSE_MALFORMED, "exchange type %s, not IKE_SA_INIT",
