@@ -75,18 +75,19 @@ slurp(const char *path, char **out, size_t *len)
 }
 
 int
-cli_read_doc(const char *path, struct doc *d, char **raw, size_t *rawlen)
+cli_read_doc(const char *path, struct doc *d, char **raw)
 {
 	char err[300];
+	size_t len = 0;
 	int rc;
 
 	memset(d, 0, sizeof(*d));
 	*raw = NULL;
-	if ((rc = slurp(path, raw, rawlen)) < 0)
+	if ((rc = slurp(path, raw, &len)) < 0)
 		return cli_fail(EXIT_USAGE, "%s: cannot read: %s: give the "
 		    "path of a report.json (ikeprobe --output or --format json)",
 		    path, strerror(-rc));
-	if (doc_read(*raw, *rawlen, d, err, sizeof(err)) < 0) {
+	if (doc_read(*raw, len, d, err, sizeof(err)) < 0) {
 		doc_free(d);
 		free(*raw);
 		*raw = NULL;

@@ -17,8 +17,7 @@ enum output_color cli_color(FILE *);
 /* Read the report in path ("-": standard input) into d: 0, or EXIT_USAGE
  * after one line naming the file and what is wrong with it. *raw (the
  * file's bytes) is for the caller to free. */
-int	 cli_read_doc(const char *path, struct doc *d, char **raw,
-	    size_t *rawlen);
+int	 cli_read_doc(const char *path, struct doc *d, char **raw);
 /* A report in the chosen format; the JSON as given. */
 void	 cli_render(FILE *, const struct doc *, const char *json,
 	    enum format);

@@ -13,7 +13,6 @@ compare_main(int argc, char **argv)
 	struct cmp_table *t;
 	struct doc *docs;
 	char *raw;
-	size_t len;
 	int rc = 0, n = 0;
 
 	if ((rc = file_options_parse(argc, argv, false, &o)) != 0)
@@ -26,7 +25,7 @@ compare_main(int argc, char **argv)
 		return cli_fail(EXIT_CANNOT_RUN, "out of memory");
 	}
 	for (; n < o.n_files && rc == 0; n++) {
-		if ((rc = cli_read_doc(o.files[n], &docs[n], &raw, &len)) != 0)
+		if ((rc = cli_read_doc(o.files[n], &docs[n], &raw)) != 0)
 			break;
 		free(raw);
 		if (cmp_add(t, o.files[n], &docs[n]) < 0)

@@ -9,12 +9,11 @@ show_main(int argc, char **argv)
 	struct file_options o;
 	struct doc d;
 	char *raw = NULL;
-	size_t len;
 	int rc;
 
 	if ((rc = file_options_parse(argc, argv, true, &o)) != 0)
 		return rc < 0 ? 0 : rc;
-	if ((rc = cli_read_doc(o.files[0], &d, &raw, &len)) != 0)
+	if ((rc = cli_read_doc(o.files[0], &d, &raw)) != 0)
 		return rc;
 	cli_render(stdout, &d, raw, o.format);
 	doc_free(&d);
