@@ -30,6 +30,7 @@ GOLDEN = os.path.join(HERE, "golden")
 SCHEMA = os.path.join(HERE, "..", "..", "schema", "report.schema.json")
 COMPARE_SCHEMA = os.path.join(HERE, "..", "..", "schema", "compare.schema.json")
 WRITE = bool(os.environ.get("IKEPROBE_WRITE_GOLDEN"))
+NOTED_NO_CMARK = []
 sys.path.insert(0, os.path.join(HERE, ".."))
 from strict_schema import strict_schema  # noqa: E402
 
@@ -110,6 +111,10 @@ def check_markdown(name, text):
             fail(f"{name}: line {i + 1} has {pipes(ln) - 1} cells, the header {head - 1}: {ln[:120]}")
     cmark = shutil.which("cmark-gfm")
     if not cmark:
+        if not NOTED_NO_CMARK:
+            NOTED_NO_CMARK.append(True)
+            print("note: cmark-gfm is not installed: Markdown checked for "
+                  "table shape only, not rendered (scripts/deps.sh installs it)")
         return
     p = subprocess.run([cmark, "-e", "table", "-e", "autolink", "-e", "strikethrough"],
                        input=text, capture_output=True, text=True)
@@ -191,7 +196,6 @@ def main():
         if out != open(os.path.join(GOLDEN, f"show-{name}.txt")).read() and not WRITE:
             fail(f"show {f}: the default format is not text")
         for mark in ("\033", "\u202e", "\u0007", "\u009b"):
-            _, out, _ = run([binary, "show", f])
             if mark in out:
                 fail(f"show {f}: {mark!r} reaches the terminal")
 
