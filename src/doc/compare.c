@@ -61,18 +61,26 @@ find_row(struct cmp_table *t, const char *key, const char *check,
 	return r;
 }
 
-static void __attribute__((format(printf, 6, 7)))
-put(struct cmp_table *t, int col, const char *key, const char *check,
-    enum cmp_kind kind, const char *fmt, ...)
+static void __attribute__((format(printf, 6, 0)))
+vput(struct cmp_table *t, int col, const char *key, const char *check,
+    enum cmp_kind kind, const char *fmt, va_list ap)
 {
 	struct cmp_row *r = find_row(t, key, check, kind);
-	va_list ap;
 
 	if (r == NULL)
 		return;
 	r->has[col] = true;
-	va_start(ap, fmt);
 	vsnprintf(r->value[col], sizeof(r->value[col]), fmt, ap);
+}
+
+static void __attribute__((format(printf, 6, 7)))
+put(struct cmp_table *t, int col, const char *key, const char *check,
+    enum cmp_kind kind, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vput(t, col, key, check, kind, fmt, ap);
 	va_end(ap);
 }
 
@@ -113,6 +121,49 @@ yes_no(const struct doc_bool *b, const char *yes, const char *no,
 	return b->st == DOC_SET ? b->v ? yes : no : null;
 }
 
+/* The check rows after the ports, in their order: key (stable, for JSON)
+ * and the words people read. */
+enum check_row {
+	ROW_NAT, ROW_FRAGMENTS, ROW_PATH_MTU, ROW_ICMP_TOO_BIG, ROW_NEEDED,
+	ROW_REPLY, ROW_GATEWAY_FRAG, ROW_COMPLETE, ROW_N,
+};
+
+static const struct {
+	const char	*key, *check;
+} check_rows[ROW_N] = {
+	[ROW_NAT] = { "nat", "NAT" },
+	[ROW_FRAGMENTS] = { "fragments", "Fragments to gateway" },
+	[ROW_PATH_MTU] = { "path_mtu", "Path MTU" },
+	[ROW_ICMP_TOO_BIG] = { "icmp_too_big", "ICMP too big" },
+	[ROW_NEEDED] = { "ikev2_fragmentation_needed",
+	    "IKEv2 fragmentation needed" },
+	[ROW_REPLY] = { "gateway_reply", "Gateway's best reply" },
+	[ROW_GATEWAY_FRAG] = { "gateway_fragmentation",
+	    "Gateway offers IKEv2 frag." },
+	[ROW_COMPLETE] = { "complete", "Run complete" },
+};
+
+static void __attribute__((format(printf, 4, 5)))
+put_check(struct cmp_table *t, int col, enum check_row row, const char *fmt,
+    ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vput(t, col, check_rows[row].key, check_rows[row].check, CMP_CHECK,
+	    fmt, ap);
+	va_end(ap);
+}
+
+/* Not tested (--quick, no open port): no answer to compare with another
+ * report's. */
+static void
+untested(struct cmp_table *t, int col, enum check_row row)
+{
+	put_blank(t, col, check_rows[row].key, check_rows[row].check,
+	    "not tested");
+}
+
 static void
 checks(struct cmp_table *t, int col, const struct doc *d)
 {
@@ -125,56 +176,41 @@ checks(struct cmp_table *t, int col, const struct doc *d)
 		snprintf(check, sizeof(check), "UDP %lld", d->ports[i].port);
 		put(t, col, key, check, CMP_CHECK, "%s", d->ports[i].state.s);
 	}
-	declare(t, "nat", "NAT", CMP_CHECK);
+	/* Every report has a place in these, even one that lacks them. */
+	for (int i = 0; i < ROW_N; i++)
+		declare(t, check_rows[i].key, check_rows[i].check, CMP_CHECK);
 	if (d->nat.st == DOC_SET)
-		put(t, col, "nat", "NAT", CMP_CHECK, "%s",
-		    doc_nat_word(&d->nat));
-	/* The size tests: not tested (--quick, no open port) is no answer
-	 * to compare with another report's. */
-	declare(t, "fragments", "Fragments to gateway", CMP_CHECK);
+		put_check(t, col, ROW_NAT, "%s", doc_nat_word(&d->nat));
 	if (d->fragments.st == DOC_SET && !d->fragments.tested)
-		put_blank(t, col, "fragments", "Fragments to gateway", "not tested");
+		untested(t, col, ROW_FRAGMENTS);
 	else if (d->fragments.st == DOC_SET)
-		put(t, col, "fragments", "Fragments to gateway", CMP_CHECK,
-		    "%s", doc_s(&d->fragments.outbound, "unknown"));
-	declare(t, "path_mtu", "Path MTU", CMP_CHECK);
-	declare(t, "icmp_too_big", "ICMP too big", CMP_CHECK);
+		put_check(t, col, ROW_FRAGMENTS, "%s",
+		    doc_s(&d->fragments.outbound, "unknown"));
 	if (m->st == DOC_SET && !m->tested) {
-		put_blank(t, col, "path_mtu", "Path MTU", "not tested");
-		put_blank(t, col, "icmp_too_big", "ICMP too big", "not tested");
+		untested(t, col, ROW_PATH_MTU);
+		untested(t, col, ROW_ICMP_TOO_BIG);
 	} else if (m->st == DOC_SET) {
 		if (m->value.st == DOC_SET)
-			put(t, col, "path_mtu", "Path MTU", CMP_CHECK, "%lld%s",
-			    m->value.v, m->black_hole.v ? " (black hole)" : "");
+			put_check(t, col, ROW_PATH_MTU, "%lld%s", m->value.v,
+			    m->black_hole.v ? " (black hole)" : "");
 		else
-			put(t, col, "path_mtu", "Path MTU", CMP_CHECK, "unknown");
-		put(t, col, "icmp_too_big", "ICMP too big", CMP_CHECK, "%s",
-		    m->icmp.s);
+			put_check(t, col, ROW_PATH_MTU, "unknown");
+		put_check(t, col, ROW_ICMP_TOO_BIG, "%s", m->icmp.s);
 	}
-	declare(t, "ikev2_fragmentation_needed", "IKEv2 fragmentation needed",
-	    CMP_CHECK);
 	if (d->verdict.st == DOC_SET && d->verdict.needed.st != DOC_SET &&
 	    !d->fragments.tested && !m->tested)
-		put_blank(t, col, "ikev2_fragmentation_needed",
-		    "IKEv2 fragmentation needed", "not tested");
+		untested(t, col, ROW_NEEDED);
 	else if (d->verdict.st == DOC_SET)
-		put(t, col, "ikev2_fragmentation_needed",
-		    "IKEv2 fragmentation needed", CMP_CHECK, "%s",
-		    yes_no(&d->verdict.needed, "yes", "no", "undecided"));
-	declare(t, "gateway_reply", "Gateway's best reply", CMP_CHECK);
+		put_check(t, col, ROW_NEEDED, "%s", yes_no(&d->verdict.needed,
+		    "yes", "no", "undecided"));
 	if (r->st == DOC_SET)
-		put(t, col, "gateway_reply", "Gateway's best reply", CMP_CHECK,
-		    "%s", doc_s(&r->reply, "none"));
-	declare(t, "gateway_fragmentation", "Gateway offers IKEv2 frag.",
-	    CMP_CHECK);
+		put_check(t, col, ROW_REPLY, "%s", doc_s(&r->reply, "none"));
 	if (r->st == DOC_SET && r->fragmentation_supported.st != DOC_ABSENT)
-		put(t, col, "gateway_fragmentation",
-		    "Gateway offers IKEv2 frag.", CMP_CHECK, "%s",
+		put_check(t, col, ROW_GATEWAY_FRAG, "%s",
 		    yes_no(&r->fragmentation_supported, "yes", "no", "unknown"));
-	declare(t, "complete", "Run complete", CMP_CHECK);
 	if (d->complete.st == DOC_SET)
-		put(t, col, "complete", "Run complete", CMP_CHECK, "%s",
-		    d->complete.v ? "yes" : "no");
+		put_check(t, col, ROW_COMPLETE, "%s", d->complete.v ? "yes" :
+		    "no");
 }
 
 static void
