@@ -481,6 +481,34 @@ rd_ports(struct rd *rd, json_object *root)
 		    &rd->d->n_ports, rd_port);
 }
 
+/* An array of objects under key, each read by fn into one element of size
+ * bytes: the elements, with their count in *count (0 when absent). */
+static void *
+rd_objects(struct rd *rd, json_object *parent, const char *key, int flags,
+    int max, size_t size, int *count, rd_elem_fn *fn)
+{
+	json_object *a, *o;
+	size_t at;
+	char *items;
+	int n = rd_array(rd, parent, key, flags, max, &a);
+
+	if (n <= 0 || (items = alloc(rd, (size_t)n * size)) == NULL)
+		return NULL;
+	at = push(rd, key);
+	for (int i = 0; i < n && !rd->failed; i++) {
+		size_t at2;
+
+		if ((o = element_obj(rd, a, (size_t)i)) == NULL)
+			break;
+		at2 = push_index(rd, (size_t)i);
+		fn(rd, o, items + (size_t)i * size);
+		pop(rd, at2);
+	}
+	pop(rd, at);
+	*count = n;
+	return items;
+}
+
 static void
 rd_named(struct rd *rd, json_object *o, struct doc_named *t)
 {
@@ -491,33 +519,10 @@ rd_named(struct rd *rd, json_object *o, struct doc_named *t)
 	rd_int(rd, o, "key_length", &t->key_length, 0, 65535, NUL);
 }
 
-static struct doc_named *
-rd_named_list(struct rd *rd, json_object *o, const char *key, int *count,
-    enum doc_state *st)
+static void
+rd_named_elem(struct rd *rd, json_object *o, void *elem)
 {
-	json_object *a, *e;
-	struct doc_named *out;
-	size_t at;
-	int n = rd_array(rd, o, key, NUL, DOC_MAX_LIST, &a);
-
-	*count = 0;
-	if (st)
-		*st = a ? DOC_SET : DOC_ABSENT;
-	if (n <= 0)
-		return NULL;
-	if ((out = alloc(rd, (size_t)n * sizeof(*out))) == NULL)
-		return NULL;
-	at = push(rd, key);
-	for (int i = 0; i < n && !rd->failed; i++)
-		if ((e = element_obj(rd, a, (size_t)i)) != NULL) {
-			size_t at2 = push_index(rd, (size_t)i);
-
-			rd_named(rd, e, &out[i]);
-			pop(rd, at2);
-		}
-	pop(rd, at);
-	*count = n;
-	return out;
+	rd_named(rd, o, elem);
 }
 
 static void
@@ -532,10 +537,14 @@ rd_responder(struct rd *rd, json_object *root)
 		return;
 	at = push(rd, "responder");
 	rd_bool(rd, o, "fragmentation_supported", &r->fragmentation_supported, NUL);
-	r->vendor_ids = rd_named_list(rd, o, "vendor_ids", &r->n_vendor_ids, NULL);
-	r->chosen = rd_named_list(rd, o, "chosen", &r->n_chosen, &r->chosen_st);
-	if (json_object_object_get_ex(o, "chosen", &t) && t == NULL)
-		r->chosen_st = DOC_NULL;
+	r->vendor_ids = rd_objects(rd, o, "vendor_ids", NUL, DOC_MAX_LIST,
+	    sizeof(*r->vendor_ids), &r->n_vendor_ids, rd_named_elem);
+	/* chosen: null when the gateway chose nothing, absent in old
+	 * reports. */
+	r->chosen_st = !json_object_object_get_ex(o, "chosen", &t) ?
+	    DOC_ABSENT : t == NULL ? DOC_NULL : DOC_SET;
+	r->chosen = rd_objects(rd, o, "chosen", NUL, DOC_MAX_LIST,
+	    sizeof(*r->chosen), &r->n_chosen, rd_named_elem);
 	if ((n = rd_array(rd, o, "notifies", OPT, DOC_MAX_LIST, &a)) > 0 &&
 	    (r->notifies = alloc(rd, (size_t)n * sizeof(*r->notifies)))) {
 		size_t at2 = push(rd, "notifies");
@@ -575,35 +584,6 @@ rd_responder(struct rd *rd, json_object *root)
 	rd_int(rd, o, "certreq", &r->certreq, 0, 65535, OPT);
 	rd_str(rd, o, "reply", &r->reply, NUL);
 	pop(rd, at);
-}
-
-/* An array of objects under key, each read by fn into one element of size
- * bytes: the elements, with their count in *count (0 when absent). */
-
-static void *
-rd_objects(struct rd *rd, json_object *parent, const char *key, int flags,
-    int max, size_t size, int *count, rd_elem_fn *fn)
-{
-	json_object *a, *o;
-	size_t at;
-	char *items;
-	int n = rd_array(rd, parent, key, flags, max, &a);
-
-	if (n <= 0 || (items = alloc(rd, (size_t)n * size)) == NULL)
-		return NULL;
-	at = push(rd, key);
-	for (int i = 0; i < n && !rd->failed; i++) {
-		size_t at2;
-
-		if ((o = element_obj(rd, a, (size_t)i)) == NULL)
-			break;
-		at2 = push_index(rd, (size_t)i);
-		fn(rd, o, items + (size_t)i * size);
-		pop(rd, at2);
-	}
-	pop(rd, at);
-	*count = n;
-	return items;
 }
 
 static void
