@@ -132,7 +132,7 @@ response(uint8_t *b, const uint8_t *src, int n_src, const uint8_t *dst,
     size_t dst_len)
 {
 	struct wbuf w;
-	size_t np_at = 16, n;
+	size_t np_at, n;
 
 	wb_init(&w);
 	wb_bytes(&w, spi_i, 8);

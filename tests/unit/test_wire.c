@@ -101,7 +101,7 @@ struct walked {
 	size_t		 nonce_len;
 	int		 n_natd_src, n_natd_dst;
 	bool		 natd_len_ok;
-	int		 natd_after_nonce;	/* payloads between Ni and them */
+	uint16_t	 notify[32];	/* notify type by payload position; 0 */
 };
 
 /* An independent walk over a request, checking RFC 7296 3.3 structure. */
@@ -114,7 +114,6 @@ walk_request(const uint8_t *b, size_t len, uint16_t ke_group, struct walked *wk)
 	memset(wk, 0, sizeof(*wk));
 	wk->props_ok = true;
 	wk->natd_len_ok = true;
-	wk->natd_after_nonce = -1;
 	cur_init(&c, b, len);
 	cur_skip(&c, 16);
 	np = cur_u8(&c);
@@ -190,6 +189,8 @@ walk_request(const uint8_t *b, size_t len, uint16_t ke_group, struct walked *wk)
 			uint8_t proto = cur_u8(&pl), spisize = cur_u8(&pl);
 			uint16_t nt = cur_be16(&pl);
 
+			if (wk->n_payloads <= 32)
+				wk->notify[wk->n_payloads - 1] = nt;
 			if (nt == IKE_N_IKEPROBE_PADDING)
 				wk->pad_len = plen;
 			/* RFC 7296 3.10: about the IKE SA, so no protocol and
@@ -202,12 +203,6 @@ walk_request(const uint8_t *b, size_t len, uint16_t ke_group, struct walked *wk)
 					wk->n_natd_dst++;
 				wk->natd_len_ok &= proto == 0 && spisize == 0 &&
 				    cur_left(&pl) == IKE_NATD_LEN;
-				if (wk->natd_after_nonce < 0)
-					for (int i = 0; i < wk->n_payloads &&
-					    i < 32; i++)
-						if (wk->order[i] == IKE_PL_NONCE)
-							wk->natd_after_nonce =
-							    wk->n_payloads - 2 - i;
 			}
 		}
 	}
@@ -238,7 +233,8 @@ test_rfc_rules(void)
 		CHECK_EQ(wk.n_natd_src, 1);
 		CHECK_EQ(wk.n_natd_dst, 1);
 		CHECK(wk.natd_len_ok);
-		CHECK_EQ(wk.natd_after_nonce, 0);
+		CHECK_EQ(wk.notify[3], IKE_N_NAT_DETECTION_SOURCE_IP);
+		CHECK_EQ(wk.notify[4], IKE_N_NAT_DETECTION_DESTINATION_IP);
 		CHECK_EQ(wk.n_proposals, 2);
 		CHECK(wk.props_ok);
 		CHECK(!wk.aead_has_integ);
