@@ -165,7 +165,10 @@ fz_pkt(enum pkt_status st, const struct pkt *p, const uint8_t *buf, size_t len)
 	}
 	if (p->is_icmp) {
 		FZ_CHECK(!pkt_is_fragment(p));
-		fz_name(icmp_name(p->icmp_type, p->icmp_code));
+		fz_name(icmp_name(p->family, p->icmp_type, p->icmp_code));
+		fz_name(icmp_meaning_key(p->icmp_meaning));
+		FZ_CHECK(p->icmp_meaning == ICMP_TOO_BIG || p->icmp_mtu == 0 ||
+		    p->icmp_meaning == ICMP_NONE);
 	}
 	if (q->valid) {
 		FZ_CHECK(p->is_icmp);

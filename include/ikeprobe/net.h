@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "ikeprobe/clock.h"
 #include "ikeprobe/packet.h"
 
 enum net_err {
@@ -60,7 +61,7 @@ struct capture_pkt {
 	const uint8_t	*data;
 	size_t		 caplen;
 	size_t		 wirelen;
-	double		 ts;		/* seconds, capture clock */
+	usec_t		 ts;		/* the capture clock */
 };
 
 /* Capture on li's interface; snaplen from its MTU. */
@@ -77,10 +78,11 @@ const char *capture_error(struct capture *);
 long	 capture_dropped(struct capture *);
 void	 capture_close(struct capture *);
 /* The BPF filter for a run: replies and fragments from any of the n
- * targets, our own probes, and ICMP errors sent to us. False if it does
- * not fit in len. */
+ * targets, our own probes to them, and ICMP errors sent to us, for each
+ * family among the targets (from the local address of that family). False
+ * if it does not fit in len. */
 bool	 capture_filter(char *, size_t, const struct ip_addr *targets, int n,
-	    const struct ip_addr *local);
+	    const struct ip_addr *locals, int n_locals);
 
 /* This program's own path, for the setcap line in error messages. */
 const char *self_path(void);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "ikeprobe/context.h"
+#include "ikeprobe/ike_session.h"
 #include "ikeprobe/probe.h"
 #include "ikeprobe/sizes.h"
 
@@ -110,7 +111,9 @@ struct report {
 	int		 n_ports;
 	/* The most telling reply: a full SA if one came, else any. */
 	const struct ike_reply *responder;
-	const struct run *run;
+	const struct ike_session *sess;	/* what it rests on */
+	struct probe_set set;		/* its probes */
+	const struct run_stats *stats;
 
 	struct sizes_assess sizes;
 	struct frag_report frag;
@@ -127,12 +130,12 @@ struct report {
 	int		 exit_status;	/* 0 all open, 1 a problem found */
 };
 
-void	 diagnose(struct report *, const struct run *);
+void	 diagnose(struct report *, const struct ike_session *);
 /* The size part: fragments, path MTU, the verdict and their findings. */
-void	 diagnose_sizes(struct report *, const struct run *);
+void	 diagnose_sizes(struct report *);
 /* NAT between here and the gateway, and what it means for UDP 4500 (after
  * the port verdicts). */
-void	 diagnose_nat(struct report *, const struct run *);
+void	 diagnose_nat(struct report *);
 struct finding *add_finding(struct report *, enum severity, const char *code,
 	    const char *advice, const char *fmt, ...)
 	    __attribute__((format(printf, 5, 6)));

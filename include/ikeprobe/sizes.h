@@ -1,7 +1,8 @@
-/* What the size probes of a run show: do fragmented IKE datagrams reach the
- * gateway, and how large a datagram crosses the path whole. One reading of
- * the probes serves both the plan (what to send next) and the diagnosis
- * (what to report), so the two can never disagree. */
+/* What the size probes of a session show: do fragmented IKE datagrams
+ * reach the gateway, and how large a datagram crosses the path whole. One
+ * reading of the probes serves both the plan (what to send next) and the
+ * diagnosis (what to report), so the two can never disagree. It reads the
+ * probes alone (a probe_set), so a replayed capture reads the same. */
 #ifndef IKEPROBE_SIZES_H
 #define IKEPROBE_SIZES_H
 
@@ -13,6 +14,8 @@
 #define SIZES_DF_DEFAULT	{ 1280, 1400, 1450 }
 #define SIZES_FRAG_DEFAULT	{ 2500, 4500 }
 #define FRAG_SIZE_DEFAULT	1280	/* passes any link an IKE VPN uses */
+/* What --sizes and --fragment-size accept: from the smallest datagram an
+ * IPv4 link must carry (RFC 791) to what fits in one UDP datagram. */
 #define PROBE_SIZE_MIN		576
 #define PROBE_SIZE_MAX		65000
 #define PMTU_PRECISION		8	/* bytes, when found by probing */
@@ -35,7 +38,7 @@ struct frag_assess {
 	int		 lost_probe;		/* id, or -1 */
 	int		 control;		/* id of the answered probe that
 						 * proves the gateway alive, -1 */
-	bool		 reasm_timeout;		/* ICMP time exceeded code 1 */
+	bool		 reasm_timeout;		/* ICMP reassembly time exceeded */
 	bool		 icmp_refused;		/* ICMP unreachable for fragments */
 	struct icmp_obs	 icmp;
 	bool		 pending;		/* probes still open */
@@ -67,7 +70,7 @@ struct pmtu_assess {
 	size_t		 hi;		/* smallest DF size failed, 0 none */
 	int		 lo_probe, hi_probe;	/* ids, or -1 */
 	bool		 hi_confirmed;	/* the failure at hi was seen twice */
-	int		 icmp_mtu;	/* smallest next-hop MTU reported, 0 */
+	uint32_t	 icmp_mtu;	/* smallest next-hop MTU reported, 0 */
 	struct ip_addr	 router;	/* who reported it */
 	int		 icmp_probe;	/* id, or -1 */
 	int		 local_mtu;
@@ -78,16 +81,16 @@ struct pmtu_assess {
 };
 
 struct sizes_assess {
-	struct frag_assess frag[MAX_PORTS];	/* by run.ports index */
+	struct frag_assess frag[MAX_PORTS];	/* by probe_set.ports index */
 	struct pmtu_assess pmtu;
+	size_t		 frag_size;	/* of the fragment probes, 0: none */
 };
 
-void	 sizes_assess(const struct run *, struct sizes_assess *);
+void	 sizes_assess(const struct probe_set *, struct sizes_assess *);
 
-/* True if a later answered probe on this port shows the gateway was still
- * answering after probe p was given up, so p's loss was the path's doing.
- * The id of that probe, or -1. */
-int	 sizes_alive_after(const struct run *, const struct probe *p);
+/* An answered probe on p's port, sent after p was given up: the gateway
+ * was still answering, so p's loss was the path's doing. Its id, or -1. */
+int	 sizes_alive_after(const struct probe_set *, const struct probe *p);
 
 const char *frag_outcome_name(enum frag_outcome);
 const char *pmtu_source_name(enum pmtu_source);

@@ -16,6 +16,8 @@
 
 #include "cli.h"
 #include "ikeprobe/bundle.h"
+#include "ikeprobe/ike_session.h"
+#include "ikeprobe/io.h"
 #include "ikeprobe/report.h"
 #include "ikeprobe/sizes.h"
 
@@ -95,10 +97,11 @@ resolve(const char *name, bool every, struct resolved *out, char *err,
 
 /* Open everything that needs privilege, then give privilege up. With
  * --all-addresses every address must be reached the same way, since the
- * runs share the sockets and the capture. */
+ * sessions share the sockets and the capture. */
 static int
-setup(struct run *run, const struct options *o, const struct resolved *t,
-    struct bundle *b, char *err, size_t errlen)
+setup(struct io *io, struct local_info *local, struct port_pair *ports,
+    const struct options *o, const struct resolved *t, struct bundle *b,
+    char *err, size_t errlen)
 {
 	struct local_info other;
 	struct ip_addr src;
@@ -112,21 +115,21 @@ setup(struct run *run, const struct options *o, const struct resolved *t,
 		return EXIT_USAGE;
 	}
 	if ((e = route_lookup(&t->probe[0], o->ifname, o->source ? &src : NULL,
-	    &run->local, err, errlen)) != NET_OK)
+	    local, err, errlen)) != NET_OK)
 		return net_status(e);
 	for (int i = 1; i < t->n_probe; i++) {
 		if ((e = route_lookup(&t->probe[i], o->ifname, o->source ? &src :
 		    NULL, &other, err, errlen)) != NET_OK)
 			return net_status(e);
-		if (!ip_addr_eq(&other.addr, &run->local.addr) ||
-		    strcmp(other.ifname, run->local.ifname) != 0) {
+		if (!ip_addr_eq(&other.addr, &local->addr) ||
+		    strcmp(other.ifname, local->ifname) != 0) {
 			snprintf(err, errlen, "--all-addresses: %s is reached "
 			    "from %s on %s, not from %s on %s like the first: "
 			    "probe it on its own, or give --interface",
 			    ip_addr_str(&t->probe[i], a, sizeof(a)),
 			    ip_addr_str(&other.addr, l2, sizeof(l2)),
-			    other.ifname, ip_addr_str(&run->local.addr, l1,
-			    sizeof(l1)), run->local.ifname);
+			    other.ifname, ip_addr_str(&local->addr, l1,
+			    sizeof(l1)), local->ifname);
 			return EXIT_USAGE;
 		}
 	}
@@ -135,27 +138,24 @@ setup(struct run *run, const struct options *o, const struct resolved *t,
 	if (o->output_dir && (e = bundle_open(b, o->output_dir, err,
 	    errlen)) != NET_OK)
 		return net_status(e);
-	if ((e = rawsock_open(&run->rawfd, run->local.addr.family, o->ifname,
-	    err, errlen)) != NET_OK)
+	if ((e = io_open_raw(io, local->addr.family, o->ifname, err,
+	    errlen)) != NET_OK)
 		return net_status(e);
 	for (int i = 0; i < o->n_ports; i++) {
-		struct port_src *ps = &run->ports[run->n_ports++];
-
-		ps->dport = o->ports[i];
-		/* Real initiators send from the port they send to. */
-		if ((e = udp_hold(&run->local.addr, o->ports[i], &ps->fd,
-		    &ps->sport, err, errlen)) != NET_OK)
+		ports[i].dport = o->ports[i];
+		if ((e = io_hold(io, &local->addr, o->ports[i], &ports[i].sport,
+		    err, errlen)) != NET_OK)
 			return net_status(e);
 	}
 	/* MAX_ADDRS addresses always fit. */
 	if (!capture_filter(filter, sizeof(filter), t->probe, t->n_probe,
-	    &run->local.addr)) {
+	    &local->addr, 1)) {
 		snprintf(err, errlen, "the capture filter for %d addresses is "
 		    "too long: probe fewer with --all-addresses", t->n_probe);
 		return EXIT_USAGE;
 	}
-	if ((e = capture_open(&run->cap, &run->local, filter,
-	    o->pcap_path, err, errlen)) != NET_OK)
+	if ((e = io_open_capture(io, local, filter, o->pcap_path, err,
+	    errlen)) != NET_OK)
 		return net_status(e);
 	if (o->output_dir) {
 		if ((pcap = bundle_pcap_stream(b)) == NULL) {
@@ -164,7 +164,7 @@ setup(struct run *run, const struct options *o, const struct resolved *t,
 			    o->output_dir, strerror(errno));
 			return EXIT_CANNOT_RUN;
 		}
-		if ((e = capture_dump_to(&run->cap, pcap, err, errlen)) != NET_OK)
+		if ((e = capture_dump_to(&io->cap, pcap, err, errlen)) != NET_OK)
 			return net_status(e);
 	}
 	if ((e = privdrop(o->user, err, errlen)) != NET_OK)
@@ -174,10 +174,10 @@ setup(struct run *run, const struct options *o, const struct resolved *t,
 
 /* Size options checked against the interface MTU, known only now. */
 static int
-size_config(struct run *run, const struct options *o, char *err, size_t errlen)
+size_config(struct size_config *c, const struct local_info *local,
+    const struct options *o, char *err, size_t errlen)
 {
-	struct size_config *c = &run->sz_cfg;
-	size_t mtu = run->local.mtu > 0 ? (size_t)run->local.mtu : 1500;
+	size_t mtu = local->mtu > 0 ? (size_t)local->mtu : 1500;
 	size_t fs;
 
 	c->enabled = !o->quick;
@@ -188,14 +188,14 @@ size_config(struct run *run, const struct options *o, char *err, size_t errlen)
 	if (o->frag_size > mtu) {
 		snprintf(err, errlen, "--fragment-size %zu is larger than the "
 		    "MTU of %s (%zu): give at most %zu", o->frag_size,
-		    run->local.ifname, mtu, mtu);
+		    local->ifname, mtu, mtu);
 		return EXIT_USAGE;
 	}
 	fs = o->frag_size ? o->frag_size : mtu < FRAG_SIZE_DEFAULT ? mtu :
 	    FRAG_SIZE_DEFAULT;
 	for (int i = 0; i < o->n_sizes; i++)
 		if (o->sizes[i] > fs && o->sizes[i] >
-		    frag_payload_for(fs) * PROBE_MAX_FRAGS) {
+		    pkt_frag_payload(local->addr.family, fs) * PROBE_MAX_FRAGS) {
 			snprintf(err, errlen, "size %zu needs more than %d "
 			    "fragments of %zu bytes: use a larger "
 			    "--fragment-size or a smaller size", o->sizes[i],
@@ -205,46 +205,52 @@ size_config(struct run *run, const struct options *o, char *err, size_t errlen)
 	return 0;
 }
 
-/* One address probed, diagnosed and turned into its JSON report. */
+/* One address's session diagnosed and turned into its JSON report. */
 static json_object *
-probe_one(struct run *run, const struct ip_addr *target,
-    const struct options *o, const struct resolved *t,
-    const struct host_info *host, int *status)
+report_one(const struct ike_session *s, const struct options *o,
+    const struct resolved *t, const struct host_info *host, int *status)
 {
 	static struct report rep;
 	json_object *j;
-	double t0;
 
 	memset(&rep, 0, sizeof(rep));
-	run->target = *target;
-	rep.started = wall_now();
-	t0 = mono_now();
-	/* A network fault mid-run still gives a report of what was seen,
-	 * marked incomplete, and exit status 3. */
-	run_probes(run);
+	rep.started = (double)s->started / 1e6;
 	rep.target_name = o->target;
-	rep.target = run->target;
-	rep.local = run->local;
+	rep.target = s->target;
+	rep.local = s->local;
 	memcpy(rep.addrs, t->all, sizeof(rep.addrs));
 	rep.n_addrs = t->n_all;
 	rep.all_addresses = o->all_addresses;
 	rep.label = o->label;
 	rep.host = host;
-	path_info_read(&run->target, &run->local, &rep.path);
-	rep.duration_ms = (mono_now() - t0) * 1000.0;
-	diagnose(&rep, run);
+	path_info_read(&s->target, &s->local, &rep.path);
+	rep.duration_ms = s->duration * 1000.0;
+	/* A network fault mid-run still gives a report of what was seen,
+	 * marked incomplete, and exit status 3. */
+	diagnose(&rep, s);
 	j = report_json(&rep);
 	/* The worst over all addresses: 3 (a fault) > 1 (a problem) > 0. */
-	if ((run->faulted ? EXIT_CANNOT_RUN : rep.exit_status) > *status)
-		*status = run->faulted ? EXIT_CANNOT_RUN : rep.exit_status;
+	if ((s->faulted ? EXIT_CANNOT_RUN : rep.exit_status) > *status)
+		*status = s->faulted ? EXIT_CANNOT_RUN : rep.exit_status;
 	return j;
+}
+
+static bool
+group_ok(uint16_t g)
+{
+	return kex_supported(g);
 }
 
 static int
 probe_main(int argc, char **argv)
 {
-	static struct run base, run;
+	static struct io io;
+	static struct ike_session sess[MAX_ADDRS];
 	static struct resolved t;
+	struct plan_config cfg;
+	struct local_info local;
+	struct port_pair ports[MAX_PORTS];
+	struct kex_value kv;
 	struct host_info host;
 	struct bundle b;
 	struct options o;
@@ -253,34 +259,37 @@ probe_main(int argc, char **argv)
 	const char *json;
 	char err[400];
 	struct doc d;
+	long dropped;
 	int rc, status = 0;
 
 	if ((rc = options_parse(argc, argv, &o)) != 0)
 		return rc < 0 ? 0 : rc;
 	if (crypto_init() < 0)
 		return cli_fail(EXIT_CANNOT_RUN, "cannot initialise libsodium");
+	/* Every session makes its own keys; a machine that cannot make one
+	 * says so now, not as probes that never went. */
+	if (kex_generate(IKE_DH_CURVE25519, &kv) < 0)
+		return cli_fail(EXIT_CANNOT_RUN, "cannot generate an X25519 key");
+	kex_free(&kv);
 
 	if ((rc = resolve(o.target, o.all_addresses, &t, err, sizeof(err))) != 0)
 		return cli_fail(rc, "%s", err);
-	base.rawfd = -1;
+	io_init(&io);
 	bundle_init(&b);
-	if ((rc = setup(&base, &o, &t, &b, err, sizeof(err))) != 0) {
+	if ((rc = setup(&io, &local, ports, &o, &t, &b, err, sizeof(err))) != 0) {
 		bundle_abort(&b);
 		return cli_fail(rc, "%s", err);
 	}
-	if (kex_generate(IKE_DH_CURVE25519, &base.kex[0]) < 0) {
-		bundle_abort(&b);
-		return cli_fail(EXIT_CANNOT_RUN, "cannot generate an X25519 key");
-	}
-	base.n_kex = 1;
-	base.rto = o.rto_ms / 1000.0;
-	base.max_attempts = o.attempts;
-	base.pace = 0.01;
-	if ((rc = size_config(&base, &o, err, sizeof(err))) != 0) {
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.rto = o.rto_ms / 1000.0;
+	cfg.max_attempts = o.attempts;
+	cfg.backoff = 1.5;
+	cfg.group = IKE_DH_CURVE25519;
+	cfg.group_ok = group_ok;
+	if ((rc = size_config(&cfg.sizes, &local, &o, err, sizeof(err))) != 0) {
 		bundle_abort(&b);
 		return cli_fail(rc, "%s", err);
 	}
-	base.stop = &stop_flag;
 	host_info_read(&host);
 
 	memset(&sa, 0, sizeof(sa));
@@ -288,24 +297,36 @@ probe_main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	/* One report per address, in turn; the first is the document's top
-	 * level, the others follow in `others'. A signal ends the run under
-	 * way and leaves the later ones untested. */
+	/* One session per address, all at once in one loop; a signal ends
+	 * them all, and each report says what it saw until then. */
+	io.stop = &stop_flag;
+	io.trace = o.verbose ? stderr : NULL;
+	for (int i = 0; i < t.n_probe; i++) {
+		ike_session_init(&sess[i], &t.probe[i], &local, ports, o.n_ports,
+		    &cfg);
+		io_add(&io, &sess[i].base);
+	}
+	io_run(&io);
+	dropped = capture_dropped(&io.cap);
+
+	/* The first report is the document's top level, the others follow
+	 * in `others'. */
 	others = json_object_new_array();
 	root = NULL;
 	for (int i = 0; i < t.n_probe; i++) {
 		json_object *j;
 
-		run = base;
-		j = probe_one(&run, &t.probe[i], &o, &t, &host, &status);
-		run_free(&run);
+		ike_session_finish(&sess[i], &io);
+		sess[i].stats.dropped = dropped;
+		j = report_one(&sess[i], &o, &t, &host, &status);
+		ike_session_free(&sess[i]);
 		if (root == NULL)
 			root = j;
 		else
 			json_object_array_add(others, j);
 	}
 	json_object_object_add(root, "others", others);
-	capture_close(&base.cap);
+	io_close(&io);
 
 	json = json_object_to_json_string_ext(root, RENDER_JSON_FLAGS);
 	if (doc_read(json, strlen(json), &d, err, sizeof(err)) < 0) {

@@ -48,6 +48,8 @@ static const char usage_text[] =
 "                        lost (5)\n"
 "      --rto MS          first retransmission timeout in ms (200; each next\n"
 "                        wait is 1.5 times longer)\n"
+"  -v, --verbose         print every packet sent and received, decoded,\n"
+"                        and what it was matched to, on stderr\n"
 "  -h, --help            this text\n"
 "  -V, --version         print the version\n"
 "\n"
@@ -210,6 +212,7 @@ options_parse(int argc, char **argv, struct options *o)
 		{ "sizes", required_argument, NULL, OPT_SIZES },
 		{ "fragment-size", required_argument, NULL, OPT_FRAG_SIZE },
 		{ "stateful", no_argument, NULL, OPT_STATEFUL },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -224,7 +227,7 @@ options_parse(int argc, char **argv, struct options *o)
 	o->attempts = 5;
 	o->rto_ms = 200;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":jf:o:w:p:s:i:u:qhV", longopts,
+	while ((ch = getopt_long(argc, argv, ":jf:o:w:p:s:i:u:qvhV", longopts,
 	    NULL)) != -1) {
 		rc = 0;
 		switch (ch) {
@@ -277,6 +280,9 @@ options_parse(int argc, char **argv, struct options *o)
 			break;
 		case OPT_STATEFUL:
 			o->stateful = true;
+			break;
+		case 'v':
+			o->verbose = true;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);

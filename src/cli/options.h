@@ -4,7 +4,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "ikeprobe/probe.h"
+#include "ikeprobe/plan.h"
 
 #define EXIT_PROBLEM	1
 #define EXIT_USAGE	2
@@ -35,6 +35,7 @@ struct options {
 	size_t		 sizes[MAX_SIZES];
 	int		 n_sizes;
 	size_t		 frag_size;
+	bool		 verbose;	/* -v: the packet trace */
 };
 
 /* 0 to go on, or an exit status (after printing help, version or error);

@@ -1,7 +1,9 @@
 /* X25519 from libsodium; the classic ECP and MODP groups from OpenSSL's
- * libcrypto, which libsodium lacks. */
+ * libcrypto, which libsodium lacks. The private half is kept in the
+ * kex_value until kex_free(): IKE_AUTH derives its keys from it. */
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
+#include <openssl/dh.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 #include <sodium.h>
@@ -128,6 +130,8 @@ ossl_generate(const struct group_info *gi, struct kex_value *kv)
 			goto out;
 	}
 	kv->len = gi->len;
+	kv->pkey = pkey;	/* kept: the exchange derives from it later */
+	pkey = NULL;
 	rc = 0;
 out:
 	BN_free(pub);
@@ -141,8 +145,6 @@ int
 kex_generate(uint16_t group, struct kex_value *kv)
 {
 	const struct group_info *gi = find(group);
-	uint8_t sk[crypto_scalarmult_SCALARBYTES];
-	int rc;
 
 	memset(kv, 0, sizeof(*kv));
 	if (gi == NULL)
@@ -150,9 +152,119 @@ kex_generate(uint16_t group, struct kex_value *kv)
 	kv->group = group;
 	if (gi->ossl_type != NULL)
 		return ossl_generate(gi, kv);
-	randombytes_buf(sk, sizeof(sk));
-	rc = crypto_scalarmult_base(kv->pub, sk);
-	sodium_memzero(sk, sizeof(sk));
+	randombytes_buf(kv->x25519, sizeof(kv->x25519));
 	kv->len = gi->len;
-	return rc == 0 ? 0 : -1;
+	return crypto_scalarmult_base(kv->pub, kv->x25519) == 0 ? 0 : -1;
+}
+
+int
+kex_x25519_from(const uint8_t scalar[32], struct kex_value *kv)
+{
+	memset(kv, 0, sizeof(*kv));
+	kv->group = IKE_DH_CURVE25519;
+	kv->len = 32;
+	memcpy(kv->x25519, scalar, 32);
+	return crypto_scalarmult_base(kv->pub, kv->x25519) == 0 ? 0 : -1;
+}
+
+/* The peer's public value as an OpenSSL key of our key's group. */
+static EVP_PKEY *
+peer_key(const struct kex_value *kv, const struct group_info *gi,
+    const uint8_t *peer, size_t len)
+{
+	EVP_PKEY_CTX *ctx = NULL;
+	EVP_PKEY *pk = NULL;
+	OSSL_PARAM_BLD *bld = NULL;
+	OSSL_PARAM *params = NULL;
+	BIGNUM *p = NULL, *g = NULL, *pub = NULL;
+	uint8_t pt[1 + 2 * 66];
+	char group[64];
+	size_t glen = 0;
+
+	if (len != gi->len || (bld = OSSL_PARAM_BLD_new()) == NULL)
+		return NULL;
+	if (strcmp(gi->ossl_type, "EC") == 0) {
+		/* RFC 5903: x | y; OpenSSL wants the uncompressed point. */
+		pt[0] = 0x04;
+		memcpy(pt + 1, peer, len);
+		if (!OSSL_PARAM_BLD_push_utf8_string(bld,
+		    OSSL_PKEY_PARAM_GROUP_NAME, gi->ossl_name, 0) ||
+		    !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY,
+		    pt, len + 1))
+			goto out;
+	} else {
+		/* The domain of our own key (named, or the RFC 2409 prime
+		 * given whole), and the peer's y. */
+		if ((pub = BN_bin2bn(peer, (int)len, NULL)) == NULL ||
+		    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PUB_KEY, pub))
+			goto out;
+		if (EVP_PKEY_get_utf8_string_param(kv->pkey,
+		    OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group), &glen)) {
+			if (!OSSL_PARAM_BLD_push_utf8_string(bld,
+			    OSSL_PKEY_PARAM_GROUP_NAME, group, 0))
+				goto out;
+		} else if (!EVP_PKEY_get_bn_param(kv->pkey, OSSL_PKEY_PARAM_FFC_P, &p) ||
+		    !EVP_PKEY_get_bn_param(kv->pkey, OSSL_PKEY_PARAM_FFC_G, &g) ||
+		    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_P, p) ||
+		    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_G, g))
+			goto out;
+	}
+	if ((params = OSSL_PARAM_BLD_to_param(bld)) == NULL ||
+	    (ctx = EVP_PKEY_CTX_new_from_name(NULL, gi->ossl_type, NULL)) == NULL ||
+	    EVP_PKEY_fromdata_init(ctx) <= 0 ||
+	    EVP_PKEY_fromdata(ctx, &pk, EVP_PKEY_PUBLIC_KEY, params) <= 0)
+		pk = NULL;
+out:
+	EVP_PKEY_CTX_free(ctx);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	BN_free(p);
+	BN_free(g);
+	BN_free(pub);
+	return pk;
+}
+
+int
+kex_shared(const struct kex_value *kv, const uint8_t *peer, size_t len,
+    uint8_t *out, size_t *out_len)
+{
+	const struct group_info *gi = find(kv->group);
+	EVP_PKEY_CTX *ctx = NULL;
+	EVP_PKEY *pk;
+	size_t n = KEX_SHARED_MAX;
+	int rc = -1;
+
+	if (gi == NULL || len != gi->len)
+		return -1;
+	if (gi->ossl_type == NULL) {
+		/* libsodium refuses a low-order point (an all-zero result). */
+		if (crypto_scalarmult(out, kv->x25519, peer) != 0)
+			return -1;
+		*out_len = 32;
+		return 0;
+	}
+	if (kv->pkey == NULL || (pk = peer_key(kv, gi, peer, len)) == NULL)
+		return -1;
+	/* The public-key check rejects a point off the curve and a y that
+	 * is not in the group. */
+	if ((ctx = EVP_PKEY_CTX_new(kv->pkey, NULL)) != NULL &&
+	    EVP_PKEY_derive_init(ctx) > 0 &&
+	    (strcmp(gi->ossl_type, "DH") != 0 ||
+	    EVP_PKEY_CTX_set_dh_pad(ctx, 1) > 0) &&
+	    EVP_PKEY_derive_set_peer_ex(ctx, pk, 1) > 0 &&
+	    EVP_PKEY_derive(ctx, out, &n) > 0) {
+		*out_len = n;
+		rc = 0;
+	}
+	EVP_PKEY_CTX_free(ctx);
+	EVP_PKEY_free(pk);
+	return rc;
+}
+
+void
+kex_free(struct kex_value *kv)
+{
+	EVP_PKEY_free(kv->pkey);
+	sodium_memzero(kv->x25519, sizeof(kv->x25519));
+	kv->pkey = NULL;
 }

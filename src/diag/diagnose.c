@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "ikeprobe/report.h"
 
@@ -65,14 +66,8 @@ reply_words(enum ike_reply_kind k)
 	return "an IKE message";
 }
 
-static bool
-icmp_is_admin(const struct icmp_obs *i)
-{
-	return i->type == 3 && (i->code == 9 || i->code == 10 || i->code == 13);
-}
-
 static void
-judge_port(struct report *rep, const struct run *run, struct port_verdict *v)
+judge_port(struct report *rep, struct port_verdict *v)
 {
 	const struct probe *best = NULL, *icmp = NULL, *first = NULL;
 	int lost = 0, failed = 0, pending = 0;
@@ -84,8 +79,8 @@ judge_port(struct report *rep, const struct run *run, struct port_verdict *v)
 	v->reply = IKE_REPLY_NONE;
 	v->rtt_ms = -1;
 	v->probe = -1;
-	for (int i = 0; i < run->n_probes; i++) {
-		const struct probe *p = &run->probes[i];
+	for (int i = 0; i < rep->set.n; i++) {
+		const struct probe *p = &rep->set.p[i];
 
 		if (p->dport != v->port)
 			continue;
@@ -106,8 +101,10 @@ judge_port(struct report *rep, const struct run *run, struct port_verdict *v)
 			break;
 		case PROBE_LOST:
 			lost++;
-			if (p->last_sent - p->first_sent > span)
-				span = p->last_sent - p->first_sent;
+			if (p->attempts > 0 && (double)(p->sent[p->attempts - 1] -
+			    p->sent[0]) / 1e6 > span)
+				span = (double)(p->sent[p->attempts - 1] -
+				    p->sent[0]) / 1e6;
 			break;
 		case PROBE_SEND_FAILED:
 			failed++;
@@ -132,9 +129,9 @@ judge_port(struct report *rep, const struct run *run, struct port_verdict *v)
 		v->icmp = icmp->icmp;
 		v->probe = icmp->id;
 		ip_addr_str(&icmp->icmp.from, from, sizeof(from));
-		who = ip_addr_eq(&icmp->icmp.from, &run->target) ?
+		who = ip_addr_eq(&icmp->icmp.from, &rep->target) ?
 		    "The gateway" : "Router";
-		if (icmp->icmp.type == 3 && icmp->icmp.code == 3) {
+		if (icmp->icmp.meaning == ICMP_PORT_UNREACH) {
 			v->state = PORT_CLOSED;
 			snprintf(v->meaning, sizeof(v->meaning), "%s %s answered "
 			    "probe #%d with ICMP port unreachable: the host is "
@@ -144,10 +141,11 @@ judge_port(struct report *rep, const struct run *run, struct port_verdict *v)
 		} else {
 			v->state = PORT_FILTERED;
 			snprintf(v->meaning, sizeof(v->meaning), "%s %s refused "
-			    "probe #%d with ICMP %s (type %u code %u): %s",
-			    who, from, icmp->id, icmp_name(icmp->icmp.type, icmp->icmp.code),
-			    icmp->icmp.type, icmp->icmp.code,
-			    icmp_is_admin(&icmp->icmp) ?
+			    "probe #%d with %s %s (type %u code %u): %s",
+			    who, from, icmp->id, icmp->icmp.family == AF_INET6 ?
+			    "ICMPv6" : "ICMP", icmp_name(icmp->icmp.family,
+			    icmp->icmp.type, icmp->icmp.code), icmp->icmp.type,
+			    icmp->icmp.code, icmp->icmp.meaning == ICMP_ADMIN_PROHIBITED ?
 			    "a firewall on the path blocks this port." :
 			    "the path to the gateway is broken for this port.");
 		}
@@ -168,8 +166,7 @@ judge_port(struct report *rep, const struct run *run, struct port_verdict *v)
 	snprintf(v->meaning, sizeof(v->meaning), "No answer to %d attempts "
 	    "over %.1f s: something on the path drops UDP %u silently, or the "
 	    "gateway ignores this address.", v->attempts,
-	    span + run->rto * run->max_attempts, v->port);
-	(void)rep;
+	    span + rep->sess->cfg.rto * rep->sess->cfg.max_attempts, v->port);
 }
 
 static const char advice_blocked[] =
@@ -209,8 +206,10 @@ port_findings(struct report *rep, const struct port_verdict *v)
 		ip_addr_str(&v->icmp.from, from, sizeof(from));
 		snprintf(code, sizeof(code), "udp%u-filtered", v->port);
 		add_finding(rep, sev, code, advice_blocked, "UDP %u is refused "
-		    "by %s with ICMP %s (probe #%d).%s", v->port, from,
-		    icmp_name(v->icmp.type, v->icmp.code), v->probe, why4500);
+		    "by %s with %s %s (probe #%d).%s", v->port, from,
+		    v->icmp.family == AF_INET6 ? "ICMPv6" : "ICMP",
+		    icmp_name(v->icmp.family, v->icmp.type, v->icmp.code),
+		    v->probe, why4500);
 		return;
 	case PORT_CLOSED:
 		snprintf(code, sizeof(code), "udp%u-closed", v->port);
@@ -293,13 +292,15 @@ target_findings(struct report *rep)
 #define REPLY_FLOOD_SURPLUS	2
 
 static void
-reply_findings(struct report *rep, const struct run *run)
+reply_findings(struct report *rep)
 {
+	const struct probe_set *set = &rep->set;
+
 	const struct probe *flood = NULL, *big = NULL;
 	unsigned long surplus = 0;
 
-	for (int i = 0; i < run->n_probes; i++) {
-		const struct probe *p = &run->probes[i];
+	for (int i = 0; i < set->n; i++) {
+		const struct probe *p = &set->p[i];
 
 		if (p->result == PROBE_ANSWERED && p->reply.status != IKE_PARSE_OK) {
 			add_finding(rep, SEV_WARNING, "reply-malformed", "Keep "
@@ -311,8 +312,8 @@ reply_findings(struct report *rep, const struct run *run)
 			break;
 		}
 	}
-	for (int i = 0; i < run->n_probes; i++) {
-		const struct probe *p = &run->probes[i];
+	for (int i = 0; i < set->n; i++) {
+		const struct probe *p = &set->p[i];
 
 		if (p->replies > p->attempts) {
 			surplus += (unsigned long)(p->replies - p->attempts);
@@ -354,7 +355,7 @@ reply_findings(struct report *rep, const struct run *run)
 /* Replies that carry one of our SPIs, so the gateway did answer, but in a
  * way a VPN client drops: they are not counted as answers. */
 static void
-stray_findings(struct report *rep, const struct run *run)
+stray_findings(struct report *rep)
 {
 	static const char *const advice[STRAY_N] = {
 		[STRAY_ADDRESS] = "Make the gateway answer from the address "
@@ -368,12 +369,12 @@ stray_findings(struct report *rep, const struct run *run)
 	};
 	char from[IP_ADDR_STRLEN], target[IP_ADDR_STRLEN], what[256];
 
-	ip_addr_str(&run->target, target, sizeof(target));
+	ip_addr_str(&rep->target, target, sizeof(target));
 	for (int w = 0; w < STRAY_N; w++) {
-		const struct stray_replies *st = &run->stats.stray[w];
-		const struct probe *p = &run->probes[st->probe];
+		const struct stray_replies *st = &rep->stats->stray[w];
+		const struct probe *p = probe_set_get(&rep->set, st->probe);
 
-		if (st->count == 0)
+		if (st->count == 0 || p == NULL)
 			continue;
 		switch ((enum stray_why)w) {
 		case STRAY_ADDRESS:
@@ -407,12 +408,13 @@ stray_findings(struct report *rep, const struct run *run)
 }
 
 static void
-run_findings(struct report *rep, const struct run *run)
+run_findings(struct report *rep)
 {
-	const struct run_stats *s = &run->stats;
+	const struct run_stats *s = rep->stats;
+	const struct ike_session *run = rep->sess;
 
-	reply_findings(rep, run);
-	stray_findings(rep, run);
+	reply_findings(rep);
+	stray_findings(rep);
 	if (s->unmatched || s->icmp_unmatched || s->other)
 		add_finding(rep, SEV_INFO, "unrelated-packets", "Nothing to do "
 		    "unless the counts are large: then something on this "
@@ -491,17 +493,21 @@ all_open(const struct report *rep)
 }
 
 void
-diagnose(struct report *rep, const struct run *run)
+diagnose(struct report *rep, const struct ike_session *run)
 {
+	const struct probe_set *set;
 	int best = -1;
 
-	rep->run = run;
+	rep->sess = run;
+	rep->set = ike_session_set(run);
+	rep->stats = &run->stats;
+	set = &rep->set;
 	rep->n_findings = 0;
 	rep->n_ports = run->n_ports;
 	rep->full_sa_replies = 0;
-	for (int i = 0; i < run->n_probes; i++)
-		rep->full_sa_replies += run->probes[i].result == PROBE_ANSWERED &&
-		    run->probes[i].reply.kind == IKE_REPLY_SA;
+	for (int i = 0; i < set->n; i++)
+		rep->full_sa_replies += set->p[i].result == PROBE_ANSWERED &&
+		    set->p[i].reply.kind == IKE_REPLY_SA;
 	rep->complete = !run->interrupted && !run->faulted;
 	for (int i = 0; i < run->n_ports; i++) {
 		struct port_verdict *v = &rep->ports[i];
@@ -510,26 +516,26 @@ diagnose(struct report *rep, const struct run *run)
 		v->port = run->ports[i].dport;
 		v->sport = run->ports[i].sport;
 		v->sport_substituted = v->sport != v->port;
-		judge_port(rep, run, v);
+		judge_port(rep, v);
 	}
-	for (int i = 0; i < run->n_probes; i++) {
-		const struct probe *p = &run->probes[i];
+	for (int i = 0; i < set->n; i++) {
+		const struct probe *p = &set->p[i];
 
 		if (p->result == PROBE_ANSWERED && (best < 0 ||
 		    reply_rank(p->reply.kind) >
-		    reply_rank(run->probes[best].reply.kind)))
+		    reply_rank(set->p[best].reply.kind)))
 			best = i;
 	}
-	rep->responder = best >= 0 ? &run->probes[best].reply : NULL;
+	rep->responder = best >= 0 ? &set->p[best].reply : NULL;
 
 	headline(rep);
 	for (int i = 0; i < rep->n_ports; i++)
 		port_findings(rep, &rep->ports[i]);
-	diagnose_nat(rep, run);
-	diagnose_sizes(rep, run);
+	diagnose_nat(rep);
+	diagnose_sizes(rep);
 	responder_findings(rep);
 	target_findings(rep);
-	run_findings(rep, run);
+	run_findings(rep);
 
 	/* Exit 1 whenever something needs a person's attention. */
 	rep->exit_status = 0;
@@ -543,7 +549,7 @@ diagnose(struct report *rep, const struct run *run)
 		add_finding(rep, SEV_INFO, "ike-reachable", "", "%s", rep->headline);
 	/* Every port answers: what the helpdesk wants to know next is the
 	 * verdict on fragmentation, so it leads. */
-	if (all_open(rep) && run->sz_cfg.enabled)
+	if (all_open(rep) && run->cfg.sizes.enabled)
 		snprintf(rep->headline, sizeof(rep->headline), "%s",
 		    rep->verdict.reason);
 }

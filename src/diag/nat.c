@@ -18,12 +18,12 @@ static const char advice_4500[] =
 
 /* The first reply that carries the gateway's hashes, a clean one first. */
 static const struct probe *
-natd_reply(const struct run *run)
+natd_reply(const struct probe_set *set)
 {
 	const struct probe *any = NULL;
 
-	for (int i = 0; i < run->n_probes; i++) {
-		const struct probe *p = &run->probes[i];
+	for (int i = 0; i < set->n; i++) {
+		const struct probe *p = &set->p[i];
 
 		if (p->result != PROBE_ANSWERED ||
 		    (p->reply.n_natd_src == 0 && !p->reply.has_natd_dst))
@@ -37,12 +37,12 @@ natd_reply(const struct run *run)
 }
 
 static const struct probe *
-full_reply(const struct run *run)
+full_reply(const struct probe_set *set)
 {
-	for (int i = 0; i < run->n_probes; i++)
-		if (run->probes[i].result == PROBE_ANSWERED &&
-		    run->probes[i].reply.kind == IKE_REPLY_SA)
-			return &run->probes[i];
+	for (int i = 0; i < set->n; i++)
+		if (set->p[i].result == PROBE_ANSWERED &&
+		    set->p[i].reply.kind == IKE_REPLY_SA)
+			return &set->p[i];
 	return NULL;
 }
 
@@ -54,7 +54,7 @@ rewritten(const struct probe *p, const struct ip_addr *a, uint16_t port,
 {
 	uint8_t want[IKE_NATD_LEN];
 
-	if (n == 0 || natd_hash(p->spi_i, p->reply.spi_r, a, port, want) < 0)
+	if (n == 0 || natd_hash(p->ex.spi_i, p->reply.spi_r, a, port, want) < 0)
 		return TRI_NULL;
 	for (int i = 0; i < n; i++)
 		if (memcmp(hashes[i], want, IKE_NATD_LEN) == 0)
@@ -119,17 +119,17 @@ port_verdict(const struct report *rep, uint16_t port)
 }
 
 void
-diagnose_nat(struct report *rep, const struct run *run)
+diagnose_nat(struct report *rep)
 {
 	struct nat_report *n = &rep->nat;
-	const struct probe *p = natd_reply(run), *sa;
+	const struct probe *p = natd_reply(&rep->set), *sa;
 	const struct port_verdict *v;
 
 	memset(n, 0, sizeof(*n));
 	n->detected = n->client_side = n->gateway_side = TRI_NULL;
 	n->probe = -1;
 	if (p == NULL) {
-		if ((sa = full_reply(run)) != NULL)
+		if ((sa = full_reply(&rep->set)) != NULL)
 			snprintf(n->evidence, sizeof(n->evidence), "The "
 			    "gateway's full reply to probe #%d carries no "
 			    "NAT_DETECTION notifies: it does not do NAT "

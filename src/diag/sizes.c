@@ -3,6 +3,7 @@
  * needed on this network. Each sentence names the probes it rests on. */
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "ikeprobe/report.h"
 
@@ -15,9 +16,9 @@ static const char advice_rras[] =
     "gateway";
 
 static const struct probe *
-probe_at(const struct run *run, int id)
+probe_at(const struct report *rep, int id)
 {
-	return id >= 0 && id < run->n_probes ? &run->probes[id] : NULL;
+	return probe_set_get(&rep->set, id);
 }
 
 /* Worst port first: dropped, inconclusive, pass, unknown. */
@@ -34,7 +35,7 @@ outcome_rank(enum frag_outcome o)
 }
 
 static void
-frag_report(struct report *rep, const struct run *run)
+frag_report(struct report *rep)
 {
 	struct frag_report *f = &rep->frag;
 	const struct frag_assess *w = NULL;
@@ -43,8 +44,8 @@ frag_report(struct report *rep, const struct run *run)
 	size_t n = 0;
 
 	f->worst_port = -1;
-	f->fragment_size = run->sz.frag_size;
-	for (int i = 0; i < run->n_ports; i++) {
+	f->fragment_size = rep->sizes.frag_size;
+	for (int i = 0; i < rep->set.n_ports; i++) {
 		const struct frag_assess *a = &rep->sizes.frag[i];
 
 		if (!a->tested)
@@ -67,13 +68,13 @@ frag_report(struct report *rep, const struct run *run)
 	}
 	/* One clause per port, worst first. */
 	for (int pass = 0; pass < 2; pass++)
-		for (int i = 0; i < run->n_ports; i++) {
+		for (int i = 0; i < rep->set.n_ports; i++) {
 			const struct frag_assess *a = &rep->sizes.frag[i];
 
 			if (!a->tested || (pass == 0) != (a == w))
 				continue;
-			lp = probe_at(run, a->lost_probe);
-			cp = probe_at(run, a->control);
+			lp = probe_at(rep, a->lost_probe);
+			cp = probe_at(rep, a->control);
 			if (n >= sizeof(f->evidence))
 				break;
 			switch (a->outcome) {
@@ -97,8 +98,10 @@ frag_report(struct report *rep, const struct run *run)
 					break;
 				if (lp->result == PROBE_ICMP)
 					n += (size_t)snprintf(f->evidence + n,
-					    sizeof(f->evidence) - n, "drew ICMP "
-					    "%s from %s%s", icmp_name(lp->icmp.type,
+					    sizeof(f->evidence) - n, "drew %s "
+					    "%s from %s%s", lp->icmp.family ==
+					    AF_INET6 ? "ICMPv6" : "ICMP",
+					    icmp_name(lp->icmp.family, lp->icmp.type,
 					    lp->icmp.code), ip_addr_str(&lp->icmp.from,
 					    from, sizeof(from)), a->reasm_timeout ?
 					    ": the first fragment arrived, the rest "
@@ -145,14 +148,15 @@ frag_report(struct report *rep, const struct run *run)
 }
 
 static void
-pmtu_report(struct report *rep, const struct run *run)
+pmtu_report(struct report *rep)
 {
+	const struct ike_session *run = rep->sess;
 	const struct pmtu_assess *a = &rep->sizes.pmtu;
 	struct pmtu_report *m = &rep->pmtu;
-	const struct probe *hp = probe_at(run, a->hi_probe);
-	const struct probe *lo = probe_at(run, a->lo_probe);
-	const struct probe *ip = probe_at(run, a->icmp_probe);
-	const struct probe *cp = probe_at(run, a->control);
+	const struct probe *hp = probe_at(rep, a->hi_probe);
+	const struct probe *lo = probe_at(rep, a->lo_probe);
+	const struct probe *ip = probe_at(rep, a->icmp_probe);
+	const struct probe *cp = probe_at(rep, a->control);
 	char from[IP_ADDR_STRLEN];
 
 	m->tested = a->tested;
@@ -164,7 +168,7 @@ pmtu_report(struct report *rep, const struct run *run)
 	if (ip) {
 		m->has_router = true;
 		m->router = a->router;
-		m->router_mtu = a->icmp_mtu;
+		m->router_mtu = (int)a->icmp_mtu;
 	}
 	if (a->done) {
 		m->value = a->value;
@@ -189,10 +193,12 @@ pmtu_report(struct report *rep, const struct run *run)
 	switch (a->source) {
 	case PMTU_SRC_ICMP:
 		snprintf(m->evidence, sizeof(m->evidence), "Router %s answered "
-		    "probe #%d (%zu bytes, DF) with ICMP fragmentation needed, "
-		    "next-hop MTU %d; probe #%d of %d bytes was answered.",
+		    "probe #%d (%zu bytes, DF) with %s, next-hop MTU %u; probe "
+		    "#%d of %d bytes was answered.",
 		    ip_addr_str(&a->router, from, sizeof(from)), ip ? ip->id : -1,
-		    ip ? ip->size : 0, a->icmp_mtu, lo ? lo->id : -1, a->value);
+		    ip ? ip->size : 0, ip && ip->icmp.family == AF_INET6 ?
+		    "ICMPv6 packet too big" : "ICMP fragmentation needed",
+		    a->icmp_mtu, lo ? lo->id : -1, a->value);
 		break;
 	case PMTU_SRC_LOCAL:
 		if (a->local_emsgsize)
@@ -231,8 +237,9 @@ pmtu_report(struct report *rep, const struct run *run)
 }
 
 static void
-verdict(struct report *rep, const struct run *run)
+verdict(struct report *rep)
 {
+	const struct ike_session *run = rep->sess;
 	struct verdict *v = &rep->verdict;
 	const struct frag_report *f = &rep->frag;
 	const struct pmtu_report *m = &rep->pmtu;
@@ -244,7 +251,7 @@ verdict(struct report *rep, const struct run *run)
 	for (int i = 0; i < rep->n_ports; i++)
 		any_open |= rep->ports[i].state == PORT_OPEN;
 	v->frag_needed = TRI_NULL;
-	if (!run->sz_cfg.enabled) {
+	if (!run->cfg.sizes.enabled) {
 		snprintf(v->reason, sizeof(v->reason), "Fragmentation and path "
 		    "MTU were not tested (--quick).");
 		return;
@@ -314,8 +321,9 @@ verdict(struct report *rep, const struct run *run)
 }
 
 static void
-findings(struct report *rep, const struct run *run)
+findings(struct report *rep)
 {
+	const struct ike_session *run = rep->sess;
 	const struct frag_report *f = &rep->frag;
 	const struct pmtu_report *m = &rep->pmtu;
 	const struct ike_reply *r = rep->responder;
@@ -383,11 +391,11 @@ findings(struct report *rep, const struct run *run)
 }
 
 void
-diagnose_sizes(struct report *rep, const struct run *run)
+diagnose_sizes(struct report *rep)
 {
-	sizes_assess(run, &rep->sizes);
-	frag_report(rep, run);
-	pmtu_report(rep, run);
-	verdict(rep, run);
-	findings(rep, run);
+	sizes_assess(&rep->set, &rep->sizes);
+	frag_report(rep);
+	pmtu_report(rep);
+	verdict(rep);
+	findings(rep);
 }

@@ -1,38 +1,67 @@
 #include <pcap/pcap.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <string.h>
 
 #include "ikeprobe/net.h"
 
-bool
-capture_filter(char *buf, size_t len, const struct ip_addr *targets, int n,
-    const struct ip_addr *local)
+/* Append to buf; false once it does not fit. */
+static bool __attribute__((format(printf, 4, 5)))
+app(char *buf, size_t len, size_t *used, const char *fmt, ...)
 {
-	char t[IP_ADDR_STRLEN], l[IP_ADDR_STRLEN];
-	size_t used;
+	va_list ap;
 	int r;
 
-	ip_addr_str(local, l, sizeof(l));
-	/* Non-first fragments carry no UDP header, so match on the fragment
-	 * offset as well as on UDP. ICMP errors may come from any router.
-	 * IKE from another address (a gateway answering from the wrong one)
-	 * is captured too, so that the report can say so. */
-	r = snprintf(buf, len, "(ip and host %s and (", l);
-	for (int i = 0; i < n && r > 0 && (size_t)r < len; i++) {
-		used = (size_t)r;
-		r = snprintf(buf + used, len - used, "%shost %s", i ? " or " : "",
-		    ip_addr_str(&targets[i], t, sizeof(t)));
-		r = r < 0 ? r : (int)used + r;
+	if (*used >= len)
+		return false;
+	va_start(ap, fmt);
+	r = vsnprintf(buf + *used, len - *used, fmt, ap);
+	va_end(ap);
+	if (r < 0 || (size_t)r >= len - *used) {
+		*used = len;
+		return false;
 	}
-	if (r > 0 && (size_t)r < len) {
-		used = (size_t)r;
-		r = snprintf(buf + used, len - used, ") and (udp or "
-		    "(ip[6:2] & 0x1fff) != 0)) or (icmp and dst host %s) or "
-		    "(udp and dst host %s and (src port 500 or src port 4500))",
-		    l, l);
-		r = r < 0 ? r : (int)used + r;
+	*used += (size_t)r;
+	return true;
+}
+
+bool
+capture_filter(char *buf, size_t len, const struct ip_addr *targets, int n,
+    const struct ip_addr *locals, int n_locals)
+{
+	char t[IP_ADDR_STRLEN], l[IP_ADDR_STRLEN];
+	size_t used = 0;
+	int parts = 0;
+
+	if (len)
+		buf[0] = '\0';
+	for (int k = 0; k < n_locals; k++) {
+		const struct ip_addr *local = &locals[k];
+		bool v6 = local->family == AF_INET6, any = false;
+
+		for (int i = 0; i < n; i++)
+			any |= targets[i].family == local->family;
+		if (!any)
+			continue;
+		ip_addr_str(local, l, sizeof(l));
+		/* Non-first fragments carry no UDP header, so match on the
+		 * fragment offset (IPv4) or a Fragment header (IPv6) as well
+		 * as on UDP. ICMP errors may come from any router. IKE from
+		 * another address (a gateway answering from the wrong one)
+		 * is captured too, so that the report can say so. */
+		app(buf, len, &used, "%s(%s and host %s and (", parts++ ? " or " : "",
+		    v6 ? "ip6" : "ip", l);
+		for (int i = 0, m = 0; i < n; i++)
+			if (targets[i].family == local->family)
+				app(buf, len, &used, "%shost %s", m++ ? " or " : "",
+				    ip_addr_str(&targets[i], t, sizeof(t)));
+		app(buf, len, &used, ") and (udp or %s)) or (%s and dst host %s) "
+		    "or (%s and udp and dst host %s and (src port 500 or src "
+		    "port 4500))", v6 ? "ip6[6] == 44" : "(ip[6:2] & 0x1fff) != 0",
+		    v6 ? "icmp6" : "icmp", l, v6 ? "ip6" : "ip", l);
 	}
-	return r > 0 && (size_t)r < len;
+	return parts > 0 && used < len;
 }
 
 /* Bytes kept of each packet. In immediate mode libpcap uses TPACKET_V2,
@@ -144,7 +173,7 @@ capture_next(struct capture *c, struct capture_pkt *cp)
 	cp->data = data;
 	cp->caplen = h->caplen;
 	cp->wirelen = h->len;
-	cp->ts = (double)h->ts.tv_sec + (double)h->ts.tv_usec / 1e6;
+	cp->ts = (usec_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
 	return 1;
 }
 

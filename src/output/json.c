@@ -46,9 +46,10 @@ j_icmp(const struct icmp_obs *i)
 	json_object_object_add(o, "type", json_object_new_int(i->type));
 	json_object_object_add(o, "code", json_object_new_int(i->code));
 	json_object_object_add(o, "from", jaddr(&i->from));
-	json_object_object_add(o, "name", json_object_new_string(icmp_name(i->type, i->code)));
-	if (i->type == 3 && i->code == 4)
-		json_object_object_add(o, "mtu", json_object_new_int(i->mtu));
+	json_object_object_add(o, "name", json_object_new_string(icmp_name(i->family, i->type, i->code)));
+	json_object_object_add(o, "meaning", json_object_new_string(icmp_meaning_key(i->meaning)));
+	if (i->meaning == ICMP_TOO_BIG)
+		json_object_object_add(o, "mtu", json_object_new_int64(i->mtu));
 	return o;
 }
 
@@ -137,12 +138,12 @@ j_responder(const struct report *rep)
 }
 
 static json_object *
-j_probes(const struct run *run)
+j_probes(const struct report *rep)
 {
 	json_object *a = json_object_new_array(), *o;
 
-	for (int i = 0; i < run->n_probes; i++) {
-		const struct probe *p = &run->probes[i];
+	for (int i = 0; i < rep->set.n; i++) {
+		const struct probe *p = &rep->set.p[i];
 
 		o = json_object_new_object();
 		json_object_object_add(o, "id", json_object_new_int(p->id));
@@ -182,7 +183,6 @@ static json_object *
 j_fragments(const struct report *rep)
 {
 	const struct frag_report *f = &rep->frag;
-	const struct run *run = rep->run;
 	json_object *o = json_object_new_object(), *ports, *p;
 	char key[8];
 
@@ -193,7 +193,7 @@ j_fragments(const struct report *rep)
 	json_object_object_add(o, "fragment_size", f->tested ? jsize(f->fragment_size) : NULL);
 	json_object_object_add(o, "evidence", json_object_new_string(f->evidence));
 	ports = json_object_new_object();
-	for (int i = 0; i < run->n_ports; i++) {
+	for (int i = 0; i < rep->set.n_ports; i++) {
 		const struct frag_assess *a = &rep->sizes.frag[i];
 
 		if (!a->tested)
@@ -251,12 +251,11 @@ j_verdict(const struct report *rep)
 static json_object *
 j_traffic(const struct report *rep)
 {
-	const struct run *run = rep->run;
 	json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "probes", json_object_new_int(run->n_probes));
-	json_object_object_add(o, "packets_sent", json_object_new_int64((int64_t)run->stats.packets_sent));
-	json_object_object_add(o, "bytes_sent", json_object_new_int64((int64_t)run->stats.bytes_sent));
+	json_object_object_add(o, "probes", json_object_new_int(rep->set.n));
+	json_object_object_add(o, "packets_sent", json_object_new_int64((int64_t)rep->stats->packets_sent));
+	json_object_object_add(o, "bytes_sent", json_object_new_int64((int64_t)rep->stats->bytes_sent));
 	json_object_object_add(o, "full_sa_replies",
 	    json_object_new_int(rep->full_sa_replies));
 	return o;
@@ -392,9 +391,9 @@ report_json(const struct report *rep)
 	json_object_object_add(root, "verdict", j_verdict(rep));
 	json_object_object_add(root, "fragments", j_fragments(rep));
 	json_object_object_add(root, "path_mtu", j_path_mtu(rep));
-	json_object_object_add(root, "probes", j_probes(rep->run));
+	json_object_object_add(root, "probes", j_probes(rep));
 	json_object_object_add(root, "findings", j_findings(rep));
-	json_object_object_add(root, "capture", j_capture(&rep->run->stats));
+	json_object_object_add(root, "capture", j_capture(rep->stats));
 	json_object_object_add(root, "traffic", j_traffic(rep));
 	return root;
 }

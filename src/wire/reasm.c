@@ -1,17 +1,25 @@
+/* Fragments are kept per (family, source, destination, ID, protocol), as
+ * RFC 791 and RFC 8200 4.5 key them. Overlapping pieces overwrite (the
+ * reassembled bytes are only read, never trusted), but a second "last
+ * fragment" that disagrees on the end is refused. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "ikeprobe/reasm.h"
 
 #define REASM_MAX	65535
 #define REASM_UNITS	(REASM_MAX / 8 + 1)
+#define HDR_MAX		(IPV6_HDR_LEN + 8 * 256 + IPV6_FRAG_LEN)
 
 struct reasm_slot {
+	bool		 used;
+	int		 family;
 	struct ip_addr	 src, dst;
-	uint16_t	 id;
+	uint32_t	 id;
 	uint8_t		 proto;
 	double		 first_seen;
-	uint8_t		 hdr[60];
+	uint8_t		 hdr[HDR_MAX];
 	size_t		 hlen;		/* 0 until the first fragment arrives */
 	size_t		 end;		/* payload length, 0 until the last */
 	uint8_t		 have[REASM_UNITS / 8 + 1];
@@ -32,24 +40,36 @@ reasm_free(struct reasm *r)
 	reasm_init(r);
 }
 
+static bool
+same(const struct reasm_slot *s, const struct pkt *p)
+{
+	return s->family == p->family && s->id == p->ip_id &&
+	    s->proto == p->proto && ip_addr_eq(&s->src, &p->src) &&
+	    ip_addr_eq(&s->dst, &p->dst);
+}
+
 static struct reasm_slot *
-find_slot(struct reasm *r, const struct pkt *p, double now)
+find_slot(struct reasm *r, const struct pkt *p, double ts)
 {
 	struct reasm_slot *s;
-	int i, free_i = -1, oldest = 0;
+	int i, free_i = -1, oldest = -1;
 
 	for (i = 0; i < REASM_SLOTS; i++) {
 		s = r->slots[i];
-		if (s == NULL || s->first_seen < 0) {
+		/* Forget what is too old to be part of anything still
+		 * arriving: its ID may be in use again. */
+		if (s != NULL && s->used && ts - s->first_seen > REASM_TIMEOUT) {
+			s->used = false;
+			r->expired++;
+		}
+		if (s == NULL || !s->used) {
 			if (free_i < 0)
 				free_i = i;
 			continue;
 		}
-		if (s->id == p->ip_id && s->proto == p->proto &&
-		    ip_addr_eq(&s->src, &p->src) && ip_addr_eq(&s->dst, &p->dst))
+		if (same(s, p))
 			return s;
-		if (r->slots[oldest] == NULL ||
-		    s->first_seen < r->slots[oldest]->first_seen)
+		if (oldest < 0 || s->first_seen < r->slots[oldest]->first_seen)
 			oldest = i;
 	}
 	if (free_i < 0) {
@@ -60,11 +80,13 @@ find_slot(struct reasm *r, const struct pkt *p, double now)
 	    (r->slots[free_i] = malloc(sizeof(struct reasm_slot))) == NULL)
 		return NULL;
 	s = r->slots[free_i];
+	s->used = true;
+	s->family = p->family;
 	s->src = p->src;
 	s->dst = p->dst;
 	s->id = p->ip_id;
 	s->proto = p->proto;
-	s->first_seen = now;
+	s->first_seen = ts;
 	s->hlen = 0;
 	s->end = 0;
 	memset(s->have, 0, sizeof(s->have));
@@ -83,20 +105,22 @@ complete(const struct reasm_slot *s)
 }
 
 int
-reasm_add(struct reasm *r, const struct pkt *p, double now, struct wbuf *out)
+reasm_add(struct reasm *r, const struct pkt *p, double ts, struct wbuf *out)
 {
 	struct reasm_slot *s;
-	size_t off = p->frag_off, n = p->l4_len, hl = (size_t)(p->l4 - p->ip);
+	size_t off = p->frag_off, n = p->l4_len, hl = p->hdr_len;
+	size_t min_hdr = p->family == AF_INET6 ? IPV6_HDR_LEN : IPV4_HDR_LEN;
 
-	/* The whole datagram, header included, must fit in 65535 bytes:
-	 * with the smallest header that leaves 65515 for the payload, the
-	 * size of the largest UDP datagram (65507 bytes of data). The real
-	 * header length is checked once the datagram is complete. */
-	if (off + n > REASM_MAX - IPV4_HDR_LEN || (p->mf && (n == 0 || n % 8))) {
+	/* The whole datagram must fit in 65535 bytes: with the smallest
+	 * header that leaves 65515 (IPv4) for the payload, the size of the
+	 * largest UDP datagram. The real header length is checked once the
+	 * datagram is complete. */
+	if (!p->has_id || off + n > REASM_MAX - min_hdr ||
+	    (p->mf && (n == 0 || n % 8))) {
 		r->invalid++;
 		return -1;
 	}
-	if ((s = find_slot(r, p, now)) == NULL)
+	if ((s = find_slot(r, p, ts)) == NULL)
 		return -1;
 	if (!p->mf) {
 		if (s->end && s->end != off + n) {
@@ -106,8 +130,10 @@ reasm_add(struct reasm *r, const struct pkt *p, double now, struct wbuf *out)
 		s->end = off + n;
 	}
 	if (off == 0) {
-		if (hl > sizeof(s->hdr))
+		if (hl > sizeof(s->hdr) || hl < min_hdr) {
+			r->invalid++;
 			return -1;
+		}
 		memcpy(s->hdr, p->ip, hl);
 		s->hlen = hl;
 	}
@@ -116,17 +142,12 @@ reasm_add(struct reasm *r, const struct pkt *p, double now, struct wbuf *out)
 		s->have[u / 8] |= (uint8_t)(1u << (u % 8));
 	if (!complete(s))
 		return 0;
-	if (s->hlen + s->end > REASM_MAX) {
-		/* Options in the first fragment pushed it past 65535. */
+	s->used = false;
+	if (!pkt_rebuild(s->family, s->hdr, s->hlen, s->data, s->end, out)) {
+		/* Options in the first fragment pushed it past 65535, or its
+		 * header chain cannot be rebuilt. */
 		r->invalid++;
-		s->first_seen = -1;
 		return -1;
 	}
-
-	wb_bytes(out, s->hdr, s->hlen);
-	wb_patch_be16(out, 2, (uint16_t)(s->hlen + s->end));
-	wb_patch_be16(out, 6, 0);
-	wb_bytes(out, s->data, s->end);
-	s->first_seen = -1;	/* slot free */
-	return out->failed ? -1 : 1;
+	return 1;
 }

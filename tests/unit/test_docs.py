@@ -70,7 +70,7 @@ def complete(completion, words):
 def finding_codes_in_source(diag):
     """The codes add_finding() is given: literals, the per-port
     "udp%u-..." codes expanded for the ports probed by default, and the
-    stray-reply codes of include/ikeprobe/probe.h."""
+    stray-reply codes of include/ikeprobe/obs.h."""
     codes = set()
     for fn in sorted(os.listdir(diag)):
         if not fn.endswith(".c"):
@@ -81,7 +81,7 @@ def finding_codes_in_source(diag):
         for suffix in re.findall(r'"udp%u-([a-z-]+)"', src):
             codes |= {f"udp500-{suffix}", f"udp4500-{suffix}"}
     # Codes kept in a name table beside their enum (stray_code()).
-    with open(os.path.join(diag, "..", "..", "include", "ikeprobe", "probe.h")) as f:
+    with open(os.path.join(diag, "..", "..", "include", "ikeprobe", "obs.h")) as f:
         codes |= set(re.findall(r'X\(STRAY_\w+, "[a-z_]+", "([a-z0-9-]+)"\)', f.read()))
     return codes
 

@@ -90,8 +90,8 @@ static void
 test_probe_carries(void)
 {
 	struct kex_value kv;
-	struct probe p;
-	struct probe_spec s;
+	struct exchange ex;
+	struct sa_init_params s;
 	struct ip_addr src, dst;
 	uint8_t want[IKE_NATD_LEN];
 	const uint8_t *d;
@@ -104,25 +104,29 @@ test_probe_carries(void)
 	ip_addr_parse("198.51.100.10", &dst);
 	for (int port = 0; port < 2; port++) {
 		memset(&s, 0, sizeof(s));
-		s.kind = PROBE_STATELESS;
+		s.src = &src;
+		s.dst = &dst;
+		s.stateless = true;
 		s.dport = port ? 4500 : 500;
 		s.sport = port ? 4500 : 501;	/* a substituted source port */
 		s.kex = &kv;
 		s.size = 1400;
-		CHECK(probe_build(&p, &s, &src, &dst, err, sizeof(err)) == 0);
+		CHECK(exchange_sa_init(&ex, &s, err, sizeof(err)) == 0);
 		mk = port ? IKE_NONESP_MARKER_LEN : 0;
-		d = notify_data(p.wire[0].buf + 28 + mk, p.wire[0].len - 28 - mk,
+		d = notify_data(ex.unit.dgram[0].buf + 28 + mk,
+		    ex.unit.dgram[0].len - 28 - mk,
 		    IKE_N_NAT_DETECTION_SOURCE_IP, &dlen);
 		CHECK(d != NULL && dlen == IKE_NATD_LEN);
-		natd_hash(p.spi_i, zero, &src, s.sport, want);
+		natd_hash(ex.spi_i, zero, &src, s.sport, want);
 		CHECK(d && memcmp(d, want, IKE_NATD_LEN) == 0);
-		d = notify_data(p.wire[0].buf + 28 + mk, p.wire[0].len - 28 - mk,
+		d = notify_data(ex.unit.dgram[0].buf + 28 + mk,
+		    ex.unit.dgram[0].len - 28 - mk,
 		    IKE_N_NAT_DETECTION_DESTINATION_IP, &dlen);
 		CHECK(d != NULL && dlen == IKE_NATD_LEN);
-		natd_hash(p.spi_i, zero, &dst, s.dport, want);
+		natd_hash(ex.spi_i, zero, &dst, s.dport, want);
 		CHECK(d && memcmp(d, want, IKE_NATD_LEN) == 0);
-		CHECK_EQ(p.size, 1400);
-		probe_free(&p);
+		CHECK_EQ(ex.unit.size, 1400);
+		exchange_free(&ex);
 	}
 }
 
@@ -175,7 +179,7 @@ response(uint8_t *b, const uint8_t *src, int n_src, const uint8_t *dst,
 	return n;
 }
 
-static struct run run;
+static struct ike_session run;
 static struct report rep;
 
 /* One answered probe from 192.0.2.10:500 to 198.51.100.10:500 whose reply
@@ -196,7 +200,7 @@ diagnose_with(const uint8_t *src, int n_src, const uint8_t *dst,
 	p->id = 0;
 	p->dport = 500;
 	p->sport = 500;
-	memcpy(p->spi_i, spi_i, 8);
+	memcpy(p->ex.spi_i, spi_i, 8);
 	p->result = PROBE_ANSWERED;
 	ike_parse(b, n, &p->reply);
 	ike_check_sa_init_response(&p->reply);
@@ -207,7 +211,8 @@ diagnose_with(const uint8_t *src, int n_src, const uint8_t *dst,
 	rep.ports[0].port = 500;
 	rep.ports[1].port = 4500;
 	rep.ports[0].state = rep.ports[1].state = PORT_OPEN;
-	diagnose_nat(&rep, &run);
+	rep.set = ike_session_set(&run);
+	diagnose_nat(&rep);
 }
 
 static bool
@@ -256,7 +261,8 @@ test_diagnosis(void)
 	diagnose_with(src, 1, other, IKE_NATD_LEN, IKE_PARSE_OK);
 	rep.ports[1].state = PORT_SILENT;
 	rep.n_findings = 0;
-	diagnose_nat(&rep, &run);
+	rep.set = ike_session_set(&run);
+	diagnose_nat(&rep);
 	CHECK(has_finding("nat-udp4500-blocked"));
 	CHECK(rep.n_findings == 1 && rep.findings[0].severity == SEV_ERROR);
 	CHECK(strstr(rep.findings[0].summary, "UDP 4500 is silent") != NULL);
@@ -265,7 +271,8 @@ test_diagnosis(void)
 	 * tested. */
 	rep.n_ports = 1;
 	rep.n_findings = 0;
-	diagnose_nat(&rep, &run);
+	rep.set = ike_session_set(&run);
+	diagnose_nat(&rep);
 	CHECK(!has_finding("nat-udp4500-blocked"));
 	CHECK(has_finding("nat-detected") && rep.n_findings == 1 &&
 	    rep.findings[0].severity == SEV_INFO);
@@ -273,7 +280,8 @@ test_diagnosis(void)
 	rep.n_ports = 2;
 	rep.ports[1].state = PORT_UNTESTED;
 	rep.n_findings = 0;
-	diagnose_nat(&rep, &run);
+	rep.set = ike_session_set(&run);
+	diagnose_nat(&rep);
 	CHECK(!has_finding("nat-udp4500-blocked") && has_finding("nat-detected"));
 
 	/* The gateway hashes another address of its own: it is behind a NAT.
@@ -312,7 +320,8 @@ test_diagnosis(void)
 	/* No answer at all. */
 	memset(&run, 0, sizeof(run));
 	memset(&rep, 0, sizeof(rep));
-	diagnose_nat(&rep, &run);
+	rep.set = ike_session_set(&run);
+	diagnose_nat(&rep);
 	CHECK_EQ(rep.nat.detected, TRI_NULL);
 	CHECK(strstr(rep.nat.evidence, "none came back") != NULL);
 }

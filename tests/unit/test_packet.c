@@ -96,8 +96,10 @@ test_icmp_table(void)
 		CHECK(p.is_icmp);
 		CHECK_EQ(p.icmp_type, c->type);
 		CHECK_EQ(p.icmp_code, c->code);
-		if (c->type == 3 && c->code == 4)
+		if (c->type == 3 && c->code == 4) {
 			CHECK_EQ(p.icmp_mtu, c->mtu);
+			CHECK_EQ(p.icmp_meaning, ICMP_TOO_BIG);
+		}
 		CHECK_EQ(p.quote.valid, c->quote_valid);
 		CHECK_EQ(p.quote.has_ports, c->has_ports);
 		if (c->quote_valid)
@@ -142,7 +144,7 @@ test_build_and_fragment(void)
 	s.payload = payload;
 	s.len = sizeof(payload);
 	wb_init(&w);
-	pkt_build_udp4(&w, &s);
+	pkt_build_udp(&w, &s);
 	CHECK_EQ(w.len, 20 + 8 + sizeof(payload));
 	CHECK_EQ(inet_cksum(w.buf, 20, 0), 0);	/* header checksum verifies */
 	CHECK(pkt_decode_ip(w.buf, w.len, &p) == PKT_OK && p.is_udp);
@@ -150,7 +152,7 @@ test_build_and_fragment(void)
 	CHECK(!p.df);
 
 	memset(frags, 0, sizeof(frags));
-	n = pkt_fragment4(w.buf, w.len, 1000, frags, 8);
+	n = pkt_fragment(AF_INET, w.buf, w.len, 1000, s.ip_id, frags, 8);
 	CHECK_EQ(n, 4);		/* 3008 bytes of IP payload in 1000s */
 	for (int i = 0; i < n; i++) {
 		CHECK(frags[i].len <= 1020);
@@ -174,7 +176,7 @@ test_build_and_fragment(void)
 	reasm_free(&r);
 	for (int i = 0; i < n; i++)
 		wb_free(&frags[i]);
-	CHECK_EQ(pkt_fragment4(w.buf, w.len, 1000, frags, 2), -1);
+	CHECK_EQ(pkt_fragment(AF_INET, w.buf, w.len, 1000, s.ip_id, frags, 2), -1);
 	for (int i = 0; i < 2; i++)
 		wb_free(&frags[i]);
 	wb_free(&w);
@@ -203,10 +205,10 @@ test_reasm_limits(void)
 	s.payload = payload;
 	s.len = sizeof(payload);
 	wb_init(&w);
-	pkt_build_udp4(&w, &s);
+	pkt_build_udp(&w, &s);
 	CHECK_EQ(w.len, 65535);
 	memset(frags, 0, sizeof(frags));
-	n = pkt_fragment4(w.buf, w.len, 1480, frags, 64);
+	n = pkt_fragment(AF_INET, w.buf, w.len, 1480, s.ip_id, frags, 64);
 	CHECK_EQ(n, 45);
 	reasm_init(&r);
 	for (int i = n - 1; i >= 0; i--) {
@@ -233,6 +235,118 @@ test_reasm_limits(void)
 	for (int i = 0; i < n; i++)
 		wb_free(&frags[i]);
 	wb_free(&w);
+}
+
+/* The meanings both families share: one per error, from one table. */
+static void
+test_meanings(void)
+{
+	static const struct {
+		int family, type, code;
+		enum icmp_meaning m;
+	} cases[] = {
+		{ AF_INET, 3, 3, ICMP_PORT_UNREACH },
+		{ AF_INET6, 1, 4, ICMP_PORT_UNREACH },
+		{ AF_INET, 3, 13, ICMP_ADMIN_PROHIBITED },
+		{ AF_INET, 3, 9, ICMP_ADMIN_PROHIBITED },
+		{ AF_INET6, 1, 1, ICMP_ADMIN_PROHIBITED },
+		{ AF_INET6, 1, 5, ICMP_ADMIN_PROHIBITED },
+		{ AF_INET, 3, 1, ICMP_UNREACH },
+		{ AF_INET6, 1, 3, ICMP_UNREACH },
+		{ AF_INET6, 1, 0, ICMP_UNREACH },
+		{ AF_INET, 3, 4, ICMP_TOO_BIG },
+		{ AF_INET6, 2, 0, ICMP_TOO_BIG },
+		{ AF_INET, 11, 1, ICMP_REASM_TIMEOUT },
+		{ AF_INET6, 3, 1, ICMP_REASM_TIMEOUT },
+		{ AF_INET, 11, 0, ICMP_TTL_EXCEEDED },
+		{ AF_INET6, 3, 0, ICMP_TTL_EXCEEDED },
+		{ AF_INET6, 4, 1, ICMP_PARAM_PROBLEM },
+		{ AF_INET, 12, 0, ICMP_PARAM_PROBLEM },
+		{ AF_INET, 5, 1, ICMP_NOT_LOSS },
+		{ AF_INET, 4, 0, ICMP_NOT_LOSS },
+		{ AF_INET, 3, 99, ICMP_UNREACH },
+		{ AF_INET, 40, 0, ICMP_OTHER },
+		{ AF_INET6, 100, 0, ICMP_OTHER },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		CHECK_EQ(icmp_classify(cases[i].family, (uint8_t)cases[i].type,
+		    (uint8_t)cases[i].code), cases[i].m);
+	/* Each family in its own words. */
+	CHECK(strcmp(icmp_name(AF_INET, 3, 4), "fragmentation needed") == 0);
+	CHECK(strcmp(icmp_name(AF_INET6, 2, 0), "packet too big") == 0);
+}
+
+/* A fragment older than the reassembly timeout never joins a new datagram
+ * that reuses its ID: the gateway's next reply with that ID would
+ * otherwise be glued to a stale piece. */
+static void
+test_reasm_expiry(void)
+{
+	uint8_t payload[2000];
+	struct udp_spec s;
+	struct wbuf a, b, fa[4], fb[4], whole;
+	struct reasm r;
+	struct pkt p;
+	int na, nb;
+
+	memset(&s, 0, sizeof(s));
+	ip_addr_parse("198.51.100.10", &s.src);
+	ip_addr_parse("192.0.2.10", &s.dst);
+	s.sport = s.dport = 500;
+	s.ip_id = 0x4242;
+	s.payload = payload;
+	s.len = sizeof(payload);
+	memset(payload, 0xaa, sizeof(payload));
+	wb_init(&a);
+	pkt_build_udp(&a, &s);
+	memset(payload, 0xbb, sizeof(payload));
+	wb_init(&b);
+	pkt_build_udp(&b, &s);
+	memset(fa, 0, sizeof(fa));
+	memset(fb, 0, sizeof(fb));
+	na = pkt_fragment(AF_INET, a.buf, a.len, 1000, s.ip_id, fa, 4);
+	nb = pkt_fragment(AF_INET, b.buf, b.len, 1000, s.ip_id, fb, 4);
+	CHECK(na == 3 && nb == 3);
+	reasm_init(&r);
+	/* The old datagram's first fragment at t=1 s; the new one's second
+	 * and third at t=20 s, its first at t=20.1 s. */
+	wb_init(&whole);
+	CHECK(pkt_decode_ip(fa[0].buf, fa[0].len, &p) == PKT_OK);
+	CHECK_EQ(reasm_add(&r, &p, 1.0, &whole), 0);
+	for (int i = 1; i < 3; i++) {
+		CHECK(pkt_decode_ip(fb[i].buf, fb[i].len, &p) == PKT_OK);
+		CHECK_EQ(reasm_add(&r, &p, 20.0, &whole), 0);
+	}
+	CHECK_EQ(r.expired, 1);
+	CHECK(pkt_decode_ip(fb[0].buf, fb[0].len, &p) == PKT_OK);
+	CHECK_EQ(reasm_add(&r, &p, 20.1, &whole), 1);
+	/* Every byte is the new datagram's. */
+	CHECK_EQ(whole.len, b.len);
+	CHECK(whole.len == b.len && memcmp(whole.buf + 28, b.buf + 28,
+	    b.len - 28) == 0);
+	wb_free(&whole);
+	/* Within the timeout they would have joined: the clock decides. */
+	reasm_free(&r);
+	reasm_init(&r);
+	wb_init(&whole);
+	CHECK(pkt_decode_ip(fa[0].buf, fa[0].len, &p) == PKT_OK);
+	reasm_add(&r, &p, 1.0, &whole);
+	for (int i = 1; i < 3; i++) {
+		CHECK(pkt_decode_ip(fb[i].buf, fb[i].len, &p) == PKT_OK);
+		reasm_add(&r, &p, 2.0, &whole);
+	}
+	CHECK_EQ(r.expired, 0);
+	CHECK_EQ(whole.len, b.len);
+	CHECK(whole.len == b.len && whole.buf[28] == 0xaa);
+	wb_free(&whole);
+	reasm_free(&r);
+	for (int i = 0; i < 3; i++) {
+		wb_free(&fa[i]);
+		wb_free(&fb[i]);
+	}
+	wb_free(&a);
+	wb_free(&b);
 }
 
 static void
@@ -272,6 +386,8 @@ main(void)
 	test_icmp_table();
 	test_build_and_fragment();
 	test_reasm_limits();
+	test_meanings();
+	test_reasm_expiry();
 	test_frames();
 	return check_done();
 }

@@ -5,51 +5,44 @@
  * order random loss rarely produces). */
 #include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "check.h"
 #include "ikeprobe/sizes.h"
 
-static struct run r;
-static double clock_now;
+static struct probe probes[PROBE_MAX];
+static struct port_pair ports[2] = { { 500, 500 }, { 4500, 4500 } };
+static struct probe_set r;
+static usec_t clock_now;
 
 static void
 reset(void)
 {
-	memset(&r, 0, sizeof(r));
-	r.local.mtu = 1500;
-	r.n_ports = 2;
-	r.ports[0].dport = 500;
-	r.ports[1].dport = 4500;
-	r.sz_cfg.enabled = true;
-	r.sz.started = true;
-	r.sz.pmtu_port = 0;
-	r.sz.frag_port[0] = r.sz.frag_port[1] = true;
-	r.sz.frag_size = 1280;
-	r.sz.n_frag = 2;
-	r.sz.frag_sizes[0] = 2500;
-	r.sz.frag_sizes[1] = 4500;
-	clock_now = 1;
+	memset(probes, 0, sizeof(probes));
+	r = (struct probe_set){ probes, 0, ports, 2, AF_INET, 1500 };
+	clock_now = 1000000;
 }
 
-/* A probe that finished now; each later one starts and ends later. */
+/* A probe that ended now; each later one is sent and ends later. */
 static struct probe *
 add(uint16_t port, enum probe_purpose purpose, size_t size, enum probe_result res)
 {
-	struct probe *p = &r.probes[r.n_probes];
+	struct probe *p = &probes[r.n];
 
-	p->id = r.n_probes++;
+	p->id = r.n++;
 	p->parent = -1;
 	p->dport = port;
 	p->purpose = purpose;
 	p->size = size;
 	p->df = purpose == PURPOSE_PMTU;
 	p->fragments = purpose == PURPOSE_FRAG ? (int)(size / 1256 + 1) : 1;
+	p->frag_size = purpose == PURPOSE_FRAG ? 1280 : 0;
 	p->result = res;
 	p->attempts = res == PROBE_LOST ? 5 : 1;
-	p->created = clock_now;
-	clock_now += 1;
-	p->finished = clock_now;
-	clock_now += 1;
+	p->sent[0] = p->first_wire = clock_now;
+	clock_now += 1000000;
+	p->ended = clock_now;
+	clock_now += 1000000;
 	return p;
 }
 
@@ -91,7 +84,7 @@ frag_pass_and_drop(void)
 	sizes_assess(&r, &a);
 	CHECK_EQ(a.frag[1].outcome, FRAG_DROPPED);
 	CHECK_EQ(a.frag[1].smallest_lost, 2500);
-	CHECK_EQ(a.frag[1].control, r.n_probes - 1);
+	CHECK_EQ(a.frag[1].control, r.n - 1);
 }
 
 static void
@@ -130,7 +123,7 @@ frag_gateway_silent(void)
 	c = add(500, PURPOSE_CONTROL, 440, PROBE_ANSWERED);
 	add(500, PURPOSE_FRAG, 2500, PROBE_LOST);
 	add(500, PURPOSE_FRAG, 2500, PROBE_LOST);
-	c->created = 0;
+	c->sent[0] = c->first_wire = 0;
 	sizes_assess(&r, &a);
 	CHECK_EQ(a.frag[0].outcome, FRAG_INCONCLUSIVE);
 }
@@ -146,7 +139,8 @@ frag_icmp(void)
 	reset();
 	reach();
 	p = add(500, PURPOSE_FRAG, 2500, PROBE_ICMP);
-	p->icmp = (struct icmp_obs){ .seen = true, .type = 11, .code = 1 };
+	p->icmp = (struct icmp_obs){ .seen = true, .meaning = ICMP_REASM_TIMEOUT,
+	    .family = AF_INET, .type = 11, .code = 1 };
 	sizes_assess(&r, &a);
 	CHECK_EQ(a.frag[0].outcome, FRAG_DROPPED);
 	CHECK(a.frag[0].reasm_timeout);
@@ -164,10 +158,12 @@ pmtu_icmp(void)
 	add(500, PURPOSE_PMTU, 1280, PROBE_ANSWERED);
 	add(500, PURPOSE_PMTU, 1400, PROBE_ANSWERED);
 	p = add(500, PURPOSE_PMTU, 1450, PROBE_ICMP);
-	p->icmp = (struct icmp_obs){ .seen = true, .type = 3, .code = 4, .mtu = 1420 };
+	p->icmp = (struct icmp_obs){ .seen = true, .meaning = ICMP_TOO_BIG,
+	    .family = AF_INET, .type = 3, .code = 4, .mtu = 1420 };
 	ip_addr_parse("192.0.2.1", &p->icmp.from);
 	p = add(500, PURPOSE_PMTU, 1500, PROBE_ICMP);
-	p->icmp = (struct icmp_obs){ .seen = true, .type = 3, .code = 4, .mtu = 1420 };
+	p->icmp = (struct icmp_obs){ .seen = true, .meaning = ICMP_TOO_BIG,
+	    .family = AF_INET, .type = 3, .code = 4, .mtu = 1420 };
 	sizes_assess(&r, &a);
 	/* The router's figure is not yet checked by a probe of that size. */
 	CHECK(!a.pmtu.done);
@@ -184,7 +180,8 @@ pmtu_icmp(void)
 	reach();
 	add(500, PURPOSE_PMTU, 1400, PROBE_ANSWERED);
 	p = add(500, PURPOSE_PMTU, 1500, PROBE_ICMP);
-	p->icmp = (struct icmp_obs){ .seen = true, .type = 3, .code = 4, .mtu = 0 };
+	p->icmp = (struct icmp_obs){ .seen = true, .meaning = ICMP_TOO_BIG,
+	    .family = AF_INET, .type = 3, .code = 4, .mtu = 0 };
 	sizes_assess(&r, &a);
 	CHECK(!a.pmtu.done);
 	CHECK_EQ(a.pmtu.icmp_mtu, 0);

@@ -274,8 +274,8 @@ static void
 test_exact_sizes(void)
 {
 	struct kex_value kv;
-	struct probe p;
-	struct probe_spec s;
+	struct exchange ex;
+	struct sa_init_params s;
 	struct ip_addr src, dst;
 	char err[128];
 	size_t natural = 0;
@@ -287,32 +287,38 @@ test_exact_sizes(void)
 	ip_addr_parse("198.51.100.10", &dst);
 	for (int port = 0; port < 2; port++) {
 		memset(&s, 0, sizeof(s));
-		s.kind = PROBE_SA;
+		s.src = &src;
+		s.dst = &dst;
 		s.dport = s.sport = port ? 4500 : 500;
 		s.kex = &kv;
-		CHECK(probe_build(&p, &s, &src, &dst, err, sizeof(err)) == 0);
-		natural = p.size;
-		probe_free(&p);
+		CHECK(exchange_sa_init(&ex, &s, err, sizeof(err)) == 0);
+		natural = ex.unit.size;
+		exchange_free(&ex);
 		/* Below the natural size is refused, not silently enlarged. */
 		s.size = natural - 1;
-		CHECK(probe_build(&p, &s, &src, &dst, err, sizeof(err)) < 0);
+		CHECK(exchange_sa_init(&ex, &s, err, sizeof(err)) < 0);
 		for (size_t sz = natural; sz < natural + 300; sz++) {
 			struct walked wk;
 			size_t mk = port ? 4 : 0;
 
 			s.size = sz;
-			if (probe_build(&p, &s, &src, &dst, err, sizeof(err)) < 0) {
+			if (exchange_sa_init(&ex, &s, err, sizeof(err)) < 0) {
 				all_exact = false;
 				continue;
 			}
-			all_exact &= p.size == sz && p.wire[0].len == sz &&
-			    p.fragments == 1;
-			all_valid &= walk_request(p.wire[0].buf + 28 + mk,
+			all_exact &= ex.unit.size == sz && ex.unit.dgram[0].len == sz &&
+			    ex.unit.n == 1;
+			all_valid &= walk_request(ex.unit.dgram[0].buf + 28 + mk,
 			    sz - 28 - mk, IKE_DH_CURVE25519, &wk) &&
 			    wk.nonce_len >= 16 && wk.nonce_len <= 256;
-			probe_free(&p);
+			/* The request kept is the one sent. */
+			all_valid &= ex.request.len == sz - 28 - mk &&
+			    memcmp(ex.request.buf, ex.unit.dgram[0].buf + 28 + mk,
+			    ex.request.len) == 0;
+			exchange_free(&ex);
 		}
 	}
+	kex_free(&kv);
 	CHECK(all_exact);
 	CHECK(all_valid);
 	CHECK(natural > 400 && natural < 520);

@@ -1,0 +1,52 @@
+/* Sessions: the measurements one run makes, each against one peer, all
+ * driven by one I/O loop (io.h), as scamper's tasks are. A session says
+ * when it next wants to run, sends through the shared I/O, and is handed
+ * the captured packets whose signature (its peer's address; an SPI of its
+ * own) it claims. A session with a descriptor of its own (a TCP
+ * connection) is polled in the same loop. */
+#ifndef IKEPROBE_SESSION_H
+#define IKEPROBE_SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ikeprobe/clock.h"
+#include "ikeprobe/ingest.h"
+#include "ikeprobe/packet.h"
+
+struct io;
+struct session;
+
+struct session_ops {
+	const char	*kind;
+	/* Send what is due; return the monotonic time it next wants to
+	 * run (it is called again at the latest then, and after every
+	 * packet it was given). Sets session.done when it has finished. */
+	double		(*run)(struct session *, struct io *, double now);
+	/* A frame dispatched here (ingest.h), at capture time ts. */
+	void		(*frame)(struct session *, struct io *, enum frame_kind,
+			    const struct pkt *, usec_t ts);
+	/* Does a datagram from an address other than the peer's carry one
+	 * of this session's identifiers (an IKE SPI)? */
+	bool		(*claims)(const struct session *, const struct pkt *,
+			    usec_t ts);
+	/* Its own descriptor to poll, or -1; ready() when it is. */
+	int		(*fd)(const struct session *, short *events);
+	void		(*ready)(struct session *, struct io *, short revents,
+			    double now);
+};
+
+struct session {
+	const struct session_ops *ops;
+	struct ip_addr	 local;		/* its signature: from where */
+	struct ip_addr	 peer;		/* and to whom */
+	bool		 done;
+};
+
+/* The session a frame belongs to, by its signature: our own datagram to a
+ * peer, a datagram from a peer, an ICMP error quoting one to a peer, or a
+ * datagram from elsewhere that one session claims. -1: none. */
+int	 session_dispatch(struct session *const *, int n, enum frame_kind,
+	    const struct pkt *, usec_t ts);
+
+#endif

@@ -1,0 +1,341 @@
+/* An IKE probing session: asks the plan what to add, builds each probe's
+ * exchange, sends and retransmits through the shared I/O, gives up on
+ * timers, and hands captured packets to matching. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ikeprobe/ike_session.h"
+#include "ikeprobe/match.h"
+#include "ikeprobe/trace.h"
+
+/* Rounds of plan-and-send in one call: each round either adds probes or
+ * ends some; more than this means a plan that never settles. */
+#define ROUNDS_MAX	64
+
+void
+ike_session_init(struct ike_session *s, const struct ip_addr *target,
+    const struct local_info *local, const struct port_pair *ports,
+    int n_ports, const struct plan_config *cfg)
+{
+	memset(s, 0, sizeof(*s));
+	s->base.ops = &ike_session_ops;
+	s->base.local = local->addr;
+	s->base.peer = *target;
+	s->target = *target;
+	s->local = *local;
+	s->n_ports = n_ports < MAX_PORTS ? n_ports : MAX_PORTS;
+	memcpy(s->ports, ports, sizeof(*ports) * (size_t)s->n_ports);
+	s->cfg = *cfg;
+	s->pace = 0.01;
+	s->stats.dropped = -1;
+	plan_init(&s->plan);
+}
+
+void
+ike_session_free(struct ike_session *s)
+{
+	for (int i = 0; i < s->n_probes; i++)
+		probe_free(&s->probes[i]);
+	for (int i = 0; i < s->n_kex; i++)
+		kex_free(&s->kex[i]);
+	s->n_probes = s->n_kex = 0;
+}
+
+struct probe_set
+ike_session_set(const struct ike_session *s)
+{
+	return (struct probe_set){ s->probes, s->n_probes, s->ports,
+	    s->n_ports, s->target.family, s->local.mtu };
+}
+
+static const struct kex_value *
+session_kex(struct ike_session *s, uint16_t group)
+{
+	for (int i = 0; i < s->n_kex; i++)
+		if (s->kex[i].group == group)
+			return &s->kex[i];
+	if (s->n_kex == SESSION_KEX_MAX || !kex_supported(group) ||
+	    kex_generate(group, &s->kex[s->n_kex]) < 0)
+		return NULL;
+	return &s->kex[s->n_kex++];
+}
+
+/* A probe record for the spec, with its exchange built. A spec that
+ * cannot be built is still recorded (not sent), so the plan, which sees
+ * it, does not ask for it again. */
+static void
+add_probe(struct ike_session *s, const struct probe_spec *spec)
+{
+	struct probe *p = &s->probes[s->n_probes];
+	const struct probe *parent = spec->parent >= 0 &&
+	    spec->parent < s->n_probes ? &s->probes[spec->parent] : NULL;
+	struct sa_init_params sp;
+	char err[160];
+
+	probe_init(p, s->n_probes++, spec);
+	memset(&sp, 0, sizeof(sp));
+	sp.src = &s->local.addr;
+	sp.dst = &s->target;
+	sp.sport = spec->sport;
+	sp.dport = spec->dport;
+	sp.kex = session_kex(s, spec->ke_group);
+	sp.stateless = spec->kind == PROBE_STATELESS;
+	if (spec->reuse_parent && parent) {
+		sp.spi_i = parent->ex.spi_i;
+		sp.nonce = parent->ex.nonce;
+		sp.nonce_len = parent->ex.nonce_len;
+	}
+	if (spec->cookie_len) {
+		sp.cookie = spec->cookie;
+		sp.cookie_len = spec->cookie_len;
+	}
+	sp.size = spec->size;
+	sp.df = spec->df;
+	sp.frag_size = spec->frag_size;
+	if (sp.kex == NULL || exchange_sa_init(&p->ex, &sp, err, sizeof(err)) < 0) {
+		p->result = PROBE_SEND_FAILED;
+		p->send_errno = sp.kex == NULL ? ENOTSUP : EINVAL;
+		p->ended = wall_usec_now();
+		return;
+	}
+	p->size = p->ex.unit.size;
+	p->fragments = p->ex.unit.n;
+	if (p->fragments == 1)
+		p->frag_size = 0;
+}
+
+/* Ask the plan until it has nothing more for now; true if it added. */
+static bool
+add_planned(struct ike_session *s, bool stopping)
+{
+	struct probe_spec specs[PLAN_BATCH];
+	struct plan_view v;
+	bool added = false;
+	int n;
+
+	for (int round = 0; round < ROUNDS_MAX; round++) {
+		v = (struct plan_view){ ike_session_set(s), &s->cfg, stopping };
+		if ((n = plan_next(&v, &s->plan, specs)) == 0)
+			break;
+		for (int i = 0; i < n && s->n_probes < PROBE_MAX; i++)
+			add_probe(s, &specs[i]);
+		added = true;
+		if (s->n_probes == PROBE_MAX)
+			break;
+	}
+	return added;
+}
+
+static int
+port_slot(const struct ike_session *s, uint16_t dport)
+{
+	for (int i = 0; i < s->n_ports; i++)
+		if (s->ports[i].dport == dport)
+			return i;
+	return 0;
+}
+
+/* New probes to one port go out pace apart: a gateway counts half-open
+ * SAs while it works on a request, and a burst can look like an attack.
+ * True if p may go now; else lowers *due to when it may. */
+static bool
+paced(const struct ike_session *s, const struct probe *p, double now, double *due)
+{
+	int slot = port_slot(s, p->dport);
+	double at = s->last_new[slot] + s->pace;
+
+	if (s->last_new[slot] == 0 || now >= at)
+		return true;
+	if (at < *due)
+		*due = at;
+	return false;
+}
+
+/* One transmission of the probe's unit; false if the run faulted. */
+static bool
+send_probe(struct ike_session *s, struct io *io, struct probe *p, double now)
+{
+	const struct xmit_unit *u = &p->ex.unit;
+	double wait = p->rto;
+	int rc = 0;
+
+	for (int i = 0; i < u->n && rc == 0; i++) {
+		rc = io_send(io, &s->target, u->dgram[i].buf, u->dgram[i].len);
+		trace_sent(s->trace, s->started, p, i, &u->dgram[i], rc);
+		if (rc == 0) {
+			s->stats.packets_sent++;
+			s->stats.bytes_sent += u->dgram[i].len;
+		}
+	}
+	/* The network under us failed: what follows would not be evidence
+	 * about the path, so stop and say so. EMSGSIZE is an answer about
+	 * the probe's size; a full socket buffer is a pause, not a fault. */
+	if (rc < 0 && rc != -EMSGSIZE && rc != -ENOBUFS && rc != -EAGAIN) {
+		io_fault(io, "sending failed", -rc);
+		return false;
+	}
+	if (p->attempts < PROBE_MAX_ATTEMPTS)
+		p->sent[p->attempts] = wall_usec_now();
+	p->attempts++;
+	p->ex.state = EXCH_SENT;
+	/* Back off, so that a loss burst of a few hundred ms does not take
+	 * out every attempt: 0.2, 0.3, 0.45 ... s for reachability. */
+	for (int i = 1; i < p->attempts; i++)
+		wait *= p->backoff;
+	p->next_due = now + wait;
+	if (rc == 0)
+		p->sent_ok++;
+	else if (observe_send_error(p, -rc, wall_usec_now()))
+		trace_ended(s->trace, s->started, p, p->ended);
+	return true;
+}
+
+/* Send what is due, give up what has run out; true if a probe ended. */
+static bool
+walk(struct ike_session *s, struct io *io, double now, double *due,
+    int *pending)
+{
+	bool ended = false;
+
+	*pending = 0;
+	for (int i = 0; i < s->n_probes; i++) {
+		struct probe *p = &s->probes[i];
+
+		if (p->result != PROBE_PENDING)
+			continue;
+		if (p->attempts == 0) {
+			if (!paced(s, p, now, due) ||
+			    !io_budget(io, p->fragments, now, due)) {
+				(*pending)++;
+				continue;
+			}
+			s->last_new[port_slot(s, p->dport)] = now;
+		} else if (now >= p->next_due && p->attempts < p->max_attempts &&
+		    !io_budget(io, p->fragments, now, due)) {
+			(*pending)++;
+			continue;
+		}
+		if (p->attempts == 0 || now >= p->next_due) {
+			if (p->attempts >= p->max_attempts) {
+				observe_give_up(p, wall_usec_now());
+				trace_ended(s->trace, s->started, p, p->ended);
+				ended = true;
+				continue;
+			}
+			if (!send_probe(s, io, p, now))
+				return ended;
+		}
+		if (p->result == PROBE_PENDING) {
+			(*pending)++;
+			if (p->next_due < *due)
+				*due = p->next_due;
+		} else
+			ended = true;
+	}
+	return ended;
+}
+
+static double
+ike_run(struct session *base, struct io *io, double now)
+{
+	struct ike_session *s = (struct ike_session *)base;
+	double due = now + 60;
+	int pending = 0;
+
+	if (s->started == 0) {
+		s->started = io->started_wall;
+		s->started_mono = io->started;
+		s->trace = io->trace;
+	}
+	if (io_stopping(io)) {
+		base->done = true;
+		return due;
+	}
+	for (int round = 0; round < ROUNDS_MAX; round++) {
+		bool added = add_planned(s, false);
+		bool ended = walk(s, io, now, &due, &pending);
+
+		if (io->faulted)
+			return due;
+		if (!added && !ended)
+			break;
+	}
+	if (pending == 0)
+		base->done = true;
+	return due;
+}
+
+static void
+ike_frame(struct session *base, struct io *io, enum frame_kind kind,
+    const struct pkt *pk, usec_t ts)
+{
+	struct ike_session *s = (struct ike_session *)base;
+	struct match_ctx c = { &s->local.addr, &s->target, ike_session_set(s) };
+	struct observation o;
+	const struct probe *p;
+
+	(void)io;
+	s->stats.captured++;
+	switch (kind) {
+	case FRAME_HELD:
+		trace_frame(s->trace, s->started, kind, pk, ts, NULL, NULL);
+		return;
+	case FRAME_MALFORMED:
+		s->stats.malformed++;
+		trace_frame(s->trace, s->started, kind, pk, ts, NULL, NULL);
+		return;
+	case FRAME_NOT_IP:
+		s->stats.other++;
+		return;
+	case FRAME_PACKET:
+		break;
+	}
+	ike_match(&c, pk, ts, &o);
+	observe(s->probes, s->n_probes, &s->stats, &o);
+	p = o.probe >= 0 && o.probe < s->n_probes ? &s->probes[o.probe] : NULL;
+	trace_frame(s->trace, s->started, kind, pk, ts, &o, p);
+}
+
+/* A datagram to one of our ports from another address, with one of our
+ * SPIs: ours to count (a stray reply), whoever else it came from. */
+static bool
+ike_claims(const struct session *base, const struct pkt *pk, usec_t ts)
+{
+	const struct ike_session *s = (const struct ike_session *)base;
+	struct probe_set set = ike_session_set(s);
+	uint8_t spi[IKE_SPI_LEN];
+	size_t off = 0;
+	bool ours = false;
+
+	if (!pk->is_udp || !ip_addr_eq(&pk->dst, &s->local.addr))
+		return false;
+	for (int i = 0; i < s->n_ports; i++)
+		ours |= s->ports[i].sport == pk->dport;
+	if (!ours)
+		return false;
+	if (ike_marker_len(pk->sport) && pk->udp_len >= IKE_NONESP_MARKER_LEN &&
+	    !(pk->udp_data[0] | pk->udp_data[1] | pk->udp_data[2] | pk->udp_data[3]))
+		off = IKE_NONESP_MARKER_LEN;
+	return ike_peek_spi(pk->udp_data + off, pk->udp_len - off, spi) &&
+	    match_spi(&set, spi, ts) >= 0;
+}
+
+void
+ike_session_finish(struct ike_session *s, const struct io *io)
+{
+	s->interrupted = io->interrupted;
+	s->faulted = io->faulted;
+	snprintf(s->fault, sizeof(s->fault), "%s", io->fault);
+	s->fault_after = io->fault_after;
+	s->duration = mono_now() - io->started;
+	if (s->started == 0)
+		s->started = io->started_wall;
+}
+
+const struct session_ops ike_session_ops = {
+	.kind = "ike",
+	.run = ike_run,
+	.frame = ike_frame,
+	.claims = ike_claims,
+};
