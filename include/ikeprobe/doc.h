@@ -22,6 +22,7 @@
 #define DOC_MAX_FINDINGS	128
 #define DOC_MAX_LIST		64	/* notifies, vendor IDs, addresses */
 #define DOC_MAX_OTHERS		16
+#define DOC_MAX_ATTEMPTS	20	/* transmissions of one probe */
 
 enum doc_state {
 	DOC_ABSENT = 0,		/* key not in this report (an older version) */
@@ -76,10 +77,13 @@ struct doc_frag_port {
 
 struct doc_probe {
 	struct doc_int	 id, port, size, fragments, fragment_size, attempts;
-	struct doc_int	 follows;
+	struct doc_int	 follows, ke_group, ip_id;
 	struct doc_str	 kind, purpose, result, reply, problem, send_error;
+	struct doc_str	 send_errno, spi_i;
 	struct doc_bool	 df, repeat;
-	struct doc_real	 rtt_ms;
+	struct doc_real	 rtt_ms, ended_ms;
+	double		*sent_ms;
+	int		 n_sent_ms;	/* -1: key absent (before 0.3) */
 	struct doc_icmp	 icmp;
 };
 
@@ -151,7 +155,7 @@ struct doc_capture {
 	enum doc_state	 st;
 	struct doc_int	 packets, sent_seen, replies, duplicates;
 	struct doc_int	 unmatched_ike, unmatched_icmp, malformed;
-	struct doc_int	 other, dropped;
+	struct doc_int	 other, dropped, reasm_expired;
 };
 
 struct doc_traffic {
@@ -159,10 +163,30 @@ struct doc_traffic {
 	struct doc_int	 probes, packets_sent, bytes_sent, full_sa_replies;
 };
 
+/* What the run was asked to do (0.3 on). */
+struct doc_options {
+	enum doc_state	 st;
+	double		*ports;
+	int		 n_ports;
+	struct doc_bool	 quick, stateful, all_addresses;
+	struct doc_int	 attempts, fragment_size;
+	struct doc_real	 rto_ms;
+	double		*sizes;
+	int		 n_sizes;	/* -1: null, the defaults */
+};
+
+struct doc_stopped {
+	enum doc_state	 st;		/* DOC_NULL: ran to the end */
+	struct doc_str	 reason, error;
+	struct doc_real	 after_ms;
+};
+
 struct doc {
 	struct doc_str	 schema, tool_name, tool_version, started, headline;
-	struct doc_int	 duration_ms;
+	struct doc_int	 duration_ms, started_us;
 	struct doc_bool	 complete;
+	struct doc_stopped stopped;
+	struct doc_options options;
 	struct doc_target target;
 	struct doc_local local;
 	struct doc_port	*ports;		/* in the file's order */

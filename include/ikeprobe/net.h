@@ -67,11 +67,15 @@ struct capture_pkt {
 /* Capture on li's interface; snaplen from its MTU. */
 enum net_err capture_open(struct capture *, const struct local_info *li,
 	    const char *filter, const char *pcap_path, char *, size_t);
+/* A saved capture (pcap or pcapng), read as the live one is. */
+enum net_err capture_open_file(struct capture *, const char *path, char *,
+	    size_t);
 /* Save every packet to an open stream (--output's capture.pcap), which
  * the capture then owns and capture_close() closes. */
 enum net_err capture_dump_to(struct capture *, FILE *, char *, size_t);
-/* 1 packet returned (and written to the pcap file), 0 none ready, -1 error
- * (the interface went down or away: capture_error says what). */
+/* 1 packet returned (and written to the pcap file), 0 none ready (or the
+ * end of a saved capture), -1 error (the interface went down or away, or
+ * a saved capture is cut short: capture_error says what). */
 int	 capture_next(struct capture *, struct capture_pkt *);
 const char *capture_error(struct capture *);
 /* Packets the kernel or libpcap dropped, or -1 if unknown. */

@@ -74,8 +74,6 @@ int	 pkt_fragment(int family, const uint8_t *, size_t, size_t frag_payload,
 	    uint32_t id, struct wbuf *out, int max);
 /* Fragment payload bytes for fragments of frag_size bytes in all. */
 size_t	 pkt_frag_payload(int family, size_t frag_size);
-/* The byte offset of a fragment we built, 0 for the first or a whole one. */
-size_t	 pkt_frag_offset(int family, const struct wbuf *);
 
 enum pkt_status {
 	PKT_OK,

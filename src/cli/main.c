@@ -318,6 +318,10 @@ probe_main(int argc, char **argv)
 
 		ike_session_finish(&sess[i], &io);
 		sess[i].stats.dropped = dropped;
+		/* Reassembly is shared: its count goes where unclaimed
+		 * packets go, to the first report. */
+		if (i == 0)
+			sess[i].stats.reasm_expired = io.in.reasm.expired;
 		j = report_one(&sess[i], &o, &t, &host, &status);
 		ike_session_free(&sess[i]);
 		if (root == NULL)

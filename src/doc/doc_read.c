@@ -354,6 +354,42 @@ rd_array(struct rd *rd, json_object *obj, const char *key, int flags,
 	return (int)n;
 }
 
+/* An array of at most max numbers from lo to hi (whole ones if whole):
+ * their count, with the numbers in *out; -1 if absent or null. */
+static int
+rd_numbers(struct rd *rd, json_object *obj, const char *key, size_t max,
+    double lo, double hi, bool whole, double **out)
+{
+	json_object *a;
+	int n = rd_array(rd, obj, key, NUL, max, &a);
+	size_t at;
+
+	*out = NULL;
+	if (n <= 0 || (*out = alloc(rd, (size_t)n * sizeof(**out))) == NULL)
+		return n;
+	at = push(rd, key);
+	for (int i = 0; i < n && !rd->failed; i++) {
+		json_object *e = json_object_array_get_idx(a, (size_t)i);
+		enum json_type t = json_object_get_type(e);
+		double v = t == json_type_int || t == json_type_double ?
+		    json_object_get_double(e) : (double)NAN;
+
+		if (!isfinite(v) || v < lo || v > hi || (whole &&
+		    (t != json_type_int || v != floor(v)))) {
+			size_t at2 = push_index(rd, (size_t)i);
+
+			fail(rd, "broken report: `%s' is %s, not a %s from %g "
+			    "to %g", rd->path, type_words(e), whole ?
+			    "whole number" : "number", lo, hi);
+			pop(rd, at2);
+			break;
+		}
+		(*out)[i] = v;
+	}
+	pop(rd, at);
+	return n;
+}
+
 /* Element i of an array, which must be an object. */
 static json_object *
 element_obj(struct rd *rd, json_object *a, size_t i)
@@ -608,6 +644,13 @@ rd_probe(struct rd *rd, json_object *o, void *elem)
 	rd_bool(rd, o, "repeat", &p->repeat, OPT);
 	rd_real(rd, o, "rtt_ms", &p->rtt_ms, NUL);
 	rd_icmp(rd, o, "icmp", &p->icmp);
+	rd_int(rd, o, "ke_group", &p->ke_group, 0, 65535, OPT);
+	rd_int(rd, o, "ip_id", &p->ip_id, 0, 4294967295LL, OPT);
+	rd_str(rd, o, "spi_i", &p->spi_i, OPT);
+	rd_str(rd, o, "send_errno", &p->send_errno, NUL);
+	rd_real(rd, o, "ended_ms", &p->ended_ms, NUL);
+	p->n_sent_ms = rd_numbers(rd, o, "sent_ms", DOC_MAX_ATTEMPTS, 0, 1e9,
+	    false, &p->sent_ms);
 }
 
 static void
@@ -774,6 +817,7 @@ rd_counts(struct rd *rd, json_object *root)
 		rd_int(rd, o, "malformed", &c->malformed, 0, big, OPT);
 		rd_int(rd, o, "other", &c->other, 0, big, OPT);
 		rd_int(rd, o, "dropped", &c->dropped, 0, big, NUL);
+		rd_int(rd, o, "reasm_expired", &c->reasm_expired, 0, big, OPT);
 		pop(rd, at);
 	}
 	if ((o = rd_obj(rd, root, "traffic", OPT, &t->st)) != NULL) {
@@ -823,6 +867,38 @@ rd_identity(struct rd *rd, json_object *root)
 		    d->tool_name.s);
 }
 
+/* How the run was asked to go, and how it ended (0.3 on). */
+static void
+rd_run(struct rd *rd, json_object *root)
+{
+	struct doc_options *op = &rd->d->options;
+	struct doc_stopped *sp = &rd->d->stopped;
+	json_object *o;
+	size_t at;
+
+	if ((o = rd_obj(rd, root, "options", OPT, &op->st)) != NULL) {
+		at = push(rd, "options");
+		op->n_ports = rd_numbers(rd, o, "ports", DOC_MAX_PORTS, 1, 65535,
+		    true, &op->ports);
+		op->n_sizes = rd_numbers(rd, o, "sizes", DOC_MAX_LIST, 0, 65535,
+		    true, &op->sizes);
+		rd_bool(rd, o, "quick", &op->quick, OPT);
+		rd_bool(rd, o, "stateful", &op->stateful, OPT);
+		rd_bool(rd, o, "all_addresses", &op->all_addresses, OPT);
+		rd_int(rd, o, "attempts", &op->attempts, 1, DOC_MAX_ATTEMPTS, OPT);
+		rd_int(rd, o, "fragment_size", &op->fragment_size, 0, 65535, NUL);
+		rd_real(rd, o, "rto_ms", &op->rto_ms, OPT);
+		pop(rd, at);
+	}
+	if ((o = rd_obj(rd, root, "stopped", NUL, &sp->st)) != NULL) {
+		at = push(rd, "stopped");
+		rd_str(rd, o, "reason", &sp->reason, REQ);
+		rd_str(rd, o, "error", &sp->error, NUL);
+		rd_real(rd, o, "after_ms", &sp->after_ms, NUL);
+		pop(rd, at);
+	}
+}
+
 static void
 rd_report(struct rd *rd, json_object *root, bool top)
 {
@@ -836,6 +912,8 @@ rd_report(struct rd *rd, json_object *root, bool top)
 	rd_str(rd, root, "headline", &d->headline, REQ);
 	rd_int(rd, root, "duration_ms", &d->duration_ms, 0, INT64_MAX, OPT);
 	rd_bool(rd, root, "complete", &d->complete, OPT);
+	rd_int(rd, root, "started_us", &d->started_us, 0, INT64_MAX, OPT);
+	rd_run(rd, root);
 	rd_target_local(rd, root);
 	rd_ports(rd, root);
 	rd_responder(rd, root);

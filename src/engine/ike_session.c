@@ -157,6 +157,8 @@ static bool
 send_probe(struct ike_session *s, struct io *io, struct probe *p, double now)
 {
 	const struct xmit_unit *u = &p->ex.unit;
+	/* Before the send: the capture's stamp of it, when seen, is later. */
+	usec_t at = wall_usec_now();
 	double wait = p->rto;
 	int rc = 0;
 
@@ -176,7 +178,7 @@ send_probe(struct ike_session *s, struct io *io, struct probe *p, double now)
 		return false;
 	}
 	if (p->attempts < PROBE_MAX_ATTEMPTS)
-		p->sent[p->attempts] = wall_usec_now();
+		p->sent[p->attempts] = at;
 	p->attempts++;
 	p->ex.state = EXCH_SENT;
 	/* Back off, so that a loss burst of a few hundred ms does not take

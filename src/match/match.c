@@ -150,7 +150,7 @@ quote_matches(const struct probe *p, const struct pkt_quote *q, usec_t ts)
 			    q->ip_len > IPV4_HDR_LEN &&
 			    (size_t)q->frag_off + q->ip_len <= p->size;
 		for (int i = 1; i < u->n; i++)
-			if (pkt_frag_offset(u->family, &u->dgram[i]) == q->frag_off)
+			if ((size_t)i * u->frag_payload == q->frag_off)
 				return true;
 		return false;
 	}

@@ -141,6 +141,23 @@ capture_open(struct capture *c, const struct local_info *li,
 }
 
 enum net_err
+capture_open_file(struct capture *c, const char *path, char *err, size_t errlen)
+{
+	char ebuf[PCAP_ERRBUF_SIZE] = "";
+	pcap_t *p;
+
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+	if ((p = pcap_open_offline(path, ebuf)) == NULL) {
+		snprintf(err, errlen, "%s: not a readable capture: %s", path, ebuf);
+		return NET_ERR_USAGE;
+	}
+	c->pcap = p;
+	c->link = pcap_datalink(p);
+	return NET_OK;
+}
+
+enum net_err
 capture_dump_to(struct capture *c, FILE *f, char *err, size_t errlen)
 {
 	if ((c->dumper = pcap_dump_fopen(c->pcap, f)) == NULL) {
@@ -160,7 +177,7 @@ capture_next(struct capture *c, struct capture_pkt *cp)
 	int rc;
 
 	rc = pcap_next_ex(c->pcap, &h, &data);
-	if (rc == 0)
+	if (rc == 0 || rc == PCAP_ERROR_BREAK)
 		return 0;
 	if (rc < 0)
 		return -1;

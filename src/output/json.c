@@ -137,6 +137,31 @@ j_responder(const struct report *rep)
 	return o;
 }
 
+/* Times on the capture's clock, as ms since the run's start. */
+static json_object *
+jat(const struct report *rep, usec_t t)
+{
+	return t == USEC_NONE ? NULL : jms(usec_to_ms(t - rep->sess->started));
+}
+
+/* What identifies the probe's exchange on the wire and when it went:
+ * with these a saved capture can be matched to the probes again, as the
+ * run matched them (and Wireshark finds them: ikev2.ispi, ip.id). */
+static void
+j_exchange(json_object *o, const struct report *rep, const struct probe *p)
+{
+	char hex[2 * IKE_SPI_LEN + 1];
+	json_object *a = json_object_new_array();
+
+	hexstr(p->ex.spi_i, IKE_SPI_LEN, hex, sizeof(hex));
+	json_object_object_add(o, "spi_i", json_object_new_string(hex));
+	json_object_object_add(o, "ip_id", json_object_new_int64(p->ex.unit.ip_id));
+	for (int i = 0; i < p->attempts && i < PROBE_MAX_ATTEMPTS; i++)
+		json_object_array_add(a, jat(rep, p->sent[i]));
+	json_object_object_add(o, "sent_ms", a);
+	json_object_object_add(o, "ended_ms", jat(rep, p->ended));
+}
+
 static json_object *
 j_probes(const struct report *rep)
 {
@@ -166,8 +191,11 @@ j_probes(const struct report *rep)
 			json_object_object_add(o, "follows", json_object_new_int(p->parent));
 		if (p->result == PROBE_ANSWERED && p->reply.status != IKE_PARSE_OK)
 			json_object_object_add(o, "problem", json_object_new_string(p->reply.problem));
-		if (p->result == PROBE_SEND_FAILED && p->send_errno)
+		if (p->result == PROBE_SEND_FAILED && p->send_errno) {
 			json_object_object_add(o, "send_error", json_object_new_string(strerror(p->send_errno)));
+			json_object_object_add(o, "send_errno", jstr_or_null(strerrorname_np(p->send_errno)));
+		}
+		j_exchange(o, rep, p);
 		json_object_array_add(a, o);
 	}
 	return a;
@@ -356,6 +384,7 @@ j_capture(const struct run_stats *s)
 	for (int i = 0; i < STRAY_N; i++)
 		json_object_object_add(o, stray_key((enum stray_why)i),
 		    json_object_new_int64((int64_t)s->stray[i].count));
+	json_object_object_add(o, "reasm_expired", json_object_new_int64((int64_t)s->reasm_expired));
 	json_object_object_add(o, "dropped", s->dropped < 0 ? NULL : json_object_new_int64(s->dropped));
 	return o;
 }
@@ -370,6 +399,50 @@ j_tool(void)
 	return o;
 }
 
+/* What the run was asked to do. */
+static json_object *
+j_options(const struct report *rep)
+{
+	const struct plan_config *c = &rep->sess->cfg;
+	json_object *o = json_object_new_object(), *a;
+
+	a = json_object_new_array();
+	for (int i = 0; i < rep->sess->n_ports; i++)
+		json_object_array_add(a, json_object_new_int(rep->sess->ports[i].dport));
+	json_object_object_add(o, "ports", a);
+	json_object_object_add(o, "quick", json_object_new_boolean(!c->sizes.enabled));
+	json_object_object_add(o, "stateful", json_object_new_boolean(c->sizes.stateful));
+	json_object_object_add(o, "attempts", json_object_new_int(c->max_attempts));
+	json_object_object_add(o, "rto_ms", jms(c->rto * 1000.0));
+	if (c->sizes.n_sizes) {
+		a = json_object_new_array();
+		for (int i = 0; i < c->sizes.n_sizes; i++)
+			json_object_array_add(a, json_object_new_int((int)c->sizes.sizes[i]));
+		json_object_object_add(o, "sizes", a);
+	} else
+		json_object_object_add(o, "sizes", NULL);
+	json_object_object_add(o, "fragment_size", jsize(c->sizes.frag_size));
+	json_object_object_add(o, "all_addresses", json_object_new_boolean(rep->all_addresses));
+	return o;
+}
+
+/* Why the run ended early, if it did. */
+static json_object *
+j_stopped(const struct report *rep)
+{
+	const struct ike_session *s = rep->sess;
+	json_object *o;
+
+	if (!s->interrupted && !s->faulted)
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "reason", json_object_new_string(s->faulted ?
+	    "fault" : "interrupted"));
+	json_object_object_add(o, "error", s->faulted ? json_object_new_string(s->fault) : NULL);
+	json_object_object_add(o, "after_ms", s->faulted ? jms(s->fault_after * 1000.0) : NULL);
+	return o;
+}
+
 json_object *
 report_json(const struct report *rep)
 {
@@ -381,7 +454,10 @@ report_json(const struct report *rep)
 	rfc3339(rep->started, ts, sizeof(ts));
 	json_object_object_add(root, "started", json_object_new_string(ts));
 	json_object_object_add(root, "duration_ms", json_object_new_int64((int64_t)(rep->duration_ms + 0.5)));
+	json_object_object_add(root, "started_us", json_object_new_int64(rep->sess->started));
 	json_object_object_add(root, "complete", json_object_new_boolean(rep->complete));
+	json_object_object_add(root, "stopped", j_stopped(rep));
+	json_object_object_add(root, "options", j_options(rep));
 	json_object_object_add(root, "headline", json_object_new_string(rep->headline));
 	json_object_object_add(root, "target", j_target(rep));
 	json_object_object_add(root, "local", j_local(rep));

@@ -266,18 +266,6 @@ pkt_fragment(int family, const uint8_t *dg, size_t len, size_t frag_payload,
 	return -1;
 }
 
-size_t
-pkt_frag_offset(int family, const struct wbuf *w)
-{
-	if (family == AF_INET6)
-		return w->len >= IPV6_HDR_LEN + IPV6_FRAG_LEN &&
-		    w->buf[6] == PROTO_FRAGMENT ?
-		    (size_t)(w->buf[42] << 8 | w->buf[43]) & ~(size_t)7 : 0;
-	if (w->len < IPV4_HDR_LEN)
-		return 0;
-	return (size_t)((w->buf[6] & 0x1f) << 8 | w->buf[7]) * 8;
-}
-
 /* ICMP meanings. One row per type and code; a code of -1 is every code of
  * that type not listed before it. */
 struct icmp_row {

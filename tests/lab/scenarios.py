@@ -39,11 +39,11 @@ COMPARE_SCHEMA_PATH = os.path.normpath(os.path.join(HERE, "..", "..", "schema", 
 # Keys every report of this version has, beyond what the schema requires of
 # all versions (added after the first release).
 CURRENT_KEYS = {
-    "": ("nat", "others"),
+    "": ("nat", "others", "started_us", "stopped", "options"),
     "target": ("addresses", "cluster"),
     "local": ("gateway", "network", "label", "hostname", "os", "kernel"),
     "responder": ("invalid_ke_group",),
-    "capture": ("wrong_address", "wrong_port", "without_marker"),
+    "capture": ("wrong_address", "wrong_port", "without_marker", "reasm_expired"),
 }
 
 EXIT_PASS, EXIT_FAIL, EXIT_SKIP = 0, 1, 77
@@ -64,9 +64,11 @@ class Abort(Exception):
 class Scenario:
     """What one scenario run collects: the lab, failed checks, notes."""
 
-    def __init__(self, name, ikeprobe, keep=False, verbose=False):
+    def __init__(self, name, ikeprobe, keep=False, verbose=False, replay=None):
         self.name = name
         self.ikeprobe_path = ikeprobe
+        self.replay_path = replay
+        self.replayed = 0
         self.keep = keep
         self.verbose = verbose
         self.lab = None
@@ -135,7 +137,7 @@ class Scenario:
                  all_addresses=False):
         """Run ikeprobe --json in the client namespace; check rc, JSON, schema."""
         label = label or f"run {len(self.reports) + 1}"
-        rc, report, err = self.lab.ikeprobe(list(args), target=target)
+        rc, report, err = self.lab.ikeprobe(pcap_args(self, args), target=target)
         argv, _, out, _ = self.lab.last_ikeprobe
         self.reports.append((label, argv, rc, out, err))
         if report is None:
@@ -208,9 +210,24 @@ class Scenario:
                 self.check(any(f["code"] == code for f in rep["findings"]),
                            f"{label}: no finding {code}; codes: "
                            + ", ".join(f["code"] for f in rep["findings"]))
+        spis = {}
         for p in rep["probes"]:
             self.check(str(p["port"]) in rep["ports"],
                        f"{label}: probe to port {p['port']} not in ports")
+            # What identifies its exchange, and when it went and ended.
+            self.equal(len(p["sent_ms"]), p["attempts"], f"{label}: probe #{p['id']} sent_ms per attempt")
+            self.check(p["sent_ms"] == sorted(p["sent_ms"]), f"{label}: probe #{p['id']} sent_ms out of order")
+            self.check((p["ended_ms"] is None) == (p["result"] == "pending"),
+                       f"{label}: probe #{p['id']} ended_ms {p['ended_ms']} with result {p['result']}")
+            if p["ended_ms"] is not None and p["sent_ms"]:
+                self.check(p["ended_ms"] >= p["sent_ms"][0],
+                           f"{label}: probe #{p['id']} ended before it was sent")
+            if "follows" in p and rep["probes"][p["follows"]]["reply"] == "cookie" and p["kind"] == "sa":
+                self.equal(p["spi_i"], rep["probes"][p["follows"]]["spi_i"],
+                           f"{label}: COOKIE echo #{p['id']} spi_i")
+            elif p["spi_i"] in spis:
+                self.check(False, f"{label}: probes #{spis[p['spi_i']]} and #{p['id']} share SPI {p['spi_i']}")
+            spis.setdefault(p["spi_i"], p["id"])
             if p["result"] == "answered":
                 self.check(is_number(p["rtt_ms"]), f"{label}: answered probe without rtt_ms: {p}")
             if p["result"] == "icmp":
@@ -340,6 +357,91 @@ def spawn(s, argv, text=True):
     return subprocess.Popen(["ip", "netns", "exec", s.lab.client] + argv,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=text, preexec_fn=L.die_with_parent)
+
+
+def pcap_args(s, args):
+    """args with --pcap FILE added, unless the run writes a capture of its
+    own (--pcap, -w, --output): every report is then re-derived from its
+    capture at the end of the scenario (replay_all). The directory is open
+    to all, for runs as nobody."""
+    args = list(args)
+    if any(a in args for a in ("--pcap", "-w", "--output", "-o")):
+        return args
+    d = os.path.join(s.lab.tmp, "pcaps")
+    if not os.path.isdir(d):
+        os.makedirs(d)
+        os.chmod(s.lab.tmp, 0o755)
+        os.chmod(d, 0o777)
+    return ["--pcap", os.path.join(d, f"run-{len(s.reports) + 1}.pcap")] + args
+
+
+def capture_of(argv):
+    """The capture a run wrote: --pcap/-w FILE, or --output DIR's."""
+    for i, a in enumerate(argv[:-1]):
+        if a in ("--pcap", "-w"):
+            return argv[i + 1]
+        if a in ("--output", "-o"):
+            return os.path.join(argv[i + 1], "capture.pcap")
+    return None
+
+
+def differences(a, b, path=""):
+    """Where two JSON values differ, as a list of paths."""
+    if type(a) is not type(b):
+        return [path or "(top)"]
+    if isinstance(a, dict):
+        out = []
+        for k in sorted(set(a) | set(b)):
+            if k not in a or k not in b:
+                out.append(f"{path}.{k}".lstrip("."))
+            else:
+                out += differences(a[k], b[k], f"{path}.{k}".lstrip("."))
+        return out
+    if isinstance(a, list):
+        if len(a) != len(b):
+            return [f"{path} (length {len(a)} vs {len(b)})"]
+        out = []
+        for i, (x, y) in enumerate(zip(a, b)):
+            out += differences(x, y, f"{path}.{i}")
+        return out
+    return [] if a == b else [path or "(top)"]
+
+
+def replay_all(s):
+    """Every report of the scenario, re-derived from the run's own capture
+    by the same matching code (tests/tools/replay.c), must equal the
+    report the run printed: port states, fragment and path-MTU verdicts,
+    findings, every probe's outcome, the counts."""
+    if not s.replay_path:
+        return
+    for label, argv, rc, out, err in s.reports:
+        pcap = capture_of(argv)
+        try:
+            live = json.loads(out)
+        except (ValueError, TypeError):
+            continue
+        if not pcap or not os.path.exists(pcap) or not isinstance(live, dict) \
+                or "probes" not in live:
+            continue
+        path = os.path.join(s.lab.tmp, "live.json")
+        with open(path, "w") as f:
+            f.write(out)
+        p = subprocess.run([s.replay_path, path, pcap], capture_output=True, text=True)
+        s.replayed += 1
+        try:
+            again = json.loads(p.stdout)
+        except ValueError:
+            s.errors.append(f"{label}: replay of {pcap} failed (exit {p.returncode}): "
+                            f"{p.stderr.strip()}")
+            continue
+        diff = differences(live, again)
+        if diff:
+            s.errors.append(f"{label}: the report re-derived from its capture differs at "
+                            + ", ".join(diff[:12]) + ("" if len(diff) <= 12 else ", ..."))
+            s.notes.append(f"{label}: re-derived report:\n" + json.dumps(again, indent=2))
+        want = 3 if live.get("stopped") and live["stopped"]["reason"] == "fault" else rc
+        if rc in (0, 1, 3):
+            s.equal(p.returncode, want, f"{label}: exit status re-derived from the capture")
 
 
 def gw_rule(rule):
@@ -726,8 +828,8 @@ def privilege_drop(s):
     s.lab.start_charon()
     s.lab.add_rule_table(forward=[gw_rule("meta l4proto udp drop")])
     nobody = pwd.getpwnam("nobody").pw_uid
-    check_dropped_while_running(s, [s.lab.ikeprobe_path, "--json", "--quick", L.GATEWAY_ADDR],
-                                "as root", nobody)
+    check_dropped_while_running(s, [s.lab.ikeprobe_path, "--json"] + pcap_args(s, ["--quick"])
+                                + [L.GATEWAY_ADDR], "as root", nobody)
 
 
 @scenario("setcap", nft=True)
@@ -754,8 +856,9 @@ def setcap(s):
     s.check(len(err.splitlines()) == 1 and f"setcap cap_net_raw,cap_net_admin+ep {binary}" in err,
             f"no capabilities: want one line with the setcap command for {binary}: {err!r}")
     subprocess.run(["setcap", "cap_net_raw,cap_net_admin+ep", binary], check=True)
-    rc, out, err = s.lab.run_client(as_nobody + [binary, "--json", "--quick", L.GATEWAY_ADDR])
-    s.reports.append(("setcap, open gateway", [binary], rc, out, err))
+    argv = [binary, "--json"] + pcap_args(s, ["--quick"]) + [L.GATEWAY_ADDR]
+    rc, out, err = s.lab.run_client(as_nobody + argv)
+    s.reports.append(("setcap, open gateway", argv, rc, out, err))
     s.equal(rc, 0, "setcap, open gateway: exit status")
     try:
         rep = json.loads(out)
@@ -765,8 +868,8 @@ def setcap(s):
     except ValueError:
         s.check(False, "setcap: stdout is not JSON")
     s.lab.add_rule_table(forward=[gw_rule("meta l4proto udp drop")])
-    check_dropped_while_running(s, as_nobody + [binary, "--json", "--quick", L.GATEWAY_ADDR],
-                                "setcap, mid-run", nobody.pw_uid)
+    check_dropped_while_running(s, as_nobody + [binary, "--json"] + pcap_args(s, ["--quick"])
+                                + [L.GATEWAY_ADDR], "setcap, mid-run", nobody.pw_uid)
 
 
 def finish(s, p, argv, label):
@@ -788,7 +891,7 @@ def run_and_disturb(s, args, disturb, label, after=0.6):
     run lasts seconds), call disturb() after `after` s, return (rc, report)."""
     s.lab.start_charon()
     s.lab.add_rule_table(forward=[gw_rule("meta l4proto udp drop")])
-    argv = [s.lab.ikeprobe_path, "--json"] + args + [L.GATEWAY_ADDR]
+    argv = [s.lab.ikeprobe_path, "--json"] + pcap_args(s, args) + [L.GATEWAY_ADDR]
     t0 = time.monotonic()
     p = spawn(s, argv)
     time.sleep(after)
@@ -867,7 +970,7 @@ def local_mtu_shrinks(s):
     # retransmissions, well after the MTU change.
     s.lab.add_rule_table(forward=[gw_rule("udp dport 4500 drop")])
     ifname = s.lab.ifname["client"]
-    argv = [s.lab.ikeprobe_path, "--json", L.GATEWAY_ADDR]
+    argv = [s.lab.ikeprobe_path, "--json"] + pcap_args(s, []) + [L.GATEWAY_ADDR]
     p = spawn(s, argv)
     time.sleep(0.8)
     s.lab.ns(s.lab.client, ["ip", "link", "set", "dev", ifname, "mtu", "1400"])
@@ -899,7 +1002,7 @@ def capture_overflow(s):
     # loss, and the report must warn that answers may be missing.
     s.lab.start_charon()
     s.lab.add_rule_table(forward=[gw_rule("udp dport 4500 drop")])
-    argv = [s.lab.ikeprobe_path, "--json", "--quick", L.GATEWAY_ADDR]
+    argv = [s.lab.ikeprobe_path, "--json"] + pcap_args(s, ["--quick"]) + [L.GATEWAY_ADDR]
     p = spawn(s, argv)
     try:
         time.sleep(0.4)
@@ -1392,7 +1495,7 @@ def hostile_run(s, args=("--quick",), label=None, want_rc=(0, 1)):
     program) would report the Python interpreter's size from before the
     exec instead."""
     label = label or f"run {len(s.reports) + 1}"
-    argv = [s.lab.ikeprobe_path, "--json"] + list(args) + [L.GATEWAY_ADDR]
+    argv = [s.lab.ikeprobe_path, "--json"] + pcap_args(s, args) + [L.GATEWAY_ADDR]
     rss_path = os.path.join(s.lab.tmp, "rss")
     if os.path.exists(rss_path):
         os.unlink(rss_path)
@@ -1741,6 +1844,19 @@ def _mutations():
         ("others not an array", put({}, "others")),
         ("others with a non-report", put([{"x": 1}], "others")),
         ("others nested", lambda d: d.__setitem__("others", [dict(d, others=[])])),
+        # keys added in 0.3
+        ("started_us negative", put(-1, "started_us")),
+        ("stopped for no reason", put({"reason": "tired", "error": None, "after_ms": None}, "stopped")),
+        ("options without ports", drop("options", "ports")),
+        ("options.ports empty", put([], "options", "ports")),
+        ("options.rto_ms as string", put("200", "options", "rto_ms")),
+        ("probe spi_i not hex", put("not-a-spi-at-all", "probes", 0, "spi_i")),
+        ("probe spi_i short", put("0011", "probes", 0, "spi_i")),
+        ("probe sent_ms negative", put([-1.0], "probes", 0, "sent_ms")),
+        ("probe ended_ms as string", put("12", "probes", 0, "ended_ms")),
+        ("probe ip_id negative", put(-1, "probes", 0, "ip_id")),
+        ("icmp meaning unknown", put("broken", "ports", "500", "icmp", "meaning")),
+        ("capture.reasm_expired negative", put(-1, "capture", "reasm_expired")),
     ]
     return m
 
@@ -1793,8 +1909,8 @@ def check_schema(s):
 
 # -- driver ------------------------------------------------------------------
 
-def run(name, ikeprobe, keep=False, verbose=False):
-    s = Scenario(name, ikeprobe, keep=keep, verbose=verbose)
+def run(name, ikeprobe, keep=False, verbose=False, replay=None):
+    s = Scenario(name, ikeprobe, keep=keep, verbose=verbose, replay=replay)
     if name == "schema":
         try:
             check_schema(s)
@@ -1817,6 +1933,10 @@ def run(name, ikeprobe, keep=False, verbose=False):
                 pass
             except Exception:
                 s.errors.append("exception:\n" + traceback.format_exc())
+            try:
+                replay_all(s)
+            except Exception:
+                s.errors.append("replay: exception:\n" + traceback.format_exc())
             if s.errors or verbose:
                 s.dump()
     except (Skip, L.LabUnavailable) as e:
@@ -1836,6 +1956,8 @@ def verdict(s):
     name = s.name
     for n in s.notes:
         print(f"note: {n}")
+    if s.replayed:
+        print(f"note: {s.replayed} report(s) re-derived from their captures")
     if s.errors:
         print(f"FAIL lab-{name}: {len(s.errors)} check(s) failed:")
         for e in s.errors:
@@ -1848,6 +1970,8 @@ def verdict(s):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--ikeprobe", help="path to the ikeprobe binary")
+    ap.add_argument("--replay", help="path to ikeprobe-replay (tests/tools/replay.c): "
+                    "re-derive every report from its capture")
     ap.add_argument("--keep", action="store_true",
                     help="keep the lab's temporary directory (charon log, pcap)")
     ap.add_argument("--verbose", "-v", action="store_true",
@@ -1867,7 +1991,8 @@ def main(argv=None):
     if os.geteuid() != 0:
         print(f"SKIP lab-{a.scenario}: needs root to create network namespaces")
         return EXIT_SKIP
-    return run(a.scenario, os.path.abspath(a.ikeprobe), keep=a.keep, verbose=a.verbose)
+    return run(a.scenario, os.path.abspath(a.ikeprobe), keep=a.keep, verbose=a.verbose,
+               replay=os.path.abspath(a.replay) if a.replay else None)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,335 @@
+/* A report re-derived from its own capture (replay.h). What the report
+ * says was sent is taken as given: which probes, their exchange's SPI and
+ * IP ID, when each attempt went, when each was given up, what this machine
+ * refused. Everything that came back is taken from the capture only. */
+#include <errno.h>
+#include <json-c/json.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "ikeprobe/ike_session.h"
+#include "ikeprobe/match.h"
+#include "ikeprobe/replay.h"
+#include "ikeprobe/report.h"
+
+#define REPLAY_MAX	(1 + DOC_MAX_OTHERS)
+
+struct replay {
+	struct ike_session sess[REPLAY_MAX];
+	struct session	*ss[REPLAY_MAX];
+	int		 n;
+	struct ingest	 in;
+	struct io	 io;		/* unused by the sessions' frame() */
+};
+
+static usec_t
+at_ms(const struct doc *d, double ms)
+{
+	return d->started_us.v + llround(ms * 1000.0);
+}
+
+static int
+kind_of(const char *s)
+{
+	return s && strcmp(s, "sa") == 0 ? PROBE_SA : PROBE_STATELESS;
+}
+
+static int
+purpose_of(const char *s)
+{
+	for (int p = PURPOSE_REACH; p <= PURPOSE_CONTROL; p++)
+		if (s && strcmp(probe_purpose_name((enum probe_purpose)p), s) == 0)
+			return p;
+	return PURPOSE_REACH;
+}
+
+static int
+result_of(const char *s)
+{
+	for (int r = PROBE_PENDING; r <= PROBE_SEND_FAILED; r++)
+		if (s && strcmp(probe_result_name((enum probe_result)r), s) == 0)
+			return r;
+	return PROBE_PENDING;
+}
+
+static int
+errno_of(const struct doc_str *s)
+{
+	static const int known[] = { EMSGSIZE, ENOBUFS, EAGAIN, EINVAL,
+	    ENOTSUP, EPERM, EACCES, ENETUNREACH, EHOSTUNREACH, ENETDOWN };
+
+	for (size_t i = 0; s->st == DOC_SET && i < sizeof(known) / sizeof(known[0]); i++)
+		if (strerrorname_np(known[i]) && strcmp(strerrorname_np(known[i]), s->s) == 0)
+			return known[i];
+	return s->st == DOC_SET ? EIO : 0;
+}
+
+static bool
+unhex(const char *h, uint8_t *out, size_t n)
+{
+	if (h == NULL || strlen(h) != 2 * n)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned v;
+
+		if (sscanf(h + 2 * i, "%2x", &v) != 1)
+			return false;
+		out[i] = (uint8_t)v;
+	}
+	return true;
+}
+
+/* One probe as the report says it was sent. What it became is left to the
+ * capture, but for what this machine decided: when it gave up (lost), or
+ * that it refused to send (send_failed). */
+static bool
+probe_from(const struct doc *d, const struct doc_probe *dp, int id,
+    int family, uint16_t sport, struct probe *p, char *err, size_t errlen)
+{
+	struct probe_spec sp;
+	int res = result_of(dp->result.s);
+
+	if (dp->spi_i.st != DOC_SET || dp->n_sent_ms < 0 || dp->ip_id.st != DOC_SET) {
+		snprintf(err, errlen, "probe %d has no exchange identifiers "
+		    "(a report from before ikeprobe 0.3)", id);
+		return false;
+	}
+	memset(&sp, 0, sizeof(sp));
+	sp.kind = (enum probe_kind)kind_of(dp->kind.s);
+	sp.purpose = (enum probe_purpose)purpose_of(dp->purpose.s);
+	sp.confirm = dp->repeat.st == DOC_SET && dp->repeat.v;
+	sp.dport = (uint16_t)dp->port.v;
+	sp.sport = sport;
+	sp.size = (size_t)dp->size.v;
+	sp.df = dp->df.v;
+	sp.frag_size = dp->fragment_size.st == DOC_SET ? (size_t)dp->fragment_size.v : 0;
+	sp.ke_group = (uint16_t)dp->ke_group.v;
+	sp.parent = dp->follows.st == DOC_SET ? (int)dp->follows.v : -1;
+	sp.max_attempts = (int)dp->attempts.v;
+	probe_init(p, id, &sp);
+	p->fragments = dp->fragments.st == DOC_SET ? (int)dp->fragments.v : 1;
+	p->ex.unit.family = family;
+	p->ex.unit.n = p->fragments;
+	p->ex.unit.size = p->size;
+	p->ex.unit.df = p->df;
+	p->ex.unit.ip_id = (uint32_t)dp->ip_id.v;
+	p->ex.unit.frag_payload = p->fragments > 1 ?
+	    pkt_frag_payload(family, p->frag_size) : 0;
+	p->ex.sport = p->sport;
+	p->ex.dport = p->dport;
+	if (!unhex(dp->spi_i.s, p->ex.spi_i, IKE_SPI_LEN)) {
+		snprintf(err, errlen, "probe %d: spi_i `%.40s' is not 16 hex "
+		    "digits", id, dp->spi_i.s);
+		return false;
+	}
+	p->attempts = dp->n_sent_ms < (int)dp->attempts.v ? dp->n_sent_ms :
+	    (int)dp->attempts.v;
+	for (int i = 0; i < p->attempts && i < PROBE_MAX_ATTEMPTS; i++)
+		p->sent[i] = at_ms(d, dp->sent_ms[i]);
+	/* The live run counts an attempt the stack took as sent_ok; what it
+	 * refused ended the probe as send_failed. */
+	p->sent_ok = res == PROBE_SEND_FAILED ? 0 : p->attempts;
+	p->send_errno = errno_of(&dp->send_errno);
+	return true;
+}
+
+/* The session of one report. */
+static bool
+session_from(const struct doc *d, struct ike_session *s, char *err,
+    size_t errlen)
+{
+	struct plan_config cfg;
+	struct local_info local;
+	struct port_pair ports[MAX_PORTS];
+	struct ip_addr target;
+	int n_ports = 0;
+
+	if (d->started_us.st != DOC_SET || d->options.st != DOC_SET) {
+		snprintf(err, errlen, "%s: the report has no started_us or "
+		    "options (a report from before ikeprobe 0.3)",
+		    d->target.address.s);
+		return false;
+	}
+	memset(&local, 0, sizeof(local));
+	if (!ip_addr_parse(d->target.address.s, &target) ||
+	    !ip_addr_parse(d->local.address.s, &local.addr)) {
+		snprintf(err, errlen, "the report's addresses do not parse");
+		return false;
+	}
+	snprintf(local.ifname, sizeof(local.ifname), "%s", d->local.interface.s);
+	local.mtu = d->local.mtu.st == DOC_SET ? (int)d->local.mtu.v : 0;
+	for (int i = 0; i < d->n_ports && n_ports < MAX_PORTS; i++) {
+		ports[n_ports].dport = (uint16_t)d->ports[i].port;
+		ports[n_ports++].sport = (uint16_t)d->ports[i].source_port.v;
+	}
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.rto = d->options.rto_ms.v / 1000.0;
+	cfg.max_attempts = (int)d->options.attempts.v;
+	cfg.backoff = 1.5;
+	cfg.group = IKE_DH_CURVE25519;
+	cfg.sizes.enabled = !d->options.quick.v;
+	cfg.sizes.stateful = d->options.stateful.v;
+	cfg.sizes.frag_size = d->options.fragment_size.st == DOC_SET ?
+	    (size_t)d->options.fragment_size.v : 0;
+	for (int i = 0; i < d->options.n_sizes && i < MAX_SIZES; i++)
+		cfg.sizes.sizes[cfg.sizes.n_sizes++] = (size_t)d->options.sizes[i];
+	ike_session_init(s, &target, &local, ports, n_ports, &cfg);
+	s->started = d->started_us.v;
+	s->duration = (double)d->duration_ms.v / 1000.0;
+	s->stats.dropped = d->capture.dropped.st == DOC_SET ? d->capture.dropped.v : -1;
+	if (d->stopped.st == DOC_SET) {
+		s->faulted = doc_is(&d->stopped.reason, "fault");
+		s->interrupted = !s->faulted;
+		snprintf(s->fault, sizeof(s->fault), "%s", doc_s(&d->stopped.error, ""));
+		s->fault_after = d->stopped.after_ms.v / 1000.0;
+	}
+	if (d->n_probes > PROBE_MAX) {
+		snprintf(err, errlen, "%d probes, more than a run sends", d->n_probes);
+		return false;
+	}
+	for (int i = 0; i < d->n_probes; i++) {
+		struct probe_set set = ike_session_set(s);
+
+		if (!probe_from(d, &d->probes[i], i, target.family,
+		    probe_set_sport(&set, (uint16_t)d->probes[i].port.v),
+		    &s->probes[i], err, errlen))
+			return false;
+		s->n_probes = i + 1;
+	}
+	/* What it cost is what was sent: the report's to say. */
+	s->stats.packets_sent = (unsigned long)d->traffic.packets_sent.v;
+	s->stats.bytes_sent = (unsigned long)d->traffic.bytes_sent.v;
+	return true;
+}
+
+/* The give-ups the live run decided (lost, or refused), up to time ts. */
+static void
+give_ups(struct replay *r, const struct doc *const *docs, usec_t ts)
+{
+	for (int k = 0; k < r->n; k++) {
+		const struct doc *d = docs[k];
+		struct ike_session *s = &r->sess[k];
+
+		for (int i = 0; i < s->n_probes; i++) {
+			const struct doc_probe *dp = &d->probes[i];
+			struct probe *p = &s->probes[i];
+			int res = result_of(dp->result.s);
+			usec_t t;
+
+			if ((res != PROBE_LOST && res != PROBE_SEND_FAILED) ||
+			    dp->ended_ms.st != DOC_SET ||
+			    p->result != PROBE_PENDING ||
+			    (t = at_ms(d, dp->ended_ms.v)) > ts)
+				continue;
+			observe_give_up(p, t);
+		}
+	}
+}
+
+static void
+deliver(void *arg, enum frame_kind kind, const struct pkt *pk, usec_t ts)
+{
+	struct replay *r = arg;
+	int i = session_dispatch(r->ss, r->n, kind, pk, ts);
+
+	r->ss[i < 0 ? 0 : i]->ops->frame(r->ss[i < 0 ? 0 : i], &r->io, kind, pk, ts);
+}
+
+/* The report's context (where, who, what resolved), as the live one had
+ * it, around the re-derived diagnosis. */
+static json_object *
+report_from(const struct doc *top, const struct doc *d,
+    const struct ike_session *s, int *status)
+{
+	static struct report rep;
+	static struct host_info host;
+
+	memset(&rep, 0, sizeof(rep));
+	memset(&host, 0, sizeof(host));
+	rep.started = (double)s->started / 1e6;
+	rep.duration_ms = s->duration * 1000.0;
+	rep.target_name = d->target.name.s;
+	rep.target = s->target;
+	rep.local = s->local;
+	for (int i = 0; i < d->target.n_addresses && i < MAX_ADDRS; i++)
+		if (ip_addr_parse(d->target.addresses[i].s, &rep.addrs[rep.n_addrs]))
+			rep.n_addrs++;
+	rep.all_addresses = top->options.all_addresses.v;
+	rep.label = d->local.label.st == DOC_SET ? d->local.label.s : NULL;
+	snprintf(host.hostname, sizeof(host.hostname), "%s", doc_s(&d->local.hostname, ""));
+	snprintf(host.os, sizeof(host.os), "%s", doc_s(&d->local.os, ""));
+	snprintf(host.kernel, sizeof(host.kernel), "%s", doc_s(&d->local.kernel, ""));
+	rep.host = &host;
+	if (d->local.gateway.st == DOC_SET)
+		rep.path.has_nexthop = ip_addr_parse(d->local.gateway.s, &rep.path.nexthop);
+	if (d->local.network.st == DOC_SET) {
+		char net[IP_ADDR_STRLEN + 8], *slash;
+
+		snprintf(net, sizeof(net), "%s", d->local.network.s);
+		if ((slash = strchr(net, '/')) != NULL) {
+			*slash = '\0';
+			rep.path.prefix_len = atoi(slash + 1);
+			rep.path.has_network = ip_addr_parse(net, &rep.path.network);
+		}
+	}
+	diagnose(&rep, s);
+	if ((s->faulted ? 3 : rep.exit_status) > *status)
+		*status = s->faulted ? 3 : rep.exit_status;
+	return report_json(&rep);
+}
+
+int
+replay_report(const struct doc *d, const char *pcap_path, json_object **out,
+    int *exit_status, char *err, size_t errlen)
+{
+	static struct replay r;
+	const struct doc *docs[REPLAY_MAX];
+	struct capture cap;
+	struct capture_pkt cp;
+	json_object *others = NULL;
+	int rc = -1;
+
+	memset(&r, 0, sizeof(r));
+	*out = NULL;
+	*exit_status = 0;
+	ingest_init(&r.in);
+	io_init(&r.io);
+	docs[0] = d;
+	for (int i = 0; i < d->n_others && i + 1 < REPLAY_MAX; i++)
+		docs[i + 1] = &d->others[i];
+	for (r.n = 0; r.n < 1 + d->n_others && r.n < REPLAY_MAX; r.n++) {
+		if (!session_from(docs[r.n], &r.sess[r.n], err, errlen))
+			goto out;
+		r.ss[r.n] = &r.sess[r.n].base;
+		ingest_local(&r.in, &r.sess[r.n].local.addr);
+	}
+	if (capture_open_file(&cap, pcap_path, err, errlen) != NET_OK)
+		goto out;
+	while ((rc = capture_next(&cap, &cp)) == 1) {
+		give_ups(&r, docs, cp.ts);
+		ingest_frame(&r.in, cap.link, cp.data, cp.caplen, cp.ts, deliver, &r);
+	}
+	if (rc < 0) {
+		snprintf(err, errlen, "%s: %s", pcap_path, capture_error(&cap));
+		capture_close(&cap);
+		goto out;
+	}
+	capture_close(&cap);
+	give_ups(&r, docs, INT64_MAX);
+	r.sess[0].stats.reasm_expired = r.in.reasm.expired;
+	*out = report_from(d, d, &r.sess[0], exit_status);
+	others = json_object_new_array();
+	for (int i = 1; i < r.n; i++)
+		json_object_array_add(others, report_from(d, docs[i], &r.sess[i],
+		    exit_status));
+	json_object_object_add(*out, "others", others);
+	rc = 0;
+out:
+	for (int i = 0; i < r.n; i++)
+		ike_session_free(&r.sess[i]);
+	ingest_free(&r.in);
+	return rc;
+}
