@@ -95,6 +95,11 @@ struct doc_target {
 	struct doc_str	 name, address, family;
 	struct doc_str	*addresses;
 	int		 n_addresses;	/* -1: key absent */
+	/* Per address: its family ("ipv4", "ipv6") and whether the run
+	 * probed it; from target.resolved, or for a report before 0.3 from
+	 * the addresses probed (this one's and its others'). */
+	const char	**families;
+	bool		*probed;
 	struct doc_bool	 cluster;
 };
 
@@ -109,6 +114,7 @@ struct doc_nat {
 	struct doc_bool	 detected, client_side, gateway_side;
 	struct doc_int	 probe;
 	struct doc_str	 evidence;
+	struct doc_str	 consequence;	/* what a NAT means for UDP 4500 */
 };
 
 struct doc_responder {
@@ -131,6 +137,10 @@ struct doc_verdict {
 	enum doc_state	 st;
 	struct doc_bool	 needed;
 	struct doc_str	 reason;
+	struct doc_bool	 in_headline;	/* the headline is this verdict */
+	/* Derived once for every renderer: a verdict line of its own is
+	 * shown (the size tests ran, and the headline says something else). */
+	bool		 show;
 };
 
 struct doc_fragments {
@@ -139,7 +149,10 @@ struct doc_fragments {
 	struct doc_int	 largest_answered, smallest_lost, fragment_size;
 	struct doc_frag_port *ports;
 	int		 n_ports;
-	bool		 tested;	/* derived: the fragment test ran */
+	struct doc_bool	 tested_key;
+	/* The fragment test ran: the report's `tested', or for one before
+	 * 0.3 whether it gives a fragment size. */
+	bool		 tested;
 };
 
 struct doc_path_mtu {
@@ -148,7 +161,10 @@ struct doc_path_mtu {
 	struct doc_int	 smallest_failed, port;
 	struct doc_str	 source, icmp, router, evidence;
 	struct doc_bool	 black_hole;
-	bool		 tested;	/* derived: the path-MTU test ran */
+	struct doc_bool	 tested_key;
+	/* The path-MTU test ran: the report's `tested', or for one before
+	 * 0.3 whether it says if ICMP was seen. */
+	bool		 tested;
 };
 
 struct doc_capture {
@@ -156,6 +172,9 @@ struct doc_capture {
 	struct doc_int	 packets, sent_seen, replies, duplicates;
 	struct doc_int	 unmatched_ike, unmatched_icmp, malformed;
 	struct doc_int	 other, dropped, reasm_expired;
+	/* What was none of ours; from the report, or for one before 0.3 the
+	 * sum of the counts it is made of. */
+	struct doc_int	 unrelated;
 };
 
 struct doc_traffic {
@@ -219,6 +238,8 @@ void	 doc_free(struct doc *);
 /* "not in this report" for DOC_ABSENT, else the string or the fallback. */
 const char *doc_s(const struct doc_str *, const char *if_null);
 bool	 doc_is(const struct doc_str *, const char *);
+/* "IPv4" or "IPv6" for a family of the report ("ipv4", "ipv6"). */
+const char *doc_family_name(const char *key);
 /* "detected", "none" or "unknown": the word every renderer uses for NAT. */
 const char *doc_nat_word(const struct doc_nat *);
 

@@ -77,6 +77,7 @@ enum tristate { TRI_NULL = -1, TRI_FALSE = 0, TRI_TRUE = 1 };
 struct verdict {
 	enum tristate	 frag_needed;	/* is IKEv2 fragmentation needed here */
 	char		 reason[600];
+	bool		 in_headline;	/* the headline says it */
 };
 
 /* Is there a NAT between this machine and the gateway (RFC 7296 2.23),
@@ -88,6 +89,8 @@ struct nat_report {
 	enum tristate	 gateway_side;	/* the gateway's address was rewritten */
 	int		 probe;		/* whose reply it rests on, or -1 */
 	char		 evidence[600];
+	/* What a NAT means for the VPN here, or "" when none was seen. */
+	char		 consequence[160];
 };
 
 struct report {
@@ -100,6 +103,7 @@ struct report {
 	/* Every address the name resolved to, in the resolver's order; the
 	 * probed one is among them. */
 	struct ip_addr	 addrs[MAX_ADDRS];
+	bool		 probed[MAX_ADDRS];	/* this run sent probes to it */
 	int		 n_addrs;
 	bool		 all_addresses;	/* --all-addresses: each has a report */
 	bool		 cluster;	/* several addresses of the target's family */
@@ -123,6 +127,9 @@ struct report {
 	/* Requests answered with a full SA: the half-open SAs the run
 	 * leaves on the gateway. */
 	int		 full_sa_replies;
+	/* Captured packets that were none of ours: IKE with other SPIs,
+	 * ICMP about other packets, anything else. */
+	unsigned long	 unrelated;
 
 	char		 headline[600];
 	struct finding	 findings[MAX_FINDINGS];

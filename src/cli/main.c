@@ -220,6 +220,9 @@ report_one(const struct ike_session *s, const struct options *o,
 	rep.local = s->local;
 	memcpy(rep.addrs, t->all, sizeof(rep.addrs));
 	rep.n_addrs = t->n_all;
+	for (int i = 0; i < t->n_all; i++)
+		for (int k = 0; k < t->n_probe; k++)
+			rep.probed[i] |= ip_addr_eq(&t->all[i], &t->probe[k]);
 	rep.all_addresses = o->all_addresses;
 	rep.label = o->label;
 	rep.host = host;

@@ -415,6 +415,7 @@ run_findings(struct report *rep)
 
 	reply_findings(rep);
 	stray_findings(rep);
+	rep->unrelated = s->unmatched + s->icmp_unmatched + s->other;
 	if (s->unmatched || s->icmp_unmatched || s->other)
 		add_finding(rep, SEV_INFO, "unrelated-packets", "Nothing to do "
 		    "unless the counts are large: then something on this "
@@ -549,7 +550,9 @@ diagnose(struct report *rep, const struct ike_session *run)
 		add_finding(rep, SEV_INFO, "ike-reachable", "", "%s", rep->headline);
 	/* Every port answers: what the helpdesk wants to know next is the
 	 * verdict on fragmentation, so it leads. */
-	if (all_open(rep) && run->cfg.sizes.enabled)
+	if (all_open(rep) && run->cfg.sizes.enabled) {
 		snprintf(rep->headline, sizeof(rep->headline), "%s",
 		    rep->verdict.reason);
+		rep->verdict.in_headline = true;
+	}
 }

@@ -158,6 +158,12 @@ diagnose_nat(struct report *rep)
 
 	if (n->detected != TRI_TRUE)
 		return;
+	v = port_verdict(rep, 4500);
+	snprintf(n->consequence, sizeof(n->consequence), "UDP 4500 is needed%s%s",
+	    v == NULL || v->state == PORT_UNTESTED ? "; it was not tested" :
+	    v->state == PORT_OPEN ? ", and it is open" : ", and it is ",
+	    v && v->state != PORT_OPEN && v->state != PORT_UNTESTED ?
+	    port_state_name(v->state) : "");
 	/* Blocked only on evidence: a port that was tested and not open. */
 	if ((v = port_verdict(rep, 4500)) != NULL && v->state != PORT_OPEN &&
 	    v->state != PORT_UNTESTED)

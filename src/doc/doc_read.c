@@ -4,6 +4,7 @@
  * it is kept, arrays and strings are bounded, and strings are cleaned of
  * control characters. The first problem ends the read with one line that
  * names the key, e.g. "`ports.500.state' is a number, not a string". */
+#include <arpa/inet.h>
 #include <json-c/json.h>
 #include <math.h>
 #include <stdarg.h>
@@ -664,6 +665,48 @@ rd_finding(struct rd *rd, json_object *o, void *elem)
 	rd_str(rd, o, "advice", &f->advice, OPT);
 }
 
+/* target.resolved (0.3 on): per address, its family and whether it was
+ * probed, kept beside target.addresses in its order. */
+static void
+rd_resolved(struct rd *rd, json_object *target)
+{
+	struct doc_target *t = &rd->d->target;
+	json_object *a, *e, *v;
+	int n = rd_array(rd, target, "resolved", OPT, DOC_MAX_LIST, &a);
+	size_t at;
+
+	if (t->n_addresses <= 0)
+		return;
+	t->families = alloc(rd, (size_t)t->n_addresses * sizeof(*t->families));
+	t->probed = alloc(rd, (size_t)t->n_addresses * sizeof(*t->probed));
+	if (n <= 0 || t->families == NULL || t->probed == NULL)
+		return;
+	at = push(rd, "resolved");
+	for (int i = 0; i < n && !rd->failed; i++) {
+		struct doc_str addr, fam;
+		struct doc_bool probed;
+		size_t at2;
+
+		if ((e = element_obj(rd, a, (size_t)i)) == NULL)
+			break;
+		at2 = push_index(rd, (size_t)i);
+		rd_str(rd, e, "address", &addr, REQ);
+		rd_str(rd, e, "family", &fam, REQ);
+		rd_bool(rd, e, "probed", &probed, REQ);
+		if (!rd->failed && !doc_is(&fam, "ipv4") && !doc_is(&fam, "ipv6"))
+			fail(rd, "broken report: `%s.family' is not ipv4 or ipv6",
+			    rd->path);
+		for (int k = 0; !rd->failed && k < t->n_addresses; k++)
+			if (strcmp(t->addresses[k].s, addr.s) == 0) {
+				t->families[k] = doc_is(&fam, "ipv6") ? "ipv6" : "ipv4";
+				t->probed[k] = probed.v;
+			}
+		pop(rd, at2);
+	}
+	pop(rd, at);
+	(void)v;
+}
+
 static void
 rd_target_local(struct rd *rd, json_object *root)
 {
@@ -704,6 +747,7 @@ rd_target_local(struct rd *rd, json_object *root)
 		pop(rd, at2);
 		d->target.n_addresses = n;
 	}
+	rd_resolved(rd, o);
 	pop(rd, at);
 
 	o = rd_obj(rd, root, "local", REQ, NULL);
@@ -746,6 +790,7 @@ rd_sizes(struct rd *rd, json_object *root)
 		at = push(rd, "verdict");
 		rd_bool(rd, o, "ikev2_fragmentation_needed", &v->needed, NUL);
 		rd_str(rd, o, "reason", &v->reason, OPT);
+		rd_bool(rd, o, "in_headline", &v->in_headline, OPT);
 		pop(rd, at);
 	}
 	if ((o = rd_obj(rd, root, "fragments", OPT, &f->st)) != NULL) {
@@ -757,8 +802,7 @@ rd_sizes(struct rd *rd, json_object *root)
 		    NUL);
 		rd_int(rd, o, "smallest_lost", &f->smallest_lost, 0, 65535, NUL);
 		rd_int(rd, o, "fragment_size", &f->fragment_size, 0, 65535, NUL);
-		/* A fragment size is reported only when fragments were sent. */
-		f->tested = f->fragment_size.st == DOC_SET;
+		rd_bool(rd, o, "tested", &f->tested_key, OPT);
 		if ((ports = rd_obj(rd, o, "ports", OPT, NULL)) != NULL)
 			f->ports = rd_port_map(rd, ports, "fragments.ports", 0,
 			    sizeof(*f->ports), offsetof(struct doc_frag_port,
@@ -776,8 +820,7 @@ rd_sizes(struct rd *rd, json_object *root)
 		rd_int(rd, o, "port", &m->port, 0, 65535, NUL);
 		rd_str(rd, o, "source", &m->source, NUL);
 		rd_str(rd, o, "icmp", &m->icmp, NUL);
-		/* Whether ICMP was seen is reported only when DF probes ran. */
-		m->tested = m->icmp.st == DOC_SET;
+		rd_bool(rd, o, "tested", &m->tested_key, OPT);
 		rd_str(rd, o, "router", &m->router, NUL);
 		rd_str(rd, o, "evidence", &m->evidence, OPT);
 		rd_bool(rd, o, "black_hole", &m->black_hole, OPT);
@@ -804,6 +847,7 @@ rd_counts(struct rd *rd, json_object *root)
 		rd_bool(rd, o, "gateway_side", &n->gateway_side, NUL);
 		rd_int(rd, o, "probe", &n->probe, 0, 1000000, NUL);
 		rd_str(rd, o, "evidence", &n->evidence, OPT);
+		rd_str(rd, o, "consequence", &n->consequence, NUL);
 		pop(rd, at);
 	}
 	if ((o = rd_obj(rd, root, "capture", OPT, &c->st)) != NULL) {
@@ -818,6 +862,7 @@ rd_counts(struct rd *rd, json_object *root)
 		rd_int(rd, o, "other", &c->other, 0, big, OPT);
 		rd_int(rd, o, "dropped", &c->dropped, 0, big, NUL);
 		rd_int(rd, o, "reasm_expired", &c->reasm_expired, 0, big, OPT);
+		rd_int(rd, o, "unrelated", &c->unrelated, 0, big, OPT);
 		pop(rd, at);
 	}
 	if ((o = rd_obj(rd, root, "traffic", OPT, &t->st)) != NULL) {
@@ -1003,6 +1048,65 @@ parse(struct rd *rd, const char *buf, size_t len)
 	return root;
 }
 
+/* Was this address probed by the run the document is from: the target of
+ * one of its reports? */
+static bool
+probed_by(const struct doc *top, const char *addr)
+{
+	if (top->target.address.st == DOC_SET && strcmp(top->target.address.s, addr) == 0)
+		return true;
+	for (int i = 0; i < top->n_others; i++)
+		if (top->others[i].target.address.st == DOC_SET &&
+		    strcmp(top->others[i].target.address.s, addr) == 0)
+			return true;
+	return false;
+}
+
+/* The presentation model's decisions, made once for every renderer: from
+ * the report's own keys, or, for a report from before they were written
+ * (0.3), from what it says instead. */
+static void
+derive(const struct doc *top, struct doc *d)
+{
+	struct doc_fragments *f = &d->fragments;
+	struct doc_path_mtu *m = &d->path_mtu;
+	struct doc_verdict *v = &d->verdict;
+	struct doc_capture *c = &d->capture;
+	uint8_t buf[16];
+
+	/* Before 0.3: a fragment size only when fragments were sent; ICMP
+	 * seen or not only when DF probes ran. */
+	f->tested = f->tested_key.st == DOC_SET ? f->tested_key.v :
+	    f->fragment_size.st == DOC_SET;
+	m->tested = m->tested_key.st == DOC_SET ? m->tested_key.v :
+	    m->icmp.st == DOC_SET;
+	if (v->in_headline.st != DOC_SET)
+		v->in_headline.v = v->reason.st == DOC_SET &&
+		    d->headline.st == DOC_SET &&
+		    strcmp(v->reason.s, d->headline.s) == 0;
+	v->show = v->st == DOC_SET && v->reason.st == DOC_SET &&
+	    !v->in_headline.v && (f->tested || m->tested);
+	if (c->st == DOC_SET && c->unrelated.st != DOC_SET) {
+		c->unrelated.st = DOC_SET;
+		c->unrelated.v = c->unmatched_ike.v + c->unmatched_icmp.v +
+		    c->other.v;
+	}
+	if (d->nat.consequence.st == DOC_ABSENT && d->nat.detected.st == DOC_SET &&
+	    d->nat.detected.v) {
+		d->nat.consequence.st = DOC_SET;
+		d->nat.consequence.s = "UDP 4500 is needed";
+	}
+	for (int i = 0; d->target.families && i < d->target.n_addresses; i++) {
+		const char *a = d->target.addresses[i].s;
+
+		if (d->target.families[i] != NULL)
+			continue;
+		d->target.families[i] = inet_pton(AF_INET6, a, buf) == 1 ?
+		    "ipv6" : "ipv4";
+		d->target.probed[i] = probed_by(top, a);
+	}
+}
+
 int
 doc_read(const char *buf, size_t len, struct doc *d, char *err, size_t errlen)
 {
@@ -1021,7 +1125,12 @@ doc_read(const char *buf, size_t len, struct doc *d, char *err, size_t errlen)
 		return -1;
 	rd_report(&rd, root, true);
 	json_object_put(root);
-	return rd.failed ? -1 : 0;
+	if (rd.failed)
+		return -1;
+	derive(d, d);
+	for (int i = 0; i < d->n_others; i++)
+		derive(d, &d->others[i]);
+	return 0;
 }
 
 void
@@ -1048,6 +1157,12 @@ bool
 doc_is(const struct doc_str *s, const char *v)
 {
 	return s->st == DOC_SET && strcmp(s->s, v) == 0;
+}
+
+const char *
+doc_family_name(const char *key)
+{
+	return key && strcmp(key, "ipv6") == 0 ? "IPv6" : "IPv4";
 }
 
 const char *

@@ -255,8 +255,10 @@ report_from(const struct doc *top, const struct doc *d,
 	rep.target = s->target;
 	rep.local = s->local;
 	for (int i = 0; i < d->target.n_addresses && i < MAX_ADDRS; i++)
-		if (ip_addr_parse(d->target.addresses[i].s, &rep.addrs[rep.n_addrs]))
+		if (ip_addr_parse(d->target.addresses[i].s, &rep.addrs[rep.n_addrs])) {
+			rep.probed[rep.n_addrs] = d->target.probed[i];
 			rep.n_addrs++;
+		}
 	rep.all_addresses = top->options.all_addresses.v;
 	rep.label = d->local.label.st == DOC_SET ? d->local.label.s : NULL;
 	snprintf(host.hostname, sizeof(host.hostname), "%s", doc_s(&d->local.hostname, ""));

@@ -15,6 +15,12 @@ jstr_or_null(const char *s)
 }
 
 static json_object *
+jstr_nonempty(const char *s)
+{
+	return s && *s ? json_object_new_string(s) : NULL;
+}
+
+static json_object *
 jms(double ms)
 {
 	char buf[32];
@@ -214,6 +220,7 @@ j_fragments(const struct report *rep)
 	json_object *o = json_object_new_object(), *ports, *p;
 	char key[8];
 
+	json_object_object_add(o, "tested", json_object_new_boolean(f->tested));
 	json_object_object_add(o, "outbound", json_object_new_string(frag_outcome_name(f->outbound)));
 	json_object_object_add(o, "inbound", json_object_new_string("untested"));
 	json_object_object_add(o, "largest_answered", jsize(f->largest_answered));
@@ -246,6 +253,7 @@ j_path_mtu(const struct report *rep)
 	const struct pmtu_assess *a = &rep->sizes.pmtu;
 	json_object *o = json_object_new_object();
 
+	json_object_object_add(o, "tested", json_object_new_boolean(m->tested));
 	json_object_object_add(o, "value", m->value ? json_object_new_int(m->value) : NULL);
 	json_object_object_add(o, "source", jstr_or_null(pmtu_source_name(m->source)));
 	json_object_object_add(o, "icmp", m->tested ? json_object_new_string(pmtu_icmp_name(m->icmp)) : NULL);
@@ -273,6 +281,7 @@ j_verdict(const struct report *rep)
 	json_object_object_add(o, "ikev2_fragmentation_needed",
 	    jtri(rep->verdict.frag_needed));
 	json_object_object_add(o, "reason", json_object_new_string(rep->verdict.reason));
+	json_object_object_add(o, "in_headline", json_object_new_boolean(rep->verdict.in_headline));
 	return o;
 }
 
@@ -318,14 +327,10 @@ j_nat(const struct report *rep)
 	json_object_object_add(o, "gateway_side", jtri(n->gateway_side));
 	json_object_object_add(o, "probe", n->probe >= 0 ? json_object_new_int(n->probe) : NULL);
 	json_object_object_add(o, "evidence", json_object_new_string(n->evidence));
+	json_object_object_add(o, "consequence", jstr_nonempty(n->consequence));
 	return o;
 }
 
-static json_object *
-jstr_nonempty(const char *s)
-{
-	return s && *s ? json_object_new_string(s) : NULL;
-}
 
 static json_object *
 j_target(const struct report *rep)
@@ -334,11 +339,21 @@ j_target(const struct report *rep)
 
 	json_object_object_add(o, "name", json_object_new_string(rep->target_name));
 	json_object_object_add(o, "address", jaddr(&rep->target));
-	json_object_object_add(o, "family", json_object_new_string(rep->target.family == AF_INET6 ? "ipv6" : "ipv4"));
+	json_object_object_add(o, "family", json_object_new_string(ip_family_key(rep->target.family)));
 	a = json_object_new_array();
 	for (int i = 0; i < rep->n_addrs; i++)
 		json_object_array_add(a, jaddr(&rep->addrs[i]));
 	json_object_object_add(o, "addresses", a);
+	a = json_object_new_array();
+	for (int i = 0; i < rep->n_addrs; i++) {
+		json_object *e = json_object_new_object();
+
+		json_object_object_add(e, "address", jaddr(&rep->addrs[i]));
+		json_object_object_add(e, "family", json_object_new_string(ip_family_key(rep->addrs[i].family)));
+		json_object_object_add(e, "probed", json_object_new_boolean(rep->probed[i]));
+		json_object_array_add(a, e);
+	}
+	json_object_object_add(o, "resolved", a);
 	json_object_object_add(o, "cluster", json_object_new_boolean(rep->cluster));
 	return o;
 }
@@ -369,7 +384,7 @@ j_local(const struct report *rep)
 }
 
 static json_object *
-j_capture(const struct run_stats *s)
+j_capture(const struct run_stats *s, unsigned long unrelated)
 {
 	json_object *o = json_object_new_object();
 
@@ -385,6 +400,7 @@ j_capture(const struct run_stats *s)
 		json_object_object_add(o, stray_key((enum stray_why)i),
 		    json_object_new_int64((int64_t)s->stray[i].count));
 	json_object_object_add(o, "reasm_expired", json_object_new_int64((int64_t)s->reasm_expired));
+	json_object_object_add(o, "unrelated", json_object_new_int64((int64_t)unrelated));
 	json_object_object_add(o, "dropped", s->dropped < 0 ? NULL : json_object_new_int64(s->dropped));
 	return o;
 }
@@ -469,7 +485,7 @@ report_json(const struct report *rep)
 	json_object_object_add(root, "path_mtu", j_path_mtu(rep));
 	json_object_object_add(root, "probes", j_probes(rep));
 	json_object_object_add(root, "findings", j_findings(rep));
-	json_object_object_add(root, "capture", j_capture(rep->stats));
+	json_object_object_add(root, "capture", j_capture(rep->stats, rep->unrelated));
 	json_object_object_add(root, "traffic", j_traffic(rep));
 	return root;
 }

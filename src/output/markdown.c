@@ -113,8 +113,13 @@ summary_table(FILE *out, const struct doc *d)
 	fprintf(out, "| NAT | ");
 	if (d->nat.st == DOC_ABSENT)
 		fprintf(out, "%s", DOC_NOT_IN_REPORT);
-	else if (d->nat.detected.st == DOC_SET && d->nat.detected.v)
-		fprintf(out, "**detected**: UDP 4500 is needed");
+	else if (d->nat.detected.st == DOC_SET && d->nat.detected.v) {
+		fprintf(out, "**detected**");
+		if (d->nat.consequence.st == DOC_SET) {
+			fprintf(out, ": ");
+			md(out, d->nat.consequence.s);
+		}
+	}
 	else
 		fprintf(out, "%s", doc_nat_word(&d->nat));
 	fprintf(out, " |\n| Fragments (to the gateway) | ");
@@ -382,7 +387,7 @@ context_md(FILE *out, const struct doc *d)
 	if (c->st == DOC_SET)
 		fprintf(out, "%lld packets (%lld ours, %lld replies, %lld "
 		    "unrelated)", c->packets.v, c->sent_seen.v, c->replies.v,
-		    c->unmatched_ike.v + c->unmatched_icmp.v + c->other.v);
+		    c->unrelated.v);
 	else
 		fprintf(out, "%s", DOC_NOT_IN_REPORT);
 	fprintf(out, " |\n");
@@ -403,9 +408,7 @@ one_report(FILE *out, const struct doc *d, const char *heading)
 	fprintf(out, "\n\n**");
 	md(out, d->headline.s);
 	fprintf(out, "**\n\n");
-	if (d->verdict.st == DOC_SET && d->verdict.reason.st == DOC_SET &&
-	    strcmp(d->verdict.reason.s, d->headline.s) != 0 &&
-	    (d->fragments.tested || d->path_mtu.tested)) {
+	if (d->verdict.show) {
 		fprintf(out, "Verdict: ");
 		md(out, d->verdict.reason.s);
 		fprintf(out, "\n\n");

@@ -76,8 +76,7 @@ sizes_text(FILE *out, const struct doc *d, const struct style *st)
 	/* Not tested (--quick, or no port open): nothing to say. */
 	if (f->st == DOC_SET && m->st == DOC_SET && !f->tested && !m->tested)
 		return;
-	if (d->verdict.st == DOC_SET && d->verdict.reason.st == DOC_SET &&
-	    strcmp(d->headline.s, d->verdict.reason.s) != 0)
+	if (d->verdict.show)
 		fprintf(out, "\n%sVerdict:%s %s\n", st->bold, st->reset,
 		    d->verdict.reason.s);
 	else if (d->verdict.st == DOC_ABSENT)
@@ -272,11 +271,13 @@ context_text(FILE *out, const struct doc *d, const struct style *st)
 	    d->target.address.s);
 	if (d->target.n_addresses > 1) {
 		fprintf(out, "           resolves to");
-		for (int i = 0; i < d->target.n_addresses; i++)
-			fprintf(out, "%s %s%s", i ? "," : "",
-			    d->target.addresses[i].s,
-			    strchr(d->target.addresses[i].s, ':') ?
-			    " (IPv6, not probed)" : "");
+		for (int i = 0; i < d->target.n_addresses; i++) {
+			fprintf(out, "%s %s", i ? "," : "",
+			    d->target.addresses[i].s);
+			if (d->target.probed && !d->target.probed[i])
+				fprintf(out, " (%s, not probed)",
+				    doc_family_name(d->target.families[i]));
+		}
 		fprintf(out, "%s\n", d->target.cluster.v ? " (a cluster)" : "");
 	}
 	fprintf(out, "  local:   %s on %s, MTU %s\n", l->address.s,
@@ -300,8 +301,7 @@ context_text(FILE *out, const struct doc *d, const struct style *st)
 	if (c->st == DOC_SET)
 		fprintf(out, "  capture: %lld packets (%lld ours, %lld replies, "
 		    "%lld unrelated)\n", c->packets.v, c->sent_seen.v,
-		    c->replies.v, c->unmatched_ike.v + c->unmatched_icmp.v +
-		    c->other.v);
+		    c->replies.v, c->unrelated.v);
 	else
 		fprintf(out, "  capture: %s\n", DOC_NOT_IN_REPORT);
 }

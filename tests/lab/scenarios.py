@@ -40,10 +40,14 @@ COMPARE_SCHEMA_PATH = os.path.normpath(os.path.join(HERE, "..", "..", "schema", 
 # all versions (added after the first release).
 CURRENT_KEYS = {
     "": ("nat", "others", "started_us", "stopped", "options"),
-    "target": ("addresses", "cluster"),
+    "target": ("addresses", "cluster", "resolved"),
     "local": ("gateway", "network", "label", "hostname", "os", "kernel"),
     "responder": ("invalid_ke_group",),
-    "capture": ("wrong_address", "wrong_port", "without_marker", "reasm_expired"),
+    "capture": ("wrong_address", "wrong_port", "without_marker", "reasm_expired", "unrelated"),
+    "nat": ("consequence",),
+    "verdict": ("in_headline",),
+    "fragments": ("tested",),
+    "path_mtu": ("tested",),
 }
 
 EXIT_PASS, EXIT_FAIL, EXIT_SKIP = 0, 1, 77
@@ -1857,6 +1861,14 @@ def _mutations():
         ("probe ip_id negative", put(-1, "probes", 0, "ip_id")),
         ("icmp meaning unknown", put("broken", "ports", "500", "icmp", "meaning")),
         ("capture.reasm_expired negative", put(-1, "capture", "reasm_expired")),
+        ("target.resolved family ipv5", put([{"address": "198.51.100.10", "family": "ipv5",
+                                               "probed": True}], "target", "resolved")),
+        ("target.resolved without probed", put([{"address": "198.51.100.10", "family": "ipv4"}],
+                                                "target", "resolved")),
+        ("nat.consequence empty", put("", "nat", "consequence")),
+        ("verdict.in_headline as string", put("no", "verdict", "in_headline")),
+        ("fragments.tested null", put(None, "fragments", "tested")),
+        ("capture.unrelated as string", put("3", "capture", "unrelated")),
     ]
     return m
 
@@ -1896,8 +1908,9 @@ def check_schema(s):
         del old[k]
     for where, keys in CURRENT_KEYS.items():
         for k in keys:
-            (old[where] if where else old).pop(k, None)
-    s.check(v.is_valid(old), "schema refuses a report without the keys added in 0.2")
+            if not where or where in old:
+                (old[where] if where else old).pop(k, None)
+    s.check(v.is_valid(old), "schema refuses a report without the keys added in 0.2 and 0.3")
     strict = s.validator(strict=True)
     for what, change in _mutations():
         d = copy.deepcopy(sample)
