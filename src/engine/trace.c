@@ -49,10 +49,12 @@ ike_decode(FILE *f, const uint8_t *ike, size_t len)
 
 	ike_parse(ike, len, &r);
 	fprintf(f, " IKE %s %s msgid %u SPIi %02x%02x%02x%02x.. SPIr "
-	    "%02x%02x%02x%02x.. %s", ike_exchange_name(r.exchange),
+	    "%02x%02x%02x%02x..", ike_exchange_name(r.exchange),
 	    r.flags & IKE_FLAG_RESPONSE ? "response" : "request", r.msgid,
 	    r.spi_i[0], r.spi_i[1], r.spi_i[2], r.spi_i[3], r.spi_r[0],
-	    r.spi_r[1], r.spi_r[2], r.spi_r[3], ike_reply_kind_name(r.kind));
+	    r.spi_r[1], r.spi_r[2], r.spi_r[3]);
+	if (r.flags & IKE_FLAG_RESPONSE)
+		fprintf(f, " %s", ike_reply_kind_name(r.kind));
 	for (int i = 0; i < r.n_notifies && i < 8; i++)
 		fprintf(f, " N(%s)", ike_notify_name(r.notifies[i]));
 	if (r.status != IKE_PARSE_OK)

@@ -489,6 +489,28 @@ def all_open(s):
     s.equal((n["detected"], n["client_side"], n["gateway_side"]), (False, False, False),
             "nat (detected, client_side, gateway_side) on the plain path")
     s.check("no NAT" in n["evidence"], f"nat.evidence: {n['evidence']!r}")
+    s.equal(s.reports[-1][4], "", "stderr of a run without -v")
+    # -v: every datagram sent and every frame captured on stderr, decoded
+    # and matched; the report is the same.
+    rep = s.ikeprobe(["-v", "--quick"], expect_rc=0, label="-v")
+    err = s.reports[-1][4]
+    lines = [ln for ln in err.splitlines() if ln.startswith("ikeprobe: ")]
+    s.equal(len(lines), len(err.splitlines()), "-v: every stderr line is a trace line")
+    sent = [ln for ln in lines if " -> #" in ln]
+    s.equal(len(sent), sum(p["attempts"] * p["fragments"] for p in rep["probes"]),
+            "-v: one line per datagram sent")
+    for p in rep["probes"]:
+        spi = p["spi_i"][:8]
+        s.check(any(f"-> #{p['id']} try 1/" in ln and f"SPIi {spi}.." in ln for ln in sent),
+                f"-v: no line for probe #{p['id']} sent with SPIi {spi}")
+        s.check(any(f": ours, leaving #{p['id']} " in ln for ln in lines),
+                f"-v: probe #{p['id']} not seen leaving")
+        if p["result"] == "answered":
+            s.check(any(f"IKE_SA_INIT response" in ln and f"SPIi {spi}.." in ln and
+                        f": answer #{p['id']} " in ln for ln in lines),
+                    f"-v: no answer line for probe #{p['id']}")
+    for port in (500, 4500):
+        s.port(rep, port, "open", label="-v")
 
 
 @scenario("udp500-dropped", nft=True)
@@ -1408,6 +1430,19 @@ def all_addresses(s):
     s.port(o, 500, "open", label=f"{label}, {alt}")
     s.port(o, 4500, "silent", label=f"{label}, {alt}")
     finding(s, o, "udp4500-silent", f"{label}, {alt}")
+    # Probed at once, in one loop: both start together, and the run takes
+    # as long as the slower (2.6 s of silence on 4500), not the sum; each
+    # address's packets are its own report's, none counted as `other'.
+    s.check(abs(o["started_us"] - rep["started_us"]) < 100000,
+            f"{label}: the addresses started {abs(o['started_us'] - rep['started_us'])} us apart")
+    s.check(rep["duration_ms"] < 3500, f"{label}: took {rep['duration_ms']} ms, want < 3500 (concurrent)")
+    for r, who in ((rep, L.GATEWAY_ADDR), (o, alt)):
+        s.equal(r["capture"]["other"], 0, f"{label}, {who}: capture.other")
+        s.equal(r["capture"]["replies"], sum(p["result"] == "answered" for p in r["probes"]),
+                f"{label}, {who}: capture.replies (one per answered probe)")
+    s.equal([a["probed"] for a in rep["target"]["resolved"]],
+            [a != L.GATEWAY_ADDR6 for a in rep["target"]["addresses"]],
+            f"{label}: target.resolved probed")
     path = save(s, "cluster.json", s.lab.last_ikeprobe[2])
     # One file, one column per address.
     out, _ = compare_run(s, [path], "json", "compare the addresses", 1)
