@@ -32,6 +32,10 @@ struct sockaddr;
 /* An AF_INET or AF_INET6 socket address as an ip_addr (family 0 else). */
 void	 ip_addr_from_sockaddr(const struct sockaddr *, struct ip_addr *);
 
+/* Can this version probe targets of the family? (IPv6 is refused until
+ * its sockets and capture are in.) */
+bool	 net_family_probed(int family);
+
 /* Which local address and interface the kernel would use for target,
  * honouring --source and --interface when given. */
 enum net_err route_lookup(const struct ip_addr *target, const char *ifname,

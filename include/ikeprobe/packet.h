@@ -39,6 +39,14 @@ const char *ip_family_key(int family);
 
 /* Bytes of IP header before the UDP header of our own datagrams. */
 size_t	 ip_hdr_len(int family);
+/* Does a datagram carry an ID: IPv4 always, IPv6 only when fragmented
+ * (in its Fragment header)? */
+bool	 ip_has_id(int family, bool fragmented);
+/* The ID as it goes on the wire: IPv4's 16 bits, IPv6's 32. */
+uint32_t ip_id_wire(int family, uint32_t id);
+/* May a router on the path fragment a datagram sent whole? Only IPv4
+ * without DF: IPv6 routers never fragment (RFC 8200 5). */
+bool	 ip_path_fragments(int family, bool df);
 /* The smallest datagram every link of the family carries whole: below it
  * no path fragments (RFC 791's 576 for IPv4, RFC 8200's 1280 for IPv6). */
 size_t	 ip_min_mtu(int family);

@@ -41,7 +41,7 @@ net_status(enum net_err e)
 struct resolved {
 	struct ip_addr	 all[MAX_ADDRS];
 	int		 n_all;
-	struct ip_addr	 probe[MAX_ADDRS];	/* the IPv4 ones we probe */
+	struct ip_addr	 probe[MAX_ADDRS];	/* the ones we probe */
 	int		 n_probe;
 };
 
@@ -81,7 +81,7 @@ resolve(const char *name, bool every, struct resolved *out, char *err,
 		if (a.family == 0)
 			continue;
 		/* IPv6 is not probed yet: listed, not probed. */
-		if (a.family == AF_INET && (every || out->n_probe == 0))
+		if (net_family_probed(a.family) && (every || out->n_probe == 0))
 			add_unique(out->probe, &out->n_probe, &a);
 		add_unique(out->all, &out->n_all, &a);
 	}

@@ -79,8 +79,7 @@ exchange_sa_init(struct exchange *ex, const struct sa_init_params *s,
 		random_bytes(ex->nonce, sizeof(ex->nonce));
 	}
 	random_bytes(&u->ip_id, sizeof(u->ip_id));
-	if (u->family == AF_INET)
-		u->ip_id &= 0xffff;
+	u->ip_id = ip_id_wire(u->family, u->ip_id);
 
 	/* Our address and port as sent, and the gateway's: what the gateway
 	 * compares with what it sees. Without SHA-1 the request goes without

@@ -133,7 +133,7 @@ quote_matches(const struct probe *p, const struct pkt_quote *q, usec_t ts)
 	const struct xmit_unit *u = &p->ex.unit;
 	size_t mk = ike_marker_len(p->dport), n;
 	/* Both carry an ID (IPv4, or fragments of IPv6): it must agree. */
-	bool id_known = q->has_id && (u->family == AF_INET || u->n > 1);
+	bool id_known = q->has_id && ip_has_id(u->family, u->n > 1);
 
 	if (!probe_sent_by(p, ts) || (id_known && q->ip_id != u->ip_id))
 		return false;
@@ -146,8 +146,8 @@ quote_matches(const struct probe *p, const struct pkt_quote *q, usec_t ts)
 		if (!id_known)
 			return false;
 		if (u->n == 1)
-			return !p->df && u->family == AF_INET &&
-			    q->ip_len > IPV4_HDR_LEN &&
+			return ip_path_fragments(u->family, p->df) &&
+			    q->ip_len > ip_hdr_len(u->family) &&
 			    (size_t)q->frag_off + q->ip_len <= p->size;
 		for (int i = 1; i < u->n; i++)
 			if ((size_t)i * u->frag_payload == q->frag_off)
@@ -241,7 +241,7 @@ on_own(const struct match_ctx *c, const struct pkt *pk, usec_t ts,
 
 		if (p->attempts == 0 || p->sport != sport || p->dport != dport ||
 		    (pk->has_id && p->ex.unit.family == pk->family &&
-		    (p->ex.unit.family == AF_INET || p->ex.unit.n > 1) &&
+		    ip_has_id(p->ex.unit.family, p->ex.unit.n > 1) &&
 		    p->ex.unit.ip_id != pk->ip_id) ||
 		    len < mk + IKE_SPI_LEN ||
 		    memcmp(data + mk, p->ex.spi_i, IKE_SPI_LEN) != 0)

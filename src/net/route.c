@@ -9,6 +9,12 @@
 
 #include "ikeprobe/net.h"
 
+bool
+net_family_probed(int family)
+{
+	return family == AF_INET;
+}
+
 static socklen_t
 to_sockaddr(const struct ip_addr *a, uint16_t port, struct sockaddr_storage *ss)
 {

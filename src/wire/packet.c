@@ -71,6 +71,24 @@ ip_hdr_len(int family)
 	return family == AF_INET6 ? IPV6_HDR_LEN : IPV4_HDR_LEN;
 }
 
+bool
+ip_has_id(int family, bool fragmented)
+{
+	return family == AF_INET || fragmented;
+}
+
+uint32_t
+ip_id_wire(int family, uint32_t id)
+{
+	return family == AF_INET ? id & 0xffff : id;
+}
+
+bool
+ip_path_fragments(int family, bool df)
+{
+	return family == AF_INET && !df;
+}
+
 size_t
 ip_min_mtu(int family)
 {
