@@ -2,6 +2,7 @@
 """Benchmark ikeprobe against the lab gateway (real strongSwan behind a router).
 
 usage: sudo scripts/bench.py [--ikeprobe PATH] [--runs N] [--markdown]
+                            [--against OTHER-IKEPROBE] [--case NAME]...
 
 For each case, N runs (default 7) on a fresh gateway (charon restarted, so
 no run inherits another's half-open SAs); prints the median wall time of the
@@ -72,6 +73,10 @@ def main():
     ap.add_argument("--ikeprobe", default=os.path.join(REPO, "build", "ikeprobe"))
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--markdown", action="store_true", help="print a table for the README")
+    ap.add_argument("--against", metavar="PATH",
+                    help="another ikeprobe binary (e.g. the previous release) run "
+                    "interleaved with this one, case by case: its medians and the ratio")
+    ap.add_argument("--case", action="append", help="only the cases whose name starts so")
     a = ap.parse_args()
     try:
         L.check_environment(need_charon=True, need_nft=True)
@@ -79,21 +84,32 @@ def main():
         print(f"bench: {e}; run it with sudo", file=sys.stderr)
         return 3
     binary = os.path.abspath(a.ikeprobe)
+    other = os.path.abspath(a.against) if a.against else None
 
     rows = []
     with L.Lab(binary) as lab:
         exec_ = ["ip", "netns", "exec", lab.client]
         base = statistics.median(timed(exec_ + [binary, "--version"])[0] for _ in range(a.runs))
+
+        def one(b, args, kind):
+            lab.stop_charon(quiet=True)
+            lab.charon = None
+            lab.set_mtu("router-gateway", 1500)
+            lab.start_charon()
+            setup(lab, kind)
+            dt, p = timed(exec_ + [b, "--json"] + args + [L.GATEWAY_ADDR])
+            return dt, json.loads(p.stdout)
+
         for name, args, kind, target in CASES:
-            times, packets, fullsa, halfopen, verdicts = [], [], [], [], set()
+            if a.case and not any(name.startswith(c) for c in a.case):
+                continue
+            times, packets, fullsa, halfopen, verdicts, against = [], [], [], [], set(), []
             for _ in range(a.runs):
-                lab.stop_charon(quiet=True)
-                lab.charon = None
-                lab.set_mtu("router-gateway", 1500)
-                lab.start_charon()
-                setup(lab, kind)
-                dt, p = timed(exec_ + [binary, "--json"] + args + [L.GATEWAY_ADDR])
-                rep = json.loads(p.stdout)
+                # Interleaved with the other binary, so both see the
+                # same machine at the same time.
+                if other:
+                    against.append(one(other, args, kind)[0])
+                dt, rep = one(binary, args, kind)
                 times.append(dt)
                 packets.append(rep["traffic"]["packets_sent"])
                 fullsa.append(rep["traffic"]["full_sa_replies"])
@@ -102,6 +118,7 @@ def main():
             med = statistics.median(times)
             rows.append(dict(case=name, median_s=med, min_s=min(times), max_s=max(times),
                              ratio=med / base, target=target,
+                             against=statistics.median(against) if against else None,
                              packets=statistics.median(packets),
                              full_sa=statistics.median(fullsa),
                              half_open=statistics.median([h for h in halfopen if h is not None] or [0]),
@@ -121,7 +138,9 @@ def main():
         else:
             print(f"{r['case']:22} median {r['median_s']:6.3f} s  ({r['min_s']:.3f}-{r['max_s']:.3f})"
                   f"  x{r['ratio']:6.1f}  {tgt:16}  packets {r['packets']:3.0f}"
-                  f"  full-SA {r['full_sa']:.0f}  half-open {r['half_open']:.0f}")
+                  f"  full-SA {r['full_sa']:.0f}  half-open {r['half_open']:.0f}"
+                  + (f"  against {r['against']:.3f} s (x{r['median_s'] / r['against']:.2f})"
+                     if r["against"] else ""))
     if not a.markdown:
         print()
         for r in rows:
