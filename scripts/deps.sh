@@ -4,7 +4,7 @@
 set -eu
 
 BUILD="gcc meson ninja-build pkg-config libpcap-dev libsodium-dev libssl-dev libjson-c-dev libcap-ng-dev"
-LAB="iproute2 nftables strongswan-charon strongswan-swanctl libstrongswan-standard-plugins tshark python3 python3-jsonschema python3-cryptography libcap2-bin time cmark-gfm bash-completion groff-base"
+LAB="iproute2 nftables strongswan-charon strongswan-swanctl libstrongswan-standard-plugins libcharon-extra-plugins libcharon-extauth-plugins tshark python3 python3-jsonschema python3-cryptography libcap2-bin time cmark-gfm bash-completion groff-base"
 
 missing=""
 for p in $BUILD $LAB; do

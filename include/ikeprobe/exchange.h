@@ -12,17 +12,21 @@
 #include <stdint.h>
 
 #include "ikeprobe/cursor.h"
+#include "ikeprobe/ikecrypto.h"
 #include "ikeprobe/ike_msg.h"
 #include "ikeprobe/kex.h"
 #include "ikeprobe/packet.h"
 
 #define XMIT_MAX_DGRAMS	64
+#define EXCH_MAX_RX_FRAGS	32	/* SKF fragments of one answer */
 
 struct xmit_unit {
 	int		 family;
 	struct wbuf	 dgram[XMIT_MAX_DGRAMS];
 	int		 n;
-	uint32_t	 ip_id;		/* of every datagram (IPv4: 16 bits) */
+	uint32_t	 ip_id;		/* of the first datagram (IPv4: 16 bits) */
+	uint32_t	 dgram_id[XMIT_MAX_DGRAMS];	/* each one's; the IP
+					 * fragments of one datagram share it */
 	size_t		 size;		/* the IP datagram before fragmenting */
 	bool		 df;
 	size_t		 frag_payload;	/* bytes of it per fragment, 0: whole */
@@ -47,6 +51,22 @@ struct exchange {
 	uint8_t		 nonce[IKE_NONCE_MAX];
 	size_t		 nonce_len;
 	struct xmit_unit unit;
+
+	/* A protected exchange (IKE_AUTH, INFORMATIONAL): the IKE SA's keys,
+	 * and the answer as it comes in: its SKF fragments (RFC 7383) until
+	 * all are there, then its inner payloads, decrypted and decoded. */
+	bool		 has_keys;
+	struct ike_keys	 keys;
+	bool		 fragmented;	/* the request went as SKF fragments */
+	uint16_t	 rx_total;	/* SKF fragments announced, 0: whole */
+	uint64_t	 rx_have;	/* which have come, bit n-1 for n */
+	struct wbuf	 rx_piece[EXCH_MAX_RX_FRAGS];
+	uint8_t		 rx_first;	/* the first inner payload */
+	int		 rx_messages;	/* IKE messages of the answer taken */
+	size_t		 rx_bytes;	/* and their bytes */
+	size_t		 rx_largest;	/* the largest one */
+	struct wbuf	 plain;		/* the inner payloads, decrypted */
+	struct ike_inner inner;
 };
 
 /* An IKE_SA_INIT request. */
@@ -64,12 +84,46 @@ struct sa_init_params {
 	bool		 df;
 	size_t		 frag_size;	/* fragment by us into datagrams of this
 					 * size; 0: one datagram */
+	bool		 no_fragmentation;	/* do not offer RFC 7383 */
 };
 
 /* Build the request and its unit; 0, or -1 with a reason in err. */
 int	 exchange_sa_init(struct exchange *, const struct sa_init_params *,
 	    char *err, size_t errlen);
+
+/* A protected request in the IKE SA that an answered IKE_SA_INIT exchange
+ * made: IKE_AUTH (req set) or INFORMATIONAL deleting the SA (req NULL). */
+struct protected_params {
+	const struct ip_addr *src, *dst;
+	uint16_t	 sport, dport;
+	const struct exchange *sa;	/* answered: its response and kex */
+	const struct ike_reply *sa_reply;	/* that response decoded */
+	uint8_t		 type;		/* IKE_AUTH or INFORMATIONAL */
+	uint32_t	 msgid;
+	const struct ike_auth_req *req;
+	bool		 fragment;	/* RFC 7383 agreed: SKF when large */
+	size_t		 frag_len;	/* IKE bytes per SKF fragment */
+	size_t		 ip_frag_size;	/* else IP fragments of this size */
+};
+
+int	 exchange_protected(struct exchange *, const struct protected_params *,
+	    char *err, size_t errlen);
+
+/* What taking one answer message did. */
+enum exch_take {
+	EXCH_TAKE_DONE,		/* the answer is whole and decoded */
+	EXCH_TAKE_PART,		/* one more SKF fragment of it */
+	EXCH_TAKE_AGAIN,	/* a fragment (or answer) already taken */
+	EXCH_TAKE_BAD,		/* not ours to believe: err says why */
+};
+
+/* Take one message answering a protected exchange: check and decrypt it,
+ * keep SKF fragments until all are in. */
+enum exch_take exchange_take(struct exchange *, const uint8_t *ike, size_t len,
+	    char *err, size_t errlen);
 void	 exchange_free(struct exchange *);
+/* Does the unit send a datagram with this IP ID? */
+bool	 unit_has_id(const struct xmit_unit *, uint32_t id);
 
 /* Bytes of non-ESP marker before IKE on this port: 0 on 500, else 4 (any
  * other port is treated as the NAT-T port, RFC 3948). */

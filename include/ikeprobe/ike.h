@@ -64,6 +64,8 @@
 	X(INVALID_SELECTORS, 39) \
 	X(TEMPORARY_FAILURE, 43) \
 	X(CHILD_SA_NOT_FOUND, 44) \
+	X(INVALID_GROUP_ID, 45) \
+	X(AUTHORIZATION_FAILED, 46) \
 	X(INITIAL_CONTACT, 16384) \
 	X(SET_WINDOW_SIZE, 16385) \
 	X(ADDITIONAL_TS_POSSIBLE, 16386) \
@@ -147,6 +149,65 @@
 	X(CURVE25519, 31) \
 	X(CURVE448, 32)
 
+/* IKE_AUTH's payloads (RFC 7296 3.5-3.16, RFC 7427, RFC 4754). */
+#define IKE_ID_LIST(X) \
+	X(ID_IPV4_ADDR, 1) \
+	X(ID_FQDN, 2) \
+	X(ID_RFC822_ADDR, 3) \
+	X(ID_IPV6_ADDR, 5) \
+	X(ID_DER_ASN1_DN, 9) \
+	X(ID_DER_ASN1_GN, 10) \
+	X(ID_KEY_ID, 11)
+
+#define IKE_CERT_LIST(X) \
+	X(CERT_PKCS7, 1) \
+	X(CERT_X509_SIGNATURE, 4) \
+	X(CERT_CRL, 7) \
+	X(CERT_RAW_RSA_KEY, 11) \
+	X(CERT_HASH_URL, 12) \
+	X(CERT_HASH_URL_BUNDLE, 13) \
+	X(CERT_RAW_PUBLIC_KEY, 15)
+
+#define IKE_AUTH_LIST(X) \
+	X(AUTH_RSA_SIG, 1) \
+	X(AUTH_PSK, 2) \
+	X(AUTH_DSS, 3) \
+	X(AUTH_ECDSA_256, 9) \
+	X(AUTH_ECDSA_384, 10) \
+	X(AUTH_ECDSA_521, 11) \
+	X(AUTH_GSPAM, 12) \
+	X(AUTH_NULL, 13) \
+	X(AUTH_DIGITAL_SIGNATURE, 14)
+
+#define IKE_EAP_LIST(X) \
+	X(EAP_IDENTITY, 1) \
+	X(EAP_NOTIFICATION, 2) \
+	X(EAP_NAK, 3) \
+	X(EAP_MD5, 4) \
+	X(EAP_GTC, 6) \
+	X(EAP_TLS, 13) \
+	X(EAP_SIM, 18) \
+	X(EAP_TTLS, 21) \
+	X(EAP_AKA, 23) \
+	X(EAP_PEAP, 25) \
+	X(EAP_MSCHAPV2, 26) \
+	X(EAP_TLV, 33) \
+	X(EAP_EXPANDED, 254)
+
+#define IKE_PROTO_ESP		3
+#define IKE_CP_REQUEST		1
+#define IKE_CP_REPLY		2
+#define IKE_CFG_INTERNAL_IP4_ADDRESS	1
+#define IKE_CFG_INTERNAL_IP4_DNS	3
+#define IKE_CFG_INTERNAL_IP6_ADDRESS	8
+#define IKE_CFG_INTERNAL_IP6_DNS	10
+#define IKE_TS_IPV4_ADDR_RANGE	7
+#define IKE_TS_IPV6_ADDR_RANGE	8
+#define IKE_EAP_REQUEST		1
+#define IKE_EAP_RESPONSE	2
+#define IKE_EAP_SUCCESS		3
+#define IKE_EAP_FAILURE		4
+
 #define IKE_ENUM_ENTRY(prefix, name, value)	prefix##name = value,
 #define IKE_X_EXCH(n, v)	IKE_EXCH_##n = v,
 #define IKE_X_PL(n, v)		IKE_PL_##n = v,
@@ -156,6 +217,7 @@
 #define IKE_X_PRF(n, v)		IKE_##n = v,
 #define IKE_X_INTEG(n, v)	IKE_INTEG_##n = v,
 #define IKE_X_DH(n, v)		IKE_DH_##n = v,
+#define IKE_X_PLAIN(n, v)	IKE_##n = v,
 
 enum ike_exchange	{ IKE_EXCHANGE_LIST(IKE_X_EXCH) };
 enum ike_payload	{ IKE_PAYLOAD_LIST(IKE_X_PL) };
@@ -165,6 +227,10 @@ enum ike_encr		{ IKE_ENCR_LIST(IKE_X_ENCR) };
 enum ike_prf		{ IKE_PRF_LIST(IKE_X_PRF) };
 enum ike_integ		{ IKE_INTEG_LIST(IKE_X_INTEG) };
 enum ike_dh		{ IKE_DH_LIST(IKE_X_DH) };
+enum ike_id_type	{ IKE_ID_LIST(IKE_X_PLAIN) };
+enum ike_cert_encoding	{ IKE_CERT_LIST(IKE_X_PLAIN) };
+enum ike_auth_method	{ IKE_AUTH_LIST(IKE_X_PLAIN) };
+enum ike_eap_type	{ IKE_EAP_LIST(IKE_X_PLAIN) };
 
 /* Name lookups. Unknown numbers print as "<UNKNOWN:n>" in a static buffer
  * per table, so a caller may hold one result of each table at a time. */
@@ -176,5 +242,9 @@ const char	*ike_transform_name(unsigned type, unsigned id);
 /* Same, but NULL for an unknown number (for tests and "is it known"). */
 const char	*ike_notify_name_known(unsigned);
 const char	*ike_dh_name(unsigned);
+const char	*ike_id_name(unsigned);
+const char	*ike_cert_name(unsigned);
+const char	*ike_auth_name(unsigned);
+const char	*ike_eap_name(unsigned);
 
 #endif

@@ -1,4 +1,5 @@
-/* IKE_SA_INIT requests we build and the replies we decode. */
+/* IKE messages we build (IKE_SA_INIT, and the inner payloads of IKE_AUTH
+ * and INFORMATIONAL) and the replies we decode. */
 #ifndef IKEPROBE_IKE_MSG_H
 #define IKEPROBE_IKE_MSG_H
 
@@ -34,10 +35,35 @@ struct ike_sa_init_req {
 	 * bytes each), or NULL to leave both notifies out. */
 	const uint8_t	*natd_src;
 	const uint8_t	*natd_dst;
+	/* Leave IKEV2_FRAGMENTATION_SUPPORTED out: the IKE SA is then made
+	 * without RFC 7383, and a large IKE_AUTH reply comes IP-fragmented. */
+	bool		 no_fragmentation;
 };
 
 /* Build an IKE_SA_INIT request into w (IKE header onwards). */
 void	 ike_build_sa_init(struct wbuf *, const struct ike_sa_init_req *);
+/* The inner payloads of an IKE_AUTH request (ike_build.c). */
+struct ike_auth_req {
+	int		 family;	/* 4 or 6: of the traffic selectors, CP */
+	uint8_t		 id_type;
+	const uint8_t	*id;
+	size_t		 id_len;
+	const uint8_t	*ca_hashes;	/* n_ca_hashes SHA-1 hashes, or NULL */
+	size_t		 n_ca_hashes;
+	const uint8_t	*cert;		/* our certificate (DER), or NULL */
+	size_t		 cert_len;
+	uint8_t		 auth_method;
+	const uint8_t	*auth;		/* our AUTH data, or NULL: EAP */
+	size_t		 auth_len;
+	uint8_t		 esp_spi[4];
+};
+
+/* The inner payload chain into w; *first is the type of the first. */
+void	 ike_build_auth(struct wbuf *, const struct ike_auth_req *,
+	    uint8_t *first);
+/* An INFORMATIONAL's inner payloads deleting the IKE SA. */
+void	 ike_build_delete(struct wbuf *, uint8_t *first);
+
 /* Bytes of the padding notify's header; smaller paddings are not possible. */
 #define IKE_PAD_MIN	8
 
@@ -98,9 +124,19 @@ struct ike_reply {
 	bool		 has_ke;
 	uint16_t	 ke_group;
 	size_t		 ke_len;
+	size_t		 ke_off;	/* the public value, in the message */
 
 	bool		 has_nonce;
 	size_t		 nonce_len;
+	size_t		 nonce_off;	/* the nonce's bytes, in the message */
+
+	/* An SK or SKF payload (RFC 7296 3.14, RFC 7383 2.5): the last of
+	 * the message; what it holds is for ike_open() to decrypt. */
+	bool		 has_sk;
+	bool		 skf;
+	uint8_t		 sk_np;		/* the first inner payload */
+	size_t		 sk_off;	/* its generic header, in the message */
+	uint16_t	 frag_num, frag_total;	/* SKF: this one of how many */
 
 	uint16_t	 notifies[IKE_MAX_NOTIFIES];	/* in order received */
 	int		 n_notifies;	/* stored */
@@ -136,6 +172,42 @@ void	 ike_check_sa_init_response(struct ike_reply *);
 bool	 ike_peek_spi(const uint8_t *, size_t, uint8_t spi_i[8]);
 const char *ike_reply_kind_name(enum ike_reply_kind);
 bool	 ike_reply_has_notify(const struct ike_reply *, uint16_t);
+
+/* What an IKE_AUTH or INFORMATIONAL response carries inside its SK
+ * payload, decoded from the decrypted bytes (kept by the caller: the
+ * offsets point into them). */
+#define IKE_MAX_CERTS	8
+
+struct ike_span {
+	size_t		 off, len;
+};
+
+struct ike_inner {
+	enum ike_parse_status status;
+	char		 problem[160];
+	int		 n_payloads;
+	uint16_t	 notifies[IKE_MAX_NOTIFIES];
+	int		 n_notifies;
+	bool		 has_idr;
+	uint8_t		 idr_type;
+	struct ike_span	 idr;		/* IDr's body: type, reserved, data */
+	struct ike_span	 cert[IKE_MAX_CERTS];	/* X.509 DER */
+	uint8_t		 cert_encoding[IKE_MAX_CERTS];
+	int		 n_certs, n_certs_total;
+	int		 n_certreq;
+	bool		 has_auth;
+	uint8_t		 auth_method;
+	struct ike_span	 auth;		/* AUTH data */
+	bool		 has_eap;
+	uint8_t		 eap_code, eap_id, eap_type;	/* type 0 when absent */
+	bool		 has_cp, has_sa, has_ts;
+	bool		 has_delete;
+};
+
+/* Decode the inner payload chain (first names the first payload). Never
+ * fails hard: status and problem say what was wrong. */
+void	 ike_parse_inner(const uint8_t *, size_t, uint8_t first, struct ike_inner *);
+bool	 ike_inner_has_notify(const struct ike_inner *, uint16_t);
 
 /* Vendor IDs we recognise: a name, or NULL. */
 const char *ike_vid_name(const uint8_t *, size_t);

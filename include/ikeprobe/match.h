@@ -25,6 +25,12 @@ struct match_ctx {
 void	 ike_match(const struct match_ctx *, const struct pkt *, usec_t ts,
 	    struct observation *);
 
+/* A fragment from the target held for reassembly: which probe's answer
+ * it is a piece of (OBS_FRAGMENT), so that an answer whose later
+ * fragments never come is still evidence. */
+void	 ike_match_fragment(const struct match_ctx *, const struct pkt *,
+	    usec_t ts, struct observation *);
+
 /* The probe with this initiator SPI that a packet at ts may be about (one
  * sent by then; a pending one first: a COOKIE retry shares its parent's
  * SPI), or -1. */

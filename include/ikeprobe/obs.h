@@ -45,6 +45,7 @@ const char *stray_code(enum stray_why);
 enum obs_kind {
 	OBS_SENT,		/* one of our datagrams, seen leaving */
 	OBS_ANSWER,		/* an IKE message answering a probe */
+	OBS_FRAGMENT,		/* a fragment of an answer, held for reassembly */
 	OBS_ICMP,		/* an ICMP error quoting a probe */
 	OBS_ICMP_IGNORED,	/* about a probe, but not about its loss (redirect) */
 	OBS_STRAY,		/* carries a probe's SPI, in a way no client accepts */
@@ -59,9 +60,15 @@ struct observation {
 	int		 probe;		/* the probe's id, or -1 */
 	usec_t		 ts;		/* capture time */
 	/* OBS_ANSWER: the IKE message (after any non-ESP marker), which
-	 * points into the packet */
+	 * points into the packet, and the IP fragments it came in (0:
+	 * whole) */
 	const uint8_t	*ike;
 	size_t		 ike_len;
+	int		 ip_frags;
+	/* OBS_FRAGMENT: which, and what its first says of the datagram */
+	uint32_t	 ip_id;
+	bool		 first;
+	size_t		 size;
 	/* OBS_ICMP */
 	struct icmp_obs	 icmp;
 	/* OBS_STRAY, and OBS_OTHER when it carries one of our SPIs */

@@ -160,6 +160,7 @@ struct pkt {
 	uint32_t	 icmp_mtu;	/* next-hop MTU of a "too big" */
 	struct pkt_quote quote;
 
+	int		 reasm_frags;	/* fragments it was put together from */
 	char		 problem[96];
 };
 

@@ -26,6 +26,8 @@ struct plan_config {
 	double		 backoff;	/* each wait this much longer than the last */
 	uint16_t	 group;		/* the KE group first offered */
 	struct size_config sizes;
+	bool		 auth;		/* the IKE_AUTH probe (not --quick,
+					 * not --no-auth) */
 	/* kex_supported(), as the session can generate them */
 	bool		 (*group_ok)(uint16_t);
 };
@@ -63,5 +65,12 @@ int	 plan_next(const struct plan_view *, struct plan_state *,
 /* The size part alone (sizeplan.c), called when nothing is pending. */
 int	 plan_sizes(const struct plan_view *, struct plan_state *,
 	    struct probe_spec *out);
+/* The IKE_AUTH part (authplan.c), once reachability is settled. */
+int	 plan_auth(const struct plan_view *, struct probe_spec *out);
+/* Is the probe part of the IKE_AUTH test (its SA, IKE_AUTH, DELETE)? */
+bool	 plan_is_auth(const struct probe *);
+/* The full SA answer IKE_AUTH works in: the first reachability or
+ * follow-up request answered with SA, KE and nonce; NULL if none. */
+const struct probe *plan_full_sa(const struct probe_set *);
 
 #endif

@@ -24,6 +24,8 @@ enum probe_kind {
 	PROBE_STATELESS,	/* KE group left out of the proposals: the
 				 * gateway answers INVALID_KE_PAYLOAD and keeps
 				 * no half-open SA */
+	PROBE_AUTH,		/* IKE_AUTH in the SA of an SA probe */
+	PROBE_DELETE,		/* INFORMATIONAL deleting that SA */
 };
 
 /* Why a probe was sent: what its result is evidence for. */
@@ -33,6 +35,10 @@ enum probe_purpose {
 	PURPOSE_PMTU,		/* DF set, sent whole: does this size cross */
 	PURPOSE_FRAG,		/* fragmented by us: reassembled at the gateway? */
 	PURPOSE_CONTROL,	/* small: does the gateway still answer */
+	PURPOSE_AUTH_SA,	/* an SA without RFC 7383, for IKE_AUTH */
+	PURPOSE_AUTH,		/* the gateway's IKE_AUTH answer: its
+				 * certificate, and does it reach us */
+	PURPOSE_DELETE,		/* leave nothing on the gateway */
 };
 
 enum probe_result {
@@ -58,6 +64,9 @@ struct probe_spec {
 	bool		 reuse_parent;	/* the parent's SPI and nonce (COOKIE echo) */
 	uint8_t		 cookie[IKE_COOKIE_MAX];
 	size_t		 cookie_len;	/* 0: no COOKIE */
+	bool		 no_fragmentation;	/* IKE_SA_INIT without RFC 7383 */
+	int		 sa;		/* AUTH, DELETE: the SA probe whose IKE
+					 * SA it works in, else -1 */
 	/* retransmission: attempts at 0, rto, rto + rto*backoff, ... */
 	int		 max_attempts;
 	double		 rto;		/* s */
@@ -79,6 +88,8 @@ struct probe {
 	bool		 with_cookie;
 	int		 max_attempts;
 	double		 rto, backoff;
+	bool		 no_fragmentation;
+	int		 sa;
 
 	struct exchange ex;		/* SPIs, messages, the unit sent */
 
@@ -99,7 +110,32 @@ struct probe {
 	struct ike_reply reply;
 	int		 replies;	/* answers matched, duplicates included */
 	struct icmp_obs	 icmp;
+	char		 problem[160];	/* the last answer not believed */
+
+	/* How the answer came (a protected exchange's): the IP fragments of
+	 * its largest datagram, and the fragments seen of answers that never
+	 * became whole, from their first fragment on (which shows the SPI). */
+	int		 rx_ip_frags;
+	struct rx_partial {
+		uint32_t	 ids[8];	/* IP IDs of the copies seen */
+		int		 n_ids;
+		int		 firsts;	/* first fragments seen */
+		int		 others;	/* later ones, of those IDs */
+		size_t		 size;		/* the datagram's, from UDP */
+	}		 partial;
 };
+
+/* What an IKE_AUTH probe's answer says. */
+enum auth_answer {
+	AUTH_ANSWER_NONE,	/* no answer (yet) */
+	AUTH_ANSWER_EAP,	/* IDr, CERT, AUTH and an EAP request */
+	AUTH_ANSWER_FAILED,	/* AUTHENTICATION_FAILED: no EAP here */
+	AUTH_ANSWER_ERROR,	/* another error notify */
+	AUTH_ANSWER_OTHER,	/* something else (no EAP, no error) */
+};
+
+enum auth_answer probe_auth_answer(const struct probe *);
+const char *auth_answer_name(enum auth_answer);
 
 /* A probe record from its spec, nothing sent yet (no exchange built). */
 void	 probe_init(struct probe *, int id, const struct probe_spec *);

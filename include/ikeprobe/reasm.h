@@ -22,6 +22,7 @@ struct reasm {
 	unsigned long	 evicted;	/* incomplete datagrams pushed out by newer ones */
 	unsigned long	 expired;	/* incomplete datagrams older than REASM_TIMEOUT */
 	unsigned long	 invalid;	/* oversized, misaligned or conflicting-end fragments (overlaps overwrite) */
+	int		 last_frags;	/* fragments of the last datagram completed */
 };
 
 void	 reasm_init(struct reasm *);

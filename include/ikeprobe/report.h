@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 
+#include "ikeprobe/cert.h"
 #include "ikeprobe/context.h"
 #include "ikeprobe/ike_session.h"
 #include "ikeprobe/probe.h"
@@ -93,6 +94,48 @@ struct nat_report {
 	char		 consequence[160];
 };
 
+/* One IKE_AUTH the run sent, and what came of it. */
+struct auth_attempt {
+	int		 probe;
+	uint16_t	 port;
+	bool		 rfc7383;	/* in an SA that agreed IKEv2 fragmentation */
+	enum auth_answer answer;
+	uint16_t	 error;		/* the first error notify, or 0 */
+	uint8_t		 eap_type;
+	size_t		 reply_bytes;	/* the IKE message(s), 0: none */
+	int		 ike_fragments;	/* SKF fragments of the answer */
+	int		 ip_fragments;	/* IP fragments of its largest datagram */
+	struct rx_partial partial;	/* of an answer that never became whole */
+	enum tristate	 deleted;	/* its SA's DELETE answered; null: none sent */
+};
+
+#define MAX_AUTH	4
+
+struct auth_report {
+	bool		 tested;
+	char		 why[300];	/* what was, or why not */
+	struct auth_attempt att[MAX_AUTH];
+	int		 n;
+	char		 proposal[120];	/* the IKE SA's transforms */
+	uint16_t	 port;		/* of the first IKE_AUTH */
+	enum auth_answer answer;	/* the first answered, else none */
+	enum tristate	 deleted;	/* every SA it made deleted */
+	bool		 cert_auth_only;	/* AUTHENTICATION_FAILED to EAP */
+	bool		 lb_no_affinity;
+	char		 lb_evidence[600];
+	/* Gateway to client: does the large IKE_AUTH answer reach us as one
+	 * IP-fragmented datagram? */
+	enum frag_outcome inbound;
+	char		 inbound_evidence[700];
+	int		 inbound_probe;	/* it rests on, -1 */
+	/* The gateway's certificate, from the first answer that has it. */
+	bool		 has_cert;
+	struct cert_info cert;
+	enum tristate	 auth_verified;
+	char		 auth_error[160];
+	int		 cert_probe;
+};
+
 struct report {
 	double		 started;	/* wall clock */
 	double		 duration_ms;
@@ -124,6 +167,8 @@ struct report {
 	struct pmtu_report pmtu;
 	struct verdict	 verdict;
 	struct nat_report nat;
+	struct auth_report auth;
+	const char	*ca_file;	/* --ca, or NULL: the system's store */
 	/* Requests answered with a full SA: the half-open SAs the run
 	 * leaves on the gateway. */
 	int		 full_sa_replies;
@@ -143,6 +188,10 @@ void	 diagnose_sizes(struct report *);
 /* NAT between here and the gateway, and what it means for UDP 4500 (after
  * the port verdicts). */
 void	 diagnose_nat(struct report *);
+/* The IKE_AUTH part: the return direction, load balancers, the gateway's
+ * certificate, and their findings (before the size part: its verdict
+ * counts the return direction). */
+void	 diagnose_auth(struct report *);
 struct finding *add_finding(struct report *, enum severity, const char *code,
 	    const char *advice, const char *fmt, ...)
 	    __attribute__((format(printf, 5, 6)));

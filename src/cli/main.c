@@ -226,6 +226,7 @@ report_one(const struct ike_session *s, const struct options *o,
 	rep.all_addresses = o->all_addresses;
 	rep.label = o->label;
 	rep.host = host;
+	rep.ca_file = o->ca_file;
 	path_info_read(&s->target, &s->local, &rep.path);
 	rep.duration_ms = s->duration * 1000.0;
 	/* A network fault mid-run still gives a report of what was seen,
@@ -289,6 +290,7 @@ probe_main(int argc, char **argv)
 	cfg.backoff = 1.5;
 	cfg.group = IKE_DH_CURVE25519;
 	cfg.group_ok = group_ok;
+	cfg.auth = !o.quick && !o.no_auth;
 	if ((rc = size_config(&cfg.sizes, &local, &o, err, sizeof(err))) != 0) {
 		bundle_abort(&b);
 		return cli_fail(rc, "%s", err);

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "ikeprobe/sizes.h"
@@ -41,6 +42,11 @@ static const char usage_text[] =
 "                        fragments (do fragments reach the gateway)\n"
 "      --fragment-size N IP bytes per fragment (default 1280, at most the\n"
 "                        interface MTU)\n"
+"      --no-auth         skip the IKE_AUTH probe (the gateway's certificate\n"
+"                        and whether its large replies reach this network)\n"
+"      --ca FILE         judge the gateway's certificate against the CA\n"
+"                        certificates in FILE (PEM), not this machine's\n"
+"                        trust store\n"
 "      --stateful        size probes ask for a full SA (leaves half-open SAs\n"
 "                        on the gateway; for gateways that ignore the default\n"
 "                        stateless probes)\n"
@@ -189,7 +195,7 @@ parse_label(const char *s, struct options *o)
 
 enum {
 	OPT_ATTEMPTS = 256, OPT_RTO, OPT_SIZES, OPT_FRAG_SIZE, OPT_STATEFUL,
-	OPT_LABEL, OPT_ALL_ADDRESSES,
+	OPT_LABEL, OPT_ALL_ADDRESSES, OPT_NO_AUTH, OPT_CA,
 };
 
 int
@@ -212,6 +218,8 @@ options_parse(int argc, char **argv, struct options *o)
 		{ "sizes", required_argument, NULL, OPT_SIZES },
 		{ "fragment-size", required_argument, NULL, OPT_FRAG_SIZE },
 		{ "stateful", no_argument, NULL, OPT_STATEFUL },
+		{ "no-auth", no_argument, NULL, OPT_NO_AUTH },
+		{ "ca", required_argument, NULL, OPT_CA },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -280,6 +288,15 @@ options_parse(int argc, char **argv, struct options *o)
 			break;
 		case OPT_STATEFUL:
 			o->stateful = true;
+			break;
+		case OPT_NO_AUTH:
+			o->no_auth = true;
+			break;
+		case OPT_CA:
+			if (access(optarg, R_OK) != 0)
+				return bad("--ca `%s': cannot read it: give a PEM "
+				    "file of CA certificates", optarg);
+			o->ca_file = optarg;
 			break;
 		case 'v':
 			o->verbose = true;

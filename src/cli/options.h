@@ -36,6 +36,8 @@ struct options {
 	int		 n_sizes;
 	size_t		 frag_size;
 	bool		 verbose;	/* -v: the packet trace */
+	bool		 no_auth;	/* --no-auth: no IKE_AUTH probe */
+	const char	*ca_file;	/* --ca: trust these, not the system's */
 };
 
 /* 0 to go on, or an exit status (after printing help, version or error);

@@ -533,6 +533,7 @@ diagnose(struct report *rep, const struct ike_session *run)
 	for (int i = 0; i < rep->n_ports; i++)
 		port_findings(rep, &rep->ports[i]);
 	diagnose_nat(rep);
+	diagnose_auth(rep);
 	diagnose_sizes(rep);
 	responder_findings(rep);
 	target_findings(rep);

@@ -277,6 +277,17 @@ verdict(struct report *rep)
 		    "IKE_SA_INIT reply).");
 		return;
 	}
+	if (rep->auth.inbound == FRAG_DROPPED) {
+		v->frag_needed = TRI_TRUE;
+		snprintf(v->reason, sizeof(v->reason), "IKE_AUTH replies from the "
+		    "gateway cannot reach this network in IP fragments: clients "
+		    "fail with error 809 unless IKEv2 fragmentation is enabled on "
+		    "both sides; %s", offered == 1 ? "this gateway offers it, so "
+		    "clients that use it (Windows 10 1803 and later) connect." :
+		    offered == 0 ? "this gateway does NOT offer it." :
+		    "whether the gateway offers it is unknown.");
+		return;
+	}
 	if (m->black_hole) {
 		v->frag_needed = TRI_TRUE;
 		snprintf(v->reason, sizeof(v->reason), "IKEv2 fragmentation "
@@ -295,8 +306,10 @@ verdict(struct report *rep)
 			snprintf(pmtu, sizeof(pmtu), "path MTU %d", m->value);
 		snprintf(v->reason, sizeof(v->reason), "IKEv2 fragmentation is "
 		    "not needed on this network: fragmented IKE messages of "
-		    "%zu bytes reach the gateway whole (%s).",
-		    f->largest_answered, pmtu);
+		    "%zu bytes reach the gateway whole (%s)%s.",
+		    f->largest_answered, pmtu, rep->auth.inbound == FRAG_PASS ?
+		    ", and the gateway's fragmented IKE_AUTH answer reaches this "
+		    "machine" : "");
 		return;
 	}
 	if (run->interrupted || run->faulted)
@@ -382,12 +395,12 @@ findings(struct report *rep)
 		    "this machine's interface and route.", "This machine's own "
 		    "link is the limit: %s", m->evidence);
 
-	if (f->tested)
+	if (f->tested && rep->auth.inbound == FRAG_UNKNOWN)
 		add_finding(rep, SEV_INFO, "return-direction-untested", "",
 		    "Tested: client to gateway. Not tested: whether the "
 		    "gateway's large replies (IKE_AUTH with its certificate) "
-		    "reach this machine in fragments; that needs a deeper "
-		    "exchange than IKE_SA_INIT.");
+		    "reach this machine in IP fragments: %s",
+		    rep->auth.inbound_evidence);
 }
 
 void

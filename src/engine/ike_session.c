@@ -61,6 +61,46 @@ session_kex(struct ike_session *s, uint16_t group)
 	return &s->kex[s->n_kex++];
 }
 
+/* IKE_AUTH or INFORMATIONAL in the IKE SA of probe spec->sa. */
+static int
+build_protected(struct ike_session *s, struct probe *p,
+    const struct probe_spec *spec, char *err, size_t errlen)
+{
+	const struct probe *sa = spec->sa >= 0 && spec->sa < s->n_probes ?
+	    &s->probes[spec->sa] : NULL;
+	struct protected_params pp;
+	struct ike_auth_req req;
+	size_t mtu = s->local.mtu > 0 && s->local.mtu < 1280 ? (size_t)s->local.mtu : 1280;
+
+	if (sa == NULL || sa->result != PROBE_ANSWERED) {
+		snprintf(err, errlen, "no IKE SA to work in");
+		return -1;
+	}
+	memset(&req, 0, sizeof(req));
+	/* As Windows does for EAP: its address as its identity. */
+	req.family = s->local.addr.family == AF_INET6 ? 6 : 4;
+	req.id_type = req.family == 6 ? IKE_ID_IPV6_ADDR : IKE_ID_IPV4_ADDR;
+	req.id = s->local.addr.a;
+	req.id_len = ip_addr_len(&s->local.addr);
+	random_bytes(req.esp_spi, sizeof(req.esp_spi));
+	memset(&pp, 0, sizeof(pp));
+	pp.src = &s->local.addr;
+	pp.dst = &s->target;
+	pp.sport = spec->sport;
+	pp.dport = spec->dport;
+	pp.sa = &sa->ex;
+	pp.sa_reply = &sa->reply;
+	pp.type = spec->kind == PROBE_AUTH ? IKE_EXCH_IKE_AUTH : IKE_EXCH_INFORMATIONAL;
+	pp.msgid = spec->kind == PROBE_AUTH ? 1 : 2;
+	pp.req = spec->kind == PROBE_AUTH ? &req : NULL;
+	/* RFC 7383 2.5.1: fragments that fit any path's minimum. */
+	pp.fragment = sa->reply.frag_supported && !sa->no_fragmentation;
+	pp.frag_len = mtu - ip_hdr_len(s->local.addr.family) - UDP_HDR_LEN -
+	    ike_marker_len(spec->dport);
+	pp.ip_frag_size = s->cfg.sizes.frag_size ? s->cfg.sizes.frag_size : mtu;
+	return exchange_protected(&p->ex, &pp, err, errlen);
+}
+
 /* A probe record for the spec, with its exchange built. A spec that
  * cannot be built is still recorded (not sent), so the plan, which sees
  * it, does not ask for it again. */
@@ -93,9 +133,14 @@ add_probe(struct ike_session *s, const struct probe_spec *spec)
 	sp.size = spec->size;
 	sp.df = spec->df;
 	sp.frag_size = spec->frag_size;
-	if (sp.kex == NULL || exchange_sa_init(&p->ex, &sp, err, sizeof(err)) < 0) {
+	sp.no_fragmentation = spec->no_fragmentation;
+	if (spec->kind == PROBE_AUTH || spec->kind == PROBE_DELETE ?
+	    build_protected(s, p, spec, err, sizeof(err)) < 0 :
+	    sp.kex == NULL || exchange_sa_init(&p->ex, &sp, err, sizeof(err)) < 0) {
 		p->result = PROBE_SEND_FAILED;
 		p->send_errno = sp.kex == NULL ? ENOTSUP : EINVAL;
+		snprintf(p->problem, sizeof(p->problem), "%s", sp.kex == NULL ?
+		    "no key-exchange value for the group" : err);
 		p->ended = wall_usec_now();
 		return;
 	}
@@ -281,6 +326,9 @@ ike_frame(struct session *base, struct io *io, enum frame_kind kind,
 	s->stats.captured++;
 	switch (kind) {
 	case FRAME_HELD:
+		ike_match_fragment(&c, pk, ts, &o);
+		if (o.kind == OBS_FRAGMENT)
+			observe(s->probes, s->n_probes, &s->stats, &o);
 		trace_frame(s->trace, s->started, kind, pk, ts, NULL, NULL);
 		return;
 	case FRAME_MALFORMED:

@@ -116,6 +116,8 @@ probe_from(const struct doc *d, const struct doc_probe *dp, int id,
 	p->ex.unit.size = p->size;
 	p->ex.unit.df = p->df;
 	p->ex.unit.ip_id = (uint32_t)dp->ip_id.v;
+	for (int i = 0; i < p->fragments && i < XMIT_MAX_DGRAMS; i++)
+		p->ex.unit.dgram_id[i] = p->ex.unit.ip_id;
 	p->ex.unit.frag_payload = p->fragments > 1 ?
 	    pkt_frag_payload(family, p->frag_size) : 0;
 	p->ex.sport = p->sport;

@@ -33,6 +33,7 @@ build_message(struct wbuf *w, const struct exchange *ex,
 		.pad_len = pad,
 		.natd_src = natd,
 		.natd_dst = natd ? natd + IKE_NATD_LEN : NULL,
+		.no_fragmentation = s->no_fragmentation,
 	};
 
 	memcpy(req.spi_i, ex->spi_i, IKE_SPI_LEN);
@@ -151,7 +152,18 @@ exchange_sa_init(struct exchange *ex, const struct sa_init_params *s,
 		u->dgram[0] = dgram;
 		u->n = 1;
 	}
+	for (int i = 0; i < u->n; i++)
+		u->dgram_id[i] = u->ip_id;
 	return 0;
+}
+
+bool
+unit_has_id(const struct xmit_unit *u, uint32_t id)
+{
+	for (int i = 0; i < u->n; i++)
+		if (u->dgram_id[i] == id)
+			return true;
+	return u->n == 0 && u->ip_id == id;
 }
 
 void
@@ -160,6 +172,9 @@ exchange_free(struct exchange *ex)
 	unit_free(&ex->unit);
 	wb_free(&ex->request);
 	wb_free(&ex->response);
+	for (int i = 0; i < EXCH_MAX_RX_FRAGS; i++)
+		wb_free(&ex->rx_piece[i]);
+	wb_free(&ex->plain);
 }
 
 enum exch_match

@@ -40,6 +40,8 @@ probe_init(struct probe *p, int id, const struct probe_spec *s)
 	    s->max_attempts : PROBE_MAX_ATTEMPTS;
 	p->rto = s->rto;
 	p->backoff = s->backoff;
+	p->no_fragmentation = s->no_fragmentation;
+	p->sa = s->sa;
 	p->first_wire = p->last_wire = USEC_NONE;
 	p->ended = USEC_NONE;
 	p->rtt_ms = -1;
@@ -83,6 +85,36 @@ probe_set_sport(const struct probe_set *s, uint16_t dport)
 	return 0;
 }
 
+enum auth_answer
+probe_auth_answer(const struct probe *p)
+{
+	const struct ike_inner *in = &p->ex.inner;
+
+	if (p->kind != PROBE_AUTH || p->result != PROBE_ANSWERED)
+		return AUTH_ANSWER_NONE;
+	if (ike_inner_has_notify(in, IKE_N_AUTHENTICATION_FAILED))
+		return AUTH_ANSWER_FAILED;
+	for (int i = 0; i < in->n_notifies; i++)
+		if (in->notifies[i] <= IKE_NOTIFY_ERROR_MAX)
+			return AUTH_ANSWER_ERROR;
+	if (in->has_eap && in->eap_code == IKE_EAP_REQUEST)
+		return AUTH_ANSWER_EAP;
+	return AUTH_ANSWER_OTHER;
+}
+
+const char *
+auth_answer_name(enum auth_answer a)
+{
+	switch (a) {
+	case AUTH_ANSWER_NONE:		return "none";
+	case AUTH_ANSWER_EAP:		return "eap";
+	case AUTH_ANSWER_FAILED:	return "authentication_failed";
+	case AUTH_ANSWER_ERROR:		return "error";
+	case AUTH_ANSWER_OTHER:		return "other";
+	}
+	return "?";
+}
+
 const char *
 probe_result_name(enum probe_result r)
 {
@@ -105,6 +137,9 @@ probe_purpose_name(enum probe_purpose p)
 	case PURPOSE_PMTU:	return "path-mtu";
 	case PURPOSE_FRAG:	return "fragments";
 	case PURPOSE_CONTROL:	return "control";
+	case PURPOSE_AUTH_SA:	return "auth-sa";
+	case PURPOSE_AUTH:	return "auth";
+	case PURPOSE_DELETE:	return "delete";
 	}
 	return "?";
 }
@@ -112,5 +147,11 @@ probe_purpose_name(enum probe_purpose p)
 const char *
 probe_kind_name(enum probe_kind k)
 {
-	return k == PROBE_SA ? "sa" : "stateless";
+	switch (k) {
+	case PROBE_SA:		return "sa";
+	case PROBE_STATELESS:	return "stateless";
+	case PROBE_AUTH:	return "auth";
+	case PROBE_DELETE:	return "delete";
+	}
+	return "?";
 }

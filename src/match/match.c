@@ -122,6 +122,55 @@ on_ike(const struct match_ctx *c, const struct pkt *pk, usec_t ts,
 	o->kind = OBS_ANSWER;
 	o->ike = pk->udp_data + off;
 	o->ike_len = pk->udp_len - off;
+	o->ip_frags = pk->reasm_frags;
+}
+
+void
+ike_match_fragment(const struct match_ctx *c, const struct pkt *pk, usec_t ts,
+    struct observation *o)
+{
+	const struct probe_set *s = &c->set;
+	struct cursor cur;
+	uint16_t sport, dport;
+	size_t mk;
+	int id;
+
+	memset(o, 0, sizeof(*o));
+	o->probe = -1;
+	o->ts = ts;
+	o->kind = OBS_OTHER;
+	if (!ip_addr_eq(&pk->src, c->target) || !pkt_is_fragment(pk) || !pk->has_id)
+		return;
+	o->ip_id = pk->ip_id;
+	if (pk->frag_off != 0) {
+		/* Known only by the ID its first fragment showed. */
+		for (int i = 0; i < s->n; i++)
+			for (int k = 0; k < s->p[i].partial.n_ids; k++)
+				if (s->p[i].partial.ids[k] == pk->ip_id) {
+					o->kind = OBS_FRAGMENT;
+					o->probe = s->p[i].id;
+				}
+		return;
+	}
+	if (pk->proto != 17)
+		return;
+	cur_init(&cur, pk->l4, pk->l4_len);
+	sport = cur_be16(&cur);
+	dport = cur_be16(&cur);
+	cur_skip(&cur, 4);
+	mk = ike_marker_len(sport);
+	if (!cur_ok(&cur) || !our_sport(s, dport) || !cur_skip(&cur, mk) ||
+	    cur_left(&cur) < IKE_HDR_LEN)
+		return;
+	if ((id = find_spi(s, cur_here(&cur), ts, cur_here(&cur),
+	    cur_left(&cur))) < 0)
+		return;
+	o->kind = OBS_FRAGMENT;
+	o->probe = id;
+	o->first = true;
+	/* The IKE header's length: the whole message the datagram carries. */
+	cur_skip(&cur, 24);
+	o->size = cur_be32(&cur);
 }
 
 /* Does the datagram an ICMP error quotes show this probe as it was sent?
@@ -135,7 +184,7 @@ quote_matches(const struct probe *p, const struct pkt_quote *q, usec_t ts)
 	/* Both carry an ID (IPv4, or fragments of IPv6): it must agree. */
 	bool id_known = q->has_id && ip_has_id(u->family, u->n > 1);
 
-	if (!probe_sent_by(p, ts) || (id_known && q->ip_id != u->ip_id))
+	if (!probe_sent_by(p, ts) || (id_known && !unit_has_id(u, q->ip_id)))
 		return false;
 	/* A later fragment quotes no UDP header, so its place must vouch for
 	 * it: one of the offsets we sent, or, for a datagram we sent whole
@@ -242,7 +291,7 @@ on_own(const struct match_ctx *c, const struct pkt *pk, usec_t ts,
 		if (p->attempts == 0 || p->sport != sport || p->dport != dport ||
 		    (pk->has_id && p->ex.unit.family == pk->family &&
 		    ip_has_id(p->ex.unit.family, p->ex.unit.n > 1) &&
-		    p->ex.unit.ip_id != pk->ip_id) ||
+		    !unit_has_id(&p->ex.unit, pk->ip_id)) ||
 		    len < mk + IKE_SPI_LEN ||
 		    memcmp(data + mk, p->ex.spi_i, IKE_SPI_LEN) != 0)
 			continue;

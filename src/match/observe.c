@@ -5,6 +5,7 @@
  * reassembly (ICMP time exceeded) only after its own timer, 30 s on Linux,
  * often after the probe was judged lost. */
 #include <errno.h>
+#include <stdio.h>
 
 #include "ikeprobe/match.h"
 
@@ -46,6 +47,60 @@ answer(struct probe *p, struct run_stats *st, const struct observation *o)
 	p->ended = o->ts;
 }
 
+/* An answer to IKE_AUTH or INFORMATIONAL: decrypted, and put together
+ * from its SKF fragments, before it ends the probe. One that does not
+ * verify is not believed (only the gateway has the keys): counted, the
+ * probe waits on. */
+static enum observed
+protected_answer(struct probe *p, struct run_stats *st, const struct observation *o)
+{
+	char err[160];
+
+	if (o->ip_frags > p->rx_ip_frags)
+		p->rx_ip_frags = o->ip_frags;
+	switch (exchange_take(&p->ex, o->ike, o->ike_len, err, sizeof(err))) {
+	case EXCH_TAKE_DONE:
+		break;
+	case EXCH_TAKE_PART:
+		return OBSERVED_PROBE;
+	case EXCH_TAKE_AGAIN:
+		st->duplicates++;
+		return OBSERVED_COUNTED;
+	case EXCH_TAKE_BAD:
+		st->malformed++;
+		snprintf(p->problem, sizeof(p->problem), "%s", err);
+		return OBSERVED_COUNTED;
+	}
+	p->rtt_ms = usec_to_ms(o->ts - (p->last_wire != USEC_NONE ? p->last_wire :
+	    p->attempts > 0 ? p->sent[p->attempts - 1] : o->ts));
+	if (p->rtt_ms < 0)
+		p->rtt_ms = 0;
+	p->result = PROBE_ANSWERED;
+	p->ended = o->ts;
+	p->problem[0] = '\0';
+	return OBSERVED_ENDED;
+}
+
+/* A fragment of an answer that has not become whole (yet): its first
+ * fragment shows whose it is, later ones are known by its IP ID. */
+static void
+partial(struct probe *p, const struct observation *o)
+{
+	struct rx_partial *rp = &p->partial;
+	int i;
+
+	for (i = 0; i < rp->n_ids && rp->ids[i] != o->ip_id; i++)
+		;
+	if (o->first) {
+		rp->firsts++;
+		if (o->size > rp->size)
+			rp->size = o->size;
+		if (i == rp->n_ids && rp->n_ids < 8)
+			rp->ids[rp->n_ids++] = o->ip_id;
+	} else if (i < rp->n_ids)
+		rp->others++;
+}
+
 enum observed
 observe(struct probe *probes, int n, struct run_stats *st,
     const struct observation *o)
@@ -75,8 +130,15 @@ observe(struct probe *probes, int n, struct run_stats *st,
 			st->duplicates++;
 			return OBSERVED_COUNTED;
 		}
+		if (p->ex.type != IKE_EXCH_IKE_SA_INIT)
+			return protected_answer(p, st, o);
 		answer(p, st, o);
 		return OBSERVED_ENDED;
+	case OBS_FRAGMENT:
+		if (p == NULL)
+			return OBSERVED_COUNTED;
+		partial(p, o);
+		return OBSERVED_PROBE;
 	case OBS_ICMP:
 		if (p == NULL)
 			return OBSERVED_NOTHING;

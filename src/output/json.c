@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "ikeprobe/ikecrypto.h"
 #include "ikeprobe/render.h"
 #include "ikeprobe/report.h"
 
@@ -150,6 +151,63 @@ jat(const struct report *rep, usec_t t)
 	return t == USEC_NONE ? NULL : jms(usec_to_ms(t - rep->sess->started));
 }
 
+static json_object *
+jhex(const uint8_t *b, size_t n)
+{
+	char hex[2 * IKE_KEY_MAX + 1];
+
+	hexstr(b, n, hex, sizeof(hex));
+	return json_object_new_string(hex);
+}
+
+/* A protected exchange: the SA it works in, how its answer came, and the
+ * IKE SA's keys. The keys are of ikeprobe's own throw-away SA, deleted at
+ * once, with no credentials in it: they let the capture be decrypted
+ * again (Wireshark's ikev2_decryption_table, a replay of the run). */
+static void
+j_protected(json_object *o, const struct probe *p)
+{
+	const struct ike_keys *k = &p->ex.keys;
+	json_object *kj;
+	char algs[120];
+
+	json_object_object_add(o, "sa", json_object_new_int(p->sa));
+	json_object_object_add(o, "spi_r", jhex(p->ex.spi_r, IKE_SPI_LEN));
+	if (p->kind == PROBE_AUTH)
+		json_object_object_add(o, "answer", json_object_new_string(
+		    auth_answer_name(probe_auth_answer(p))));
+	json_object_object_add(o, "ike_fragments", p->result == PROBE_ANSWERED ?
+	    json_object_new_int(p->ex.rx_total ? p->ex.rx_total : 1) : NULL);
+	json_object_object_add(o, "ip_fragments", p->result == PROBE_ANSWERED ?
+	    json_object_new_int(p->rx_ip_frags) : NULL);
+	json_object_object_add(o, "reply_bytes", p->result == PROBE_ANSWERED ?
+	    json_object_new_int64((int64_t)p->ex.rx_bytes) : NULL);
+	if (p->partial.firsts || p->partial.others) {
+		kj = json_object_new_object();
+		json_object_object_add(kj, "first_fragments", json_object_new_int(p->partial.firsts));
+		json_object_object_add(kj, "later_fragments", json_object_new_int(p->partial.others));
+		json_object_object_add(kj, "size", json_object_new_int64((int64_t)p->partial.size));
+		json_object_object_add(o, "incomplete_answer", kj);
+	}
+	if (p->problem[0] && p->result != PROBE_ANSWERED)
+		json_object_object_add(o, "problem", json_object_new_string(p->problem));
+	if (!p->ex.has_keys)
+		return;
+	kj = json_object_new_object();
+	ike_algs_str(&k->algs, algs, sizeof(algs));
+	json_object_object_add(kj, "transforms", json_object_new_string(algs));
+	json_object_object_add(kj, "encr", json_object_new_int(k->algs.encr));
+	json_object_object_add(kj, "encr_bits", json_object_new_int(k->algs.encr_bits));
+	json_object_object_add(kj, "integ", json_object_new_int(k->algs.integ));
+	json_object_object_add(kj, "prf", json_object_new_int(k->algs.prf));
+	json_object_object_add(kj, "sk_ei", jhex(k->sk_ei, k->encr_len));
+	json_object_object_add(kj, "sk_er", jhex(k->sk_er, k->encr_len));
+	json_object_object_add(kj, "sk_ai", jhex(k->sk_ai, k->integ_len));
+	json_object_object_add(kj, "sk_ar", jhex(k->sk_ar, k->integ_len));
+	json_object_object_add(kj, "sk_pr", jhex(k->sk_pr, k->prf_len));
+	json_object_object_add(o, "keys", kj);
+}
+
 /* What identifies the probe's exchange on the wire and when it went:
  * with these a saved capture can be matched to the probes again, as the
  * run matched them (and Wireshark finds them: ikev2.ispi, ip.id). */
@@ -166,6 +224,10 @@ j_exchange(json_object *o, const struct report *rep, const struct probe *p)
 		json_object_array_add(a, jat(rep, p->sent[i]));
 	json_object_object_add(o, "sent_ms", a);
 	json_object_object_add(o, "ended_ms", jat(rep, p->ended));
+	if (p->no_fragmentation)
+		json_object_object_add(o, "no_fragmentation", json_object_new_boolean(true));
+	if (p->kind == PROBE_AUTH || p->kind == PROBE_DELETE)
+		j_protected(o, p);
 }
 
 static json_object *
@@ -222,7 +284,11 @@ j_fragments(const struct report *rep)
 
 	json_object_object_add(o, "tested", json_object_new_boolean(f->tested));
 	json_object_object_add(o, "outbound", json_object_new_string(frag_outcome_name(f->outbound)));
-	json_object_object_add(o, "inbound", json_object_new_string("untested"));
+	json_object_object_add(o, "inbound", json_object_new_string(rep->auth.tested ?
+	    frag_outcome_name(rep->auth.inbound) : "untested"));
+	json_object_object_add(o, "inbound_evidence", json_object_new_string(rep->auth.inbound_evidence));
+	json_object_object_add(o, "inbound_probe", rep->auth.inbound_probe >= 0 ?
+	    json_object_new_int(rep->auth.inbound_probe) : NULL);
 	json_object_object_add(o, "largest_answered", jsize(f->largest_answered));
 	json_object_object_add(o, "smallest_lost", jsize(f->smallest_lost));
 	json_object_object_add(o, "fragment_size", f->tested ? jsize(f->fragment_size) : NULL);
@@ -415,6 +481,117 @@ j_tool(void)
 	return o;
 }
 
+static json_object *
+j_strs(const char (*v)[CERT_STR], int n)
+{
+	json_object *a = json_object_new_array();
+
+	for (int i = 0; i < n; i++)
+		json_object_array_add(a, json_object_new_string(v[i]));
+	return a;
+}
+
+static json_object *
+j_time(int64_t t)
+{
+	char ts[32];
+
+	rfc3339((double)t, ts, sizeof(ts));
+	return json_object_new_string(ts);
+}
+
+/* The gateway's end-entity certificate, as a Windows client judges it. */
+static json_object *
+j_certificate(const struct report *rep)
+{
+	const struct auth_report *a = &rep->auth;
+	const struct cert_info *c = &a->cert;
+	json_object *o, *e;
+
+	if (!a->has_cert)
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "probe", json_object_new_int(a->cert_probe));
+	json_object_object_add(o, "parsed", json_object_new_boolean(c->parsed));
+	if (!c->parsed) {
+		json_object_object_add(o, "problem", json_object_new_string(c->problem));
+		return o;
+	}
+	json_object_object_add(o, "subject", json_object_new_string(c->subject));
+	json_object_object_add(o, "issuer", json_object_new_string(c->issuer));
+	json_object_object_add(o, "serial", json_object_new_string(c->serial));
+	json_object_object_add(o, "not_before", j_time(c->not_before));
+	json_object_object_add(o, "not_after", j_time(c->not_after));
+	json_object_object_add(o, "days_left", json_object_new_int64(c->days_left));
+	json_object_object_add(o, "expired", json_object_new_boolean(c->expired));
+	json_object_object_add(o, "not_yet_valid", json_object_new_boolean(c->not_yet_valid));
+	json_object_object_add(o, "san", j_strs(c->san, c->n_san));
+	json_object_object_add(o, "name_checked", c->name_checked ?
+	    json_object_new_string(c->name) : NULL);
+	json_object_object_add(o, "name_matches", c->name_checked ?
+	    json_object_new_boolean(c->name_matches) : NULL);
+	e = json_object_new_array();
+	for (int i = 0; i < c->n_eku; i++)
+		json_object_array_add(e, json_object_new_string(c->eku[i]));
+	json_object_object_add(o, "eku", e);
+	json_object_object_add(o, "server_auth", json_object_new_boolean(c->server_auth));
+	json_object_object_add(o, "key", json_object_new_string(c->key));
+	json_object_object_add(o, "weak_key", json_object_new_boolean(c->weak_key));
+	json_object_object_add(o, "signature", json_object_new_string(c->signature));
+	json_object_object_add(o, "sha1", json_object_new_boolean(c->sha1));
+	json_object_object_add(o, "chain", j_strs(c->chain, c->n_chain));
+	json_object_object_add(o, "intermediates_sent", json_object_new_boolean(c->intermediates_sent));
+	json_object_object_add(o, "self_signed", json_object_new_boolean(c->self_signed));
+	json_object_object_add(o, "trusted", c->trusted == CERT_TRUST_UNKNOWN ? NULL :
+	    json_object_new_boolean(c->trusted == CERT_TRUST_YES));
+	json_object_object_add(o, "trust_error", jstr_nonempty(c->trust_error));
+	json_object_object_add(o, "trust_store", json_object_new_string(
+	    rep->ca_file ? rep->ca_file : "system"));
+	json_object_object_add(o, "chain_incomplete", json_object_new_boolean(c->chain_incomplete));
+	json_object_object_add(o, "auth_verified", jtri(a->auth_verified));
+	json_object_object_add(o, "auth_error", jstr_nonempty(a->auth_error));
+	return o;
+}
+
+/* What the IKE_AUTH probe sent and what came back. */
+static json_object *
+j_auth(const struct report *rep)
+{
+	const struct auth_report *a = &rep->auth;
+	json_object *o = json_object_new_object(), *arr, *e;
+
+	json_object_object_add(o, "tested", json_object_new_boolean(a->tested));
+	json_object_object_add(o, "what", json_object_new_string(a->why));
+	json_object_object_add(o, "port", a->tested ? json_object_new_int(a->port) : NULL);
+	json_object_object_add(o, "proposal", jstr_nonempty(a->proposal));
+	json_object_object_add(o, "answer", a->tested ?
+	    json_object_new_string(auth_answer_name(a->answer)) : NULL);
+	json_object_object_add(o, "deleted", jtri(a->deleted));
+	json_object_object_add(o, "certificate_auth_only", json_object_new_boolean(a->cert_auth_only));
+	json_object_object_add(o, "load_balancer_no_affinity", json_object_new_boolean(a->lb_no_affinity));
+	json_object_object_add(o, "load_balancer_evidence", jstr_nonempty(a->lb_evidence));
+	arr = json_object_new_array();
+	for (int i = 0; i < a->n; i++) {
+		const struct auth_attempt *t = &a->att[i];
+
+		e = json_object_new_object();
+		json_object_object_add(e, "probe", json_object_new_int(t->probe));
+		json_object_object_add(e, "port", json_object_new_int(t->port));
+		json_object_object_add(e, "ikev2_fragmentation", json_object_new_boolean(t->rfc7383));
+		json_object_object_add(e, "answer", json_object_new_string(auth_answer_name(t->answer)));
+		json_object_object_add(e, "error", t->error ? json_object_new_string(ike_notify_name(t->error)) : NULL);
+		json_object_object_add(e, "eap", t->eap_type ? json_object_new_string(ike_eap_name(t->eap_type)) : NULL);
+		json_object_object_add(e, "reply_bytes", t->reply_bytes ? json_object_new_int64((int64_t)t->reply_bytes) : NULL);
+		json_object_object_add(e, "ike_fragments", json_object_new_int(t->ike_fragments));
+		json_object_object_add(e, "ip_fragments", json_object_new_int(t->ip_fragments));
+		json_object_object_add(e, "first_fragments_only", json_object_new_int(t->partial.firsts));
+		json_object_object_add(e, "deleted", jtri(t->deleted));
+		json_object_array_add(arr, e);
+	}
+	json_object_object_add(o, "exchanges", arr);
+	return o;
+}
+
 /* What the run was asked to do. */
 static json_object *
 j_options(const struct report *rep)
@@ -439,6 +616,8 @@ j_options(const struct report *rep)
 		json_object_object_add(o, "sizes", NULL);
 	json_object_object_add(o, "fragment_size", jsize(c->sizes.frag_size));
 	json_object_object_add(o, "all_addresses", json_object_new_boolean(rep->all_addresses));
+	json_object_object_add(o, "auth", json_object_new_boolean(c->auth));
+	json_object_object_add(o, "ca", jstr_or_null(rep->ca_file));
 	return o;
 }
 
@@ -481,6 +660,8 @@ report_json(const struct report *rep)
 	json_object_object_add(root, "nat", j_nat(rep));
 	json_object_object_add(root, "responder", j_responder(rep));
 	json_object_object_add(root, "verdict", j_verdict(rep));
+	json_object_object_add(root, "auth", j_auth(rep));
+	json_object_object_add(root, "certificate", j_certificate(rep));
 	json_object_object_add(root, "fragments", j_fragments(rep));
 	json_object_object_add(root, "path_mtu", j_path_mtu(rep));
 	json_object_object_add(root, "probes", j_probes(rep));

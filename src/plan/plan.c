@@ -31,6 +31,7 @@ base_spec(const struct plan_view *v, enum probe_kind kind, uint16_t dport)
 	s.sport = probe_set_sport(&v->set, dport);
 	s.ke_group = v->cfg->group;
 	s.parent = -1;
+	s.sa = -1;
 	s.max_attempts = v->cfg->max_attempts;
 	s.rto = v->cfg->rto;
 	s.backoff = v->cfg->backoff;
@@ -84,8 +85,8 @@ sa_probe_live(const struct probe_set *set)
 	for (int i = 0; i < set->n; i++) {
 		const struct probe *q = &set->p[i];
 
-		if (q->kind == PROBE_SA && (q->result == PROBE_PENDING ||
-		    q->result == PROBE_ANSWERED))
+		if (q->kind == PROBE_SA && !plan_is_auth(q) &&
+		    (q->result == PROBE_PENDING || q->result == PROBE_ANSWERED))
 			return true;
 	}
 	return false;
@@ -97,7 +98,7 @@ sa_probes(const struct probe_set *set)
 	int n = 0;
 
 	for (int i = 0; i < set->n; i++)
-		n += set->p[i].kind == PROBE_SA;
+		n += set->p[i].kind == PROBE_SA && !plan_is_auth(&set->p[i]);
 	return n;
 }
 
@@ -117,11 +118,14 @@ react(const struct plan_view *v, const struct probe *p, struct probe_spec *s)
 	    has_child(&v->set, p))
 		return false;
 	*s = base_spec(v, PROBE_SA, p->dport);
+	s->no_fragmentation = p->no_fragmentation;
 	/* RFC 7296 1.2: retry with the group the responder asked for. */
 	if (r->kind == IKE_REPLY_INVALID_KE && r->invalid_ke_group != p->ke_group &&
 	    group_ok(v, r->invalid_ke_group)) {
 		s->ke_group = r->invalid_ke_group;
 		follow_up(v, s, p);
+		if (p->purpose == PURPOSE_AUTH_SA)
+			s->purpose = PURPOSE_AUTH_SA;
 		return true;
 	}
 	/* RFC 7296 2.6: echo the cookie with all else unchanged. A gateway
@@ -134,6 +138,8 @@ react(const struct plan_view *v, const struct probe *p, struct probe_spec *s)
 		s->cookie_len = r->cookie_len;
 		s->reuse_parent = true;
 		follow_up(v, s, p);
+		if (p->purpose == PURPOSE_AUTH_SA)
+			s->purpose = PURPOSE_AUTH_SA;
 		return true;
 	}
 	return false;
@@ -169,6 +175,7 @@ plan_next(const struct plan_view *v, struct plan_state *ps,
 {
 	const struct probe_set *set = &v->set;
 	bool reacted = false;
+	int n;
 
 	if (v->stopping)
 		return 0;
@@ -179,18 +186,28 @@ plan_next(const struct plan_view *v, struct plan_state *ps,
 	for (int i = 0; i < set->n; i++) {
 		const struct probe *p = &set->p[i];
 
-		if (p->purpose != PURPOSE_REACH && p->purpose != PURPOSE_FOLLOW_UP)
+		if (p->purpose != PURPOSE_REACH && p->purpose != PURPOSE_FOLLOW_UP &&
+		    p->purpose != PURPOSE_AUTH_SA)
 			continue;
 		if (p->result == PROBE_PENDING)
 			continue;
-		reacted = true;
+		reacted |= p->purpose != PURPOSE_AUTH_SA;
 		if (react(v, p, out))
 			return 1;
 	}
 	if (reacted && another_port(v, out))
 		return 1;
+	/* Reachability settled: the IKE_AUTH test and the size tests go on
+	 * side by side, each when nothing of its own is pending. */
 	for (int i = 0; i < set->n; i++)
-		if (set->p[i].result == PROBE_PENDING)
+		if (set->p[i].result == PROBE_PENDING &&
+		    (set->p[i].purpose == PURPOSE_REACH ||
+		    set->p[i].purpose == PURPOSE_FOLLOW_UP))
+			return 0;
+	if ((n = plan_auth(v, out)) > 0)
+		return n;
+	for (int i = 0; i < set->n; i++)
+		if (set->p[i].result == PROBE_PENDING && !plan_is_auth(&set->p[i]))
 			return 0;
 	return plan_sizes(v, ps, out);
 }

@@ -53,6 +53,7 @@ add(const struct plan_view *v, const struct plan_state *ps, struct batch *b,
 	s->df = df;
 	s->ke_group = v->cfg->group;
 	s->parent = -1;
+	s->sa = -1;
 	if (s->kind == PROBE_SA) {
 		/* The group this port's full SA was answered with. */
 		for (int i = 0; i < set->n; i++) {

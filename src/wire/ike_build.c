@@ -179,7 +179,8 @@ ike_build_sa_init(struct wbuf *w, const struct ike_sa_init_req *r)
 		    IKE_NATD_LEN);
 	}
 
-	add_notify(&c, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0);
+	if (!r->no_fragmentation)
+		add_notify(&c, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0);
 	for (i = 0; i < sizeof(sig_hashes) / sizeof(sig_hashes[0]); i++) {
 		hashes[2 * i] = (uint8_t)(sig_hashes[i] >> 8);
 		hashes[2 * i + 1] = (uint8_t)sig_hashes[i];
@@ -211,4 +212,145 @@ ike_build_sa_init(struct wbuf *w, const struct ike_sa_init_req *r)
 		wb_patch_be16(w, hdr + 24, (uint16_t)(len >> 16));
 		wb_patch_be16(w, hdr + 26, (uint16_t)len);
 	}
+}
+
+/* IKE_AUTH: what a Windows user tunnel sends before EAP (RFC 7296 2.16):
+ * IDi, CERTREQ, CP, SAi2, TSi, TSr and no AUTH, which asks the gateway
+ * for EAP. No INITIAL_CONTACT: it would tell the gateway to drop other SAs
+ * of this identity. */
+static void
+add_ts(struct pl_chain *c, uint8_t type, int family)
+{
+	size_t alen = family == 6 ? 16 : 4;
+
+	pl_begin(c, type);
+	wb_u8(c->w, 1);		/* one selector */
+	wb_zero(c->w, 3);
+	wb_u8(c->w, family == 6 ? IKE_TS_IPV6_ADDR_RANGE : IKE_TS_IPV4_ADDR_RANGE);
+	wb_u8(c->w, 0);		/* any protocol */
+	wb_be16(c->w, (uint16_t)(8 + 2 * alen));
+	wb_be16(c->w, 0);
+	wb_be16(c->w, 65535);
+	wb_zero(c->w, alen);
+	for (size_t i = 0; i < alen; i++)
+		wb_u8(c->w, 0xff);
+	pl_end(c);
+}
+
+/* ESP proposals a client offers: AES-GCM, then AES-CBC with SHA-2. */
+static void
+add_esp_sa(struct pl_chain *c, const uint8_t spi[4])
+{
+	static const struct xform gcm[] = {
+		{ IKE_TT_ENCR, IKE_ENCR_AES_GCM_16, 256 },
+		{ IKE_TT_ENCR, IKE_ENCR_AES_GCM_16, 128 },
+		{ IKE_TT_ESN, 0, 0 },
+	};
+	static const struct xform cbc[] = {
+		{ IKE_TT_ENCR, IKE_ENCR_AES_CBC, 256 },
+		{ IKE_TT_ENCR, IKE_ENCR_AES_CBC, 128 },
+		{ IKE_TT_INTEG, IKE_INTEG_AUTH_HMAC_SHA2_256_128, 0 },
+		{ IKE_TT_INTEG, IKE_INTEG_AUTH_HMAC_SHA1_96, 0 },
+		{ IKE_TT_ESN, 0, 0 },
+	};
+	const struct { const struct xform *x; size_t n; } props[] = {
+		{ gcm, sizeof(gcm) / sizeof(gcm[0]) },
+		{ cbc, sizeof(cbc) / sizeof(cbc[0]) },
+	};
+
+	pl_begin(c, IKE_PL_SA);
+	for (size_t p = 0; p < 2; p++) {
+		size_t start = c->w->len;
+
+		wb_u8(c->w, p + 1 < 2 ? 2 : 0);
+		wb_u8(c->w, 0);
+		wb_be16(c->w, 0);
+		wb_u8(c->w, (uint8_t)(p + 1));
+		wb_u8(c->w, IKE_PROTO_ESP);
+		wb_u8(c->w, 4);		/* SPI size */
+		wb_u8(c->w, (uint8_t)props[p].n);
+		wb_bytes(c->w, spi, 4);
+		for (size_t i = 0; i < props[p].n; i++)
+			add_transform(c->w, &props[p].x[i], i + 1 == props[p].n);
+		wb_patch_be16(c->w, start + 2, (uint16_t)(c->w->len - start));
+	}
+	pl_end(c);
+}
+
+void
+ike_build_auth(struct wbuf *w, const struct ike_auth_req *r, uint8_t *first)
+{
+	struct pl_chain c = { w, 0, 0 };
+	size_t first_at;
+
+	/* The first payload's type goes in the SK header, not here: a
+	 * placeholder byte that the chain patches, then dropped. */
+	first_at = w->len;
+	wb_u8(w, 0);
+	c.prev_np = first_at;
+
+	pl_begin(&c, IKE_PL_IDi);
+	wb_u8(w, r->id_type);
+	wb_zero(w, 3);
+	wb_bytes(w, r->id, r->id_len);
+	pl_end(&c);
+
+	if (r->cert) {
+		pl_begin(&c, IKE_PL_CERT);
+		wb_u8(w, IKE_CERT_X509_SIGNATURE);
+		wb_bytes(w, r->cert, r->cert_len);
+		pl_end(&c);
+	}
+
+	/* RFC 7296 3.7: SHA-1 hashes of the public keys of the CAs we trust;
+	 * none at all still says "send your certificate". */
+	pl_begin(&c, IKE_PL_CERTREQ);
+	wb_u8(w, IKE_CERT_X509_SIGNATURE);
+	wb_bytes(w, r->ca_hashes, r->n_ca_hashes * 20);
+	pl_end(&c);
+
+	if (r->auth) {
+		pl_begin(&c, IKE_PL_AUTH);
+		wb_u8(w, r->auth_method);
+		wb_zero(w, 3);
+		wb_bytes(w, r->auth, r->auth_len);
+		pl_end(&c);
+	}
+
+	/* An address for the tunnel and DNS servers, as Windows asks. */
+	pl_begin(&c, IKE_PL_CP);
+	wb_u8(w, IKE_CP_REQUEST);
+	wb_zero(w, 3);
+	wb_be16(w, r->family == 6 ? IKE_CFG_INTERNAL_IP6_ADDRESS :
+	    IKE_CFG_INTERNAL_IP4_ADDRESS);
+	wb_be16(w, 0);
+	wb_be16(w, r->family == 6 ? IKE_CFG_INTERNAL_IP6_DNS :
+	    IKE_CFG_INTERNAL_IP4_DNS);
+	wb_be16(w, 0);
+	pl_end(&c);
+
+	add_esp_sa(&c, r->esp_spi);
+	add_ts(&c, IKE_PL_TSi, r->family);
+	add_ts(&c, IKE_PL_TSr, r->family);
+
+	*first = w->failed ? IKE_PL_NONE : w->buf[first_at];
+	/* Drop the placeholder. */
+	if (!w->failed) {
+		memmove(w->buf + first_at, w->buf + first_at + 1,
+		    w->len - first_at - 1);
+		w->len--;
+	}
+}
+
+void
+ike_build_delete(struct wbuf *w, uint8_t *first)
+{
+	/* RFC 7296 3.11: the IKE SA itself (protocol IKE, no SPIs listed). */
+	wb_u8(w, IKE_PL_NONE);
+	wb_u8(w, 0);
+	wb_be16(w, 8);
+	wb_u8(w, IKE_PROTO_IKE);
+	wb_u8(w, 0);
+	wb_be16(w, 0);
+	*first = IKE_PL_DELETE;
 }

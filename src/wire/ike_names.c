@@ -19,6 +19,10 @@ static const struct ike_name prf_names[] = { IKE_PRF_LIST(NAME_ENTRY) };
 static const struct ike_name integ_names[] = { IKE_INTEG_LIST(NAME_ENTRY) };
 static const struct ike_name dh_names[] = { IKE_DH_LIST(NAME_ENTRY) };
 static const struct ike_name esn_names[] = { { 0, "NO_ESN" }, { 1, "ESN" } };
+static const struct ike_name id_names[] = { IKE_ID_LIST(NAME_ENTRY) };
+static const struct ike_name cert_names[] = { IKE_CERT_LIST(NAME_ENTRY) };
+static const struct ike_name auth_names[] = { IKE_AUTH_LIST(NAME_ENTRY) };
+static const struct ike_name eap_names[] = { IKE_EAP_LIST(NAME_ENTRY) };
 
 #define N_ELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -53,6 +57,10 @@ NAMER(ike_payload_name, payload_names)
 NAMER(ike_notify_name, notify_names)
 NAMER(ike_transform_type_name, ttype_names)
 NAMER(ike_dh_name, dh_names)
+NAMER(ike_id_name, id_names)
+NAMER(ike_cert_name, cert_names)
+NAMER(ike_auth_name, auth_names)
+NAMER(ike_eap_name, eap_names)
 
 const char *
 ike_notify_name_known(unsigned v)

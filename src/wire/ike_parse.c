@@ -169,7 +169,8 @@ parse_notify(struct cursor *c, struct ike_reply *r)
 }
 
 static void
-parse_payload(uint8_t type, struct cursor *c, struct ike_reply *r)
+parse_payload(uint8_t type, struct cursor *c, struct ike_reply *r,
+    const uint8_t *base)
 {
 	switch (type) {
 	case IKE_PL_SA:
@@ -184,10 +185,12 @@ parse_payload(uint8_t type, struct cursor *c, struct ike_reply *r)
 		}
 		r->has_ke = true;
 		r->ke_len = cur_left(c);
+		r->ke_off = (size_t)(cur_here(c) - base);
 		break;
 	case IKE_PL_NONCE:
 		r->has_nonce = true;
 		r->nonce_len = cur_left(c);
+		r->nonce_off = (size_t)(cur_here(c) - base);
 		if (r->nonce_len < 16 || r->nonce_len > IKE_NONCE_MAX)
 			fail(r, IKE_PARSE_MALFORMED,
 			    "nonce of %zu bytes (16-256 allowed)", r->nonce_len);
@@ -310,7 +313,29 @@ ike_parse(const uint8_t *buf, size_t len, struct ike_reply *r)
 		}
 		cur_sub(&body, plen - IKE_GENERIC_HDR_LEN, &pl);
 		r->n_payloads++;
-		parse_payload(type, &pl, r);
+		/* The encrypted payload is the last (RFC 7296 3.14): its
+		 * next-payload names the first one inside. */
+		if (type == IKE_PL_SK || type == IKE_PL_SKF) {
+			r->has_sk = true;
+			r->skf = type == IKE_PL_SKF;
+			r->sk_np = np;
+			r->sk_off = (size_t)(cur_here(&pl) - buf) - IKE_GENERIC_HDR_LEN;
+			if (r->skf) {
+				r->frag_num = cur_be16(&pl);
+				r->frag_total = cur_be16(&pl);
+				if (!cur_ok(&pl) || r->frag_num == 0 ||
+				    r->frag_num > r->frag_total)
+					fail(r, IKE_PARSE_MALFORMED, "encrypted "
+					    "fragment %u of %u", r->frag_num,
+					    r->frag_total);
+			}
+			if (cur_left(&body) > 0)
+				fail(r, IKE_PARSE_MALFORMED, "%zu bytes after the "
+				    "encrypted payload", cur_left(&body));
+			np = IKE_PL_NONE;
+			break;
+		}
+		parse_payload(type, &pl, r, buf);
 	}
 	if (np == IKE_PL_NONE && cur_left(&body) > 0)
 		fail(r, IKE_PARSE_MALFORMED, "%zu bytes after the last payload",

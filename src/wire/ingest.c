@@ -64,8 +64,10 @@ ingest_frame(struct ingest *in, int link, const uint8_t *buf, size_t len,
 	else if (rc == 0)
 		fn(arg, FRAME_HELD, &pk, ts);
 	else if (pkt_decode_ip(whole.buf, whole.len, &full) == PKT_OK &&
-	    !pkt_is_fragment(&full))
+	    !pkt_is_fragment(&full)) {
+		full.reasm_frags = in->reasm.last_frags;
 		fn(arg, FRAME_PACKET, &full, ts);
+	}
 	else
 		fn(arg, FRAME_MALFORMED, &pk, ts);
 	wb_free(&whole);

@@ -22,6 +22,7 @@ struct reasm_slot {
 	uint8_t		 hdr[HDR_MAX];
 	size_t		 hlen;		/* 0 until the first fragment arrives */
 	size_t		 end;		/* payload length, 0 until the last */
+	int		 frags;		/* fragments taken, duplicates too */
 	uint8_t		 have[REASM_UNITS / 8 + 1];
 	uint8_t		 data[REASM_MAX];
 };
@@ -89,6 +90,7 @@ find_slot(struct reasm *r, const struct pkt *p, double ts)
 	s->first_seen = ts;
 	s->hlen = 0;
 	s->end = 0;
+	s->frags = 0;
 	memset(s->have, 0, sizeof(s->have));
 	return s;
 }
@@ -138,11 +140,13 @@ reasm_add(struct reasm *r, const struct pkt *p, double ts, struct wbuf *out)
 		s->hlen = hl;
 	}
 	memcpy(s->data + off, p->l4, n);
+	s->frags++;
 	for (size_t u = off / 8; u < (off + n + 7) / 8; u++)
 		s->have[u / 8] |= (uint8_t)(1u << (u % 8));
 	if (!complete(s))
 		return 0;
 	s->used = false;
+	r->last_frags = s->frags;
 	if (!pkt_rebuild(s->family, s->hdr, s->hlen, s->data, s->end, out)) {
 		/* Options in the first fragment pushed it past 65535, or its
 		 * header chain cannot be rebuilt. */

@@ -56,10 +56,14 @@ NETNS_RUN = "/run/netns"
 NETNS_ETC = "/etc/netns"
 KEEP_MARK = "KEPT"  # in a lab's temporary directory: reap_stale() leaves it
 
-# Plugins charon loads: only what a PSK gateway with these proposals needs.
-# X25519/X448 and ECP come from openssl, MODP from gmp and openssl.
-CHARON_PLUGINS = ("random nonce openssl pem pkcs1 x509 pubkey kernel-netlink "
-                  "socket-default vici sha1 sha2 aes gcm hmac gmp")
+# Plugins charon loads: what a gateway with these proposals needs, PSK or
+# certificate and EAP. X25519/X448 and ECP come from openssl, MODP from gmp
+# and openssl; kdf derives the IKE SA's keys (5.9 needs it for IKE_AUTH);
+# pkcs8 reads the server's key; eap-identity and eap-mschapv2 (with md4 and
+# des from openssl) are what a Windows user tunnel meets.
+CHARON_PLUGINS = ("random nonce openssl pem pkcs1 pkcs8 x509 pubkey "
+                  "constraints revocation kernel-netlink socket-default vici "
+                  "sha1 sha2 aes gcm hmac gmp kdf eap-identity eap-mschapv2")
 
 DEFAULT_PROPOSALS = ("aes256-sha256-x25519, aes128gcm16-prfsha256-ecp256, "
                      "aes256-sha256-modp2048, default")
@@ -224,6 +228,13 @@ class GatewayConfig:
     extra_charon   extra lines inside charon { } of strongswan.conf
     local_addrs    addresses the connection answers on (a gateway with
                    several, e.g. a cluster's second address)
+    auth           'psk' (the default); 'eap': a certificate gateway for EAP
+                   clients (local pubkey, remote eap-mschapv2), as RRAS for
+                   Always On VPN user tunnels; 'pubkey': certificates on
+                   both sides, as a device tunnel
+    chain          with 'eap' and 'pubkey': a pki.Chain (tests/lab/pki.py)
+    send_intermediate  the gateway sends its intermediate CA with its own
+                   certificate (False: it sends only its own)
     """
 
     def __init__(self, proposals=DEFAULT_PROPOSALS, fragmentation="yes",
@@ -231,7 +242,11 @@ class GatewayConfig:
                  cookie_threshold_ip=None, block_threshold=None,
                  init_limit_half_open=None, half_open_timeout=None,
                  dos_protection=None, extra_charon="",
-                 local_addrs=(GATEWAY_ADDR, GATEWAY_ADDR6)):
+                 local_addrs=(GATEWAY_ADDR, GATEWAY_ADDR6), auth="psk", chain=None,
+                 send_intermediate=True):
+        self.auth = auth
+        self.chain = chain
+        self.send_intermediate = send_intermediate
         self.local_addrs = tuple(local_addrs)
         self.proposals = proposals
         self.fragmentation = fragmentation
@@ -292,6 +307,8 @@ charon {{
     def swanctl_conf(self):
         if not self.load_conn:
             return "connections {\n}\n"
+        if self.auth != "psk":
+            return self._swanctl_cert()
         return f"""# Written by tests/lab/lab.py: a PSK remote-access gateway.
 connections {{
   lab {{
@@ -316,6 +333,53 @@ connections {{
 secrets {{
   ike-lab {{
     secret = ikeprobe-lab-not-a-secret
+  }}
+}}
+"""
+
+
+    def _swanctl_cert(self):
+        ch = self.chain
+        # The identity the gateway claims: its certificate's subject, so
+        # that a certificate with another name still signs.
+        ident = f'"O=ikeprobe lab, CN={ch.name}"'
+        remote = ("auth = eap-mschapv2\n      eap_id = %any" if self.auth == "eap"
+                  else "auth = pubkey")
+        inter = (f"  lab-intermediate {{\n    cacert = {ch.intermediate}\n  }}\n"
+                 if self.send_intermediate and not ch.self_signed else "")
+        return f"""# Written by tests/lab/lab.py: a certificate gateway ({self.auth}).
+connections {{
+  lab {{
+    version = 2
+    local_addrs = {", ".join(self.local_addrs)}
+    proposals = {self.proposals}
+    fragmentation = {self.fragmentation}
+    send_cert = always
+    send_certreq = no
+    local {{
+      auth = pubkey
+      certs = server.pem
+      id = {ident}
+    }}
+    remote {{
+      {remote}
+    }}
+    children {{
+      lab {{
+        local_ts = 0.0.0.0/0, ::/0
+      }}
+    }}
+  }}
+}}
+authorities {{
+  lab-root {{
+    cacert = {ch.root}
+  }}
+{inter}}}
+secrets {{
+  eap-lab {{
+    id = lab-user
+    secret = ikeprobe-lab-not-a-password
   }}
 }}
 """
@@ -591,7 +655,16 @@ class Lab:
         conf = os.path.join(self.tmp, "strongswan.conf")
         with open(conf, "w") as f:
             f.write(config.strongswan_conf(self.tmp))
-        sw = os.path.join(self.tmp, "swanctl.conf")
+        # swanctl reads keys and certificates only from its directories:
+        # the lab's own, under SWANCTL_DIR.
+        swdir = os.path.join(self.tmp, "swanctl")
+        for sub in ("x509", "x509ca", "private"):
+            os.makedirs(os.path.join(swdir, sub), exist_ok=True)
+        if config.chain is not None:
+            ch = config.chain
+            shutil.copy(ch.server, os.path.join(swdir, "x509", "server.pem"))
+            shutil.copy(ch.key, os.path.join(swdir, "private", "server.key"))
+        sw = os.path.join(swdir, "swanctl.conf")
         with open(sw, "w") as f:
             f.write(config.swanctl_conf())
         sock = os.path.join(self.tmp, "charon.vici")
@@ -622,12 +695,16 @@ class Lab:
 
         if config.load_conn:
             self.swanctl(["--load-creds", "--noprompt", "--file", sw])
+            if config.auth != "psk":
+                self.swanctl(["--load-authorities", "--file", sw])
             self.swanctl(["--load-conns", "--file", sw])
         return self.charon.pid
 
     def swanctl(self, args, check=True):
-        """Run swanctl against this lab's charon (vici is a Unix socket)."""
-        return _run(["swanctl"] + list(args) + ["--uri", self.vici_uri], check=check)
+        """Run swanctl against this lab's charon (vici is a Unix socket),
+        with this lab's credential directories (SWANCTL_DIR)."""
+        return _run(["swanctl"] + list(args) + ["--uri", self.vici_uri], check=check,
+                    env=dict(os.environ, SWANCTL_DIR=os.path.join(self.tmp, "swanctl")))
 
     def charon_running(self):
         return self.charon is not None and self.charon.poll() is None

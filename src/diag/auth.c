@@ -1,0 +1,490 @@
+/* The IKE_AUTH part of the diagnosis: does the gateway's large IKE_AUTH
+ * answer reach this network (the return direction), does a load balancer
+ * keep a client's UDP 4500 with its UDP 500, and what a Windows client
+ * would make of the gateway's certificate. Each sentence names the probes
+ * it rests on. */
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "ikeprobe/ikecrypto.h"
+#include "ikeprobe/plan.h"
+#include "ikeprobe/report.h"
+
+static const char advice_frag[] =
+    "Enable IKEv2 fragmentation (RFC 7383) on both sides: Windows 10/11 "
+    "clients from 1803 on use it when the gateway offers it; Windows "
+    "Server RRAS (2019 and later) offers it with registry HKLM\\SYSTEM\\"
+    "CurrentControlSet\\Services\\RemoteAccess\\Parameters\\Ikev2, DWORD "
+    "EnableServerFragmentation = 1 and a restart of RemoteAccess; "
+    "strongSwan: fragmentation = yes. Or ask the network's owner to pass "
+    "IP fragments from the gateway.";
+
+static const char cert_advice[] =
+    "Renew or replace the VPN server's certificate (on RRAS: the certificate "
+    "bound to IKEv2 in Routing and Remote Access, or Set-VpnAuthProtocol "
+    "-RootCertificateNameToAccept; strongSwan: local certs).";
+
+static const struct probe *
+probe_at(const struct report *rep, int id)
+{
+	return probe_set_get(&rep->set, id);
+}
+
+static bool
+rfc7383(const struct report *rep, const struct probe *p)
+{
+	const struct probe *sa = probe_at(rep, p->sa);
+
+	return sa && sa->reply.frag_supported && !sa->no_fragmentation;
+}
+
+static void
+collect(struct report *rep)
+{
+	struct auth_report *a = &rep->auth;
+
+	for (int i = 0; i < rep->set.n && a->n < MAX_AUTH; i++) {
+		const struct probe *p = &rep->set.p[i];
+		struct auth_attempt *t;
+
+		if (p->kind != PROBE_AUTH)
+			continue;
+		t = &a->att[a->n++];
+		t->probe = p->id;
+		t->port = p->dport;
+		t->rfc7383 = rfc7383(rep, p);
+		t->answer = probe_auth_answer(p);
+		for (int k = 0; k < p->ex.inner.n_notifies && !t->error; k++)
+			if (p->ex.inner.notifies[k] <= IKE_NOTIFY_ERROR_MAX)
+				t->error = p->ex.inner.notifies[k];
+		t->eap_type = p->ex.inner.eap_type;
+		if (p->result == PROBE_ANSWERED) {
+			t->reply_bytes = p->ex.rx_bytes;
+			t->ike_fragments = p->ex.rx_total ? p->ex.rx_total : 1;
+			t->ip_fragments = p->rx_ip_frags;
+		}
+		t->partial = p->partial;
+		t->deleted = TRI_NULL;
+		for (int k = 0; k < rep->set.n; k++) {
+			const struct probe *d = &rep->set.p[k];
+
+			if (d->kind == PROBE_DELETE && d->sa == p->sa)
+				t->deleted = d->result == PROBE_ANSWERED ? TRI_TRUE :
+				    d->result == PROBE_PENDING ? TRI_NULL : TRI_FALSE;
+		}
+	}
+}
+
+/* Something on this port answered, sent after p was given up: the gateway
+ * was alive. Its id, or -1. */
+static int
+alive_after(const struct report *rep, const struct probe *p)
+{
+	for (int i = 0; i < rep->set.n; i++) {
+		const struct probe *q = &rep->set.p[i];
+		usec_t t = probe_sent_at(q);
+
+		if (q != p && q->dport == p->dport && q->result == PROBE_ANSWERED &&
+		    t != USEC_NONE && p->ended != USEC_NONE && t >= p->ended)
+			return q->id;
+	}
+	return -1;
+}
+
+static void
+kb(char *buf, size_t len, size_t bytes)
+{
+	snprintf(buf, len, "%zu bytes", bytes);
+}
+
+/* Gateway to client: the answers that came (or would have come) as one
+ * IP-fragmented datagram decide. */
+static void
+inbound(struct report *rep)
+{
+	struct auth_report *a = &rep->auth;
+	char size[32], *e = a->inbound_evidence;
+	size_t elen = sizeof(a->inbound_evidence);
+	const struct auth_attempt *frag_ok = NULL;
+
+	a->inbound = FRAG_UNKNOWN;
+	a->inbound_probe = -1;
+	for (int i = 0; i < a->n; i++)
+		if (a->att[i].rfc7383 && a->att[i].answer == AUTH_ANSWER_EAP)
+			frag_ok = &a->att[i];
+	for (int i = 0; i < a->n; i++) {
+		const struct auth_attempt *t = &a->att[i];
+		const struct probe *p = probe_at(rep, t->probe);
+		int ctl;
+
+		if (t->rfc7383 || p == NULL)
+			continue;
+		a->inbound_probe = t->probe;
+		if (p->result == PROBE_ANSWERED) {
+			kb(size, sizeof(size), t->reply_bytes);
+			if (t->answer == AUTH_ANSWER_FAILED || t->answer == AUTH_ANSWER_ERROR) {
+				snprintf(e, elen, "The gateway answered IKE_AUTH (probe "
+				    "#%d) with %s and no certificate: its answer is "
+				    "too small to tell whether IP fragments from it "
+				    "reach this network.", t->probe,
+				    ike_notify_name(t->error));
+				return;
+			}
+			if (t->ip_fragments > 1) {
+				a->inbound = FRAG_PASS;
+				snprintf(e, elen, "The gateway's IKE_AUTH answer to probe "
+				    "#%d (%s, one datagram in %d IP fragments) reached "
+				    "this machine whole.", t->probe, size,
+				    t->ip_fragments);
+			} else
+				snprintf(e, elen, "The gateway's IKE_AUTH answer to probe "
+				    "#%d (%s) came in one unfragmented datagram: "
+				    "nothing to test in this direction.", t->probe, size);
+			return;
+		}
+		if (p->result == PROBE_PENDING) {
+			snprintf(e, elen, "Undecided: the run stopped before the "
+			    "gateway's IKE_AUTH answer (probe #%d) came or timed out.",
+			    t->probe);
+			return;
+		}
+		if (t->partial.firsts > 0) {
+			a->inbound = FRAG_DROPPED;
+			snprintf(e, elen, "The first IP fragment of the gateway's "
+			    "%zu-byte IKE_AUTH answer to probe #%d arrived %d time%s "
+			    "(%d transmission%s), %s: IP fragments from the gateway "
+			    "are dropped on the way to this machine.%s",
+			    t->partial.size, t->probe, t->partial.firsts,
+			    t->partial.firsts == 1 ? "" : "s", p->attempts,
+			    p->attempts == 1 ? "" : "s", t->partial.others ?
+			    "some of its other fragments came, never all" :
+			    "its other fragments never did", frag_ok ?
+			    " The same answer in IKEv2 fragments (RFC 7383) came "
+			    "through." : "");
+			return;
+		}
+		ctl = alive_after(rep, p);
+		if (frag_ok && frag_ok->port == t->port)
+			ctl = ctl >= 0 ? ctl : frag_ok->probe;
+		if (ctl >= 0 || t->deleted == TRI_TRUE) {
+			a->inbound = FRAG_DROPPED;
+			snprintf(e, elen, "Nothing of the gateway's IKE_AUTH answer "
+			    "to probe #%d came back (%d transmissions, no IP fragment "
+			    "of it), though the gateway %s: its large answer, sent "
+			    "in IP fragments, is lost on the way to this machine.%s",
+			    t->probe, p->attempts, t->deleted == TRI_TRUE ?
+			    "answered the DELETE in the same IKE SA" :
+			    "answered another request on the port after it", frag_ok ?
+			    " The same answer in IKEv2 fragments (RFC 7383) came "
+			    "through." : "");
+			return;
+		}
+		a->inbound = FRAG_INCONCLUSIVE;
+		snprintf(e, elen, "Nothing came back to IKE_AUTH probe #%d (%d "
+		    "transmissions), and the gateway answered nothing sent after "
+		    "it: it may have stopped answering, so the loss proves "
+		    "nothing about fragments.", t->probe, p->attempts);
+		return;
+	}
+	if (frag_ok)
+		snprintf(e, elen, "Only an IKE_AUTH answer in IKEv2 fragments "
+		    "(probe #%d) was tested: the gateway sends those below the "
+		    "path MTU, so IP fragments from it were not needed.",
+		    frag_ok->probe);
+	else if (a->tested)
+		snprintf(e, elen, "No IKE_AUTH answer came as one large datagram.");
+	else
+		snprintf(e, elen, "Not tested: %s", a->why);
+}
+
+/* A client behind a NAT sends IKE_AUTH on UDP 4500: a balancer that does
+ * not keep 4500 with the 500 of the same client sends it to a backend
+ * with no such IKE SA, which stays silent. */
+static void
+load_balancer(struct report *rep)
+{
+	struct auth_report *a = &rep->auth;
+	const struct auth_attempt *first = a->n ? &a->att[0] : NULL, *retry = NULL;
+	const struct probe *sa, *p, *stateless = NULL;
+
+	if (first == NULL || first->port != 4500 || first->answer != AUTH_ANSWER_NONE ||
+	    first->partial.firsts > 0 || (p = probe_at(rep, first->probe)) == NULL ||
+	    p->result == PROBE_PENDING || (sa = probe_at(rep, p->sa)) == NULL ||
+	    sa->dport == 4500)
+		return;
+	for (int i = 1; i < a->n; i++)
+		if (probe_at(rep, a->att[i].probe)->sa == p->sa &&
+		    a->att[i].port == sa->dport)
+			retry = &a->att[i];
+	for (int i = 0; i < rep->set.n; i++)
+		if (rep->set.p[i].dport == 4500 && rep->set.p[i].result == PROBE_ANSWERED &&
+		    rep->set.p[i].kind == PROBE_STATELESS)
+			stateless = &rep->set.p[i];
+	if (retry == NULL || retry->answer == AUTH_ANSWER_NONE || stateless == NULL)
+		return;
+	a->lb_no_affinity = true;
+	snprintf(a->lb_evidence, sizeof(a->lb_evidence), "UDP 4500 answers "
+	    "IKE_SA_INIT (probe #%d), yet IKE_AUTH for the IKE SA made on UDP "
+	    "%u (probe #%d) got no answer on 4500 in %d transmissions (probe "
+	    "#%d), while the same IKE_AUTH on UDP %u was answered (probe #%d): "
+	    "what arrives on 4500 goes to a gateway that does not know the SA.",
+	    stateless->id, sa->dport, sa->id, p->attempts, first->probe,
+	    sa->dport, retry->probe);
+}
+
+/* The octets the responder signs (RFC 7296 2.15): its IKE_SA_INIT
+ * message, our nonce, and prf(SK_pr, IDr's body). */
+static void
+verify_auth(struct report *rep, const struct probe *p)
+{
+	struct auth_report *a = &rep->auth;
+	const struct probe *sa = probe_at(rep, p->sa);
+	const struct ike_inner *in = &p->ex.inner;
+	const uint8_t *plain = p->ex.plain.buf;
+	struct ike_reply req;
+	uint8_t signed_[8192], mac[IKE_PRF_MAX];
+	size_t n = 0, mlen = 0;
+	int rc;
+
+	a->auth_verified = TRI_NULL;
+	if (!in->has_auth || !in->has_idr || in->n_certs == 0 || sa == NULL ||
+	    sa->ex.response.len == 0 || sa->ex.request.len == 0) {
+		snprintf(a->auth_error, sizeof(a->auth_error), "%s",
+		    !in->has_auth ? "no AUTH payload" : "not enough to check it");
+		return;
+	}
+	ike_parse(sa->ex.request.buf, sa->ex.request.len, &req);
+	if (!req.has_nonce || sa->ex.response.len + req.nonce_len + IKE_PRF_MAX >
+	    sizeof(signed_) || ike_prf(p->ex.keys.algs.prf, p->ex.keys.sk_pr,
+	    p->ex.keys.prf_len, plain + in->idr.off, in->idr.len, mac, &mlen) < 0) {
+		snprintf(a->auth_error, sizeof(a->auth_error), "cannot rebuild "
+		    "the signed octets");
+		return;
+	}
+	memcpy(signed_, sa->ex.response.buf, sa->ex.response.len);
+	n = sa->ex.response.len;
+	memcpy(signed_ + n, sa->ex.request.buf + req.nonce_off, req.nonce_len);
+	n += req.nonce_len;
+	memcpy(signed_ + n, mac, mlen);
+	n += mlen;
+	rc = cert_verify_auth(plain + in->cert[0].off, in->cert[0].len,
+	    in->auth_method, plain + in->auth.off, in->auth.len, signed_, n,
+	    a->auth_error, sizeof(a->auth_error));
+	a->auth_verified = rc < 0 ? TRI_NULL : rc ? TRI_TRUE : TRI_FALSE;
+	if (rc == 1)
+		a->auth_error[0] = '\0';
+}
+
+static void
+certificate(struct report *rep)
+{
+	struct auth_report *a = &rep->auth;
+	const uint8_t *der[IKE_MAX_CERTS];
+	size_t len[IKE_MAX_CERTS];
+	int n = 0;
+
+	a->cert_probe = -1;
+	for (int i = 0; i < a->n && a->cert_probe < 0; i++) {
+		const struct probe *p = probe_at(rep, a->att[i].probe);
+
+		if (p->result == PROBE_ANSWERED && p->ex.inner.n_certs > 0)
+			a->cert_probe = p->id;
+	}
+	if (a->cert_probe < 0)
+		return;
+	{
+		const struct probe *p = probe_at(rep, a->cert_probe);
+		const struct ike_inner *in = &p->ex.inner;
+
+		for (int i = 0; i < in->n_certs; i++)
+			if (in->cert_encoding[i] == IKE_CERT_X509_SIGNATURE) {
+				der[n] = p->ex.plain.buf + in->cert[i].off;
+				len[n++] = in->cert[i].len;
+			}
+		if (n == 0)
+			return;
+		a->has_cert = true;
+		cert_check(der, len, n, rep->target_name, rep->ca_file,
+		    (time_t)rep->started, &a->cert);
+		verify_auth(rep, p);
+	}
+}
+
+static void
+cert_findings(struct report *rep)
+{
+	const struct auth_report *a = &rep->auth;
+	const struct cert_info *c = &a->cert;
+	char win[] = "Windows clients fail with error 13801 (IKE authentication "
+	    "credentials are unacceptable)";
+	char na[32];
+
+	if (!a->has_cert)
+		return;
+	rfc3339((double)c->not_after, na, sizeof(na));
+	if (!c->parsed) {
+		add_finding(rep, SEV_ERROR, "cert-untrusted", cert_advice, "The "
+		    "gateway's certificate (probe #%d) does not parse: %s. %s.",
+		    a->cert_probe, c->problem, win);
+		return;
+	}
+	if (c->expired)
+		add_finding(rep, SEV_ERROR, "cert-expired", cert_advice, "The "
+		    "gateway's certificate \"%s\" expired %lld day(s) ago (not "
+		    "after %s): %s; SSTP clients with it show -2146762495 "
+		    "(0x800B0101, CERT_E_EXPIRED).", c->subject,
+		    (long long)-c->days_left, na, win);
+	if (c->not_yet_valid)
+		add_finding(rep, SEV_ERROR, "cert-not-yet-valid", "Check the "
+		    "gateway's certificate dates and both clocks.", "The gateway's "
+		    "certificate \"%s\" is not valid yet: %s.", c->subject, win);
+	if (!c->expired && c->days_left < 30)
+		add_finding(rep, SEV_WARNING, "cert-expires-soon", cert_advice,
+		    "The gateway's certificate \"%s\" expires in %lld day(s); "
+		    "then every client fails (error 13801).", c->subject,
+		    (long long)c->days_left);
+	if (c->name_checked && !c->name_matches)
+		add_finding(rep, SEV_ERROR, "cert-name-mismatch", "Give the "
+		    "gateway a certificate with the name clients dial in its "
+		    "subject alternative names (or have clients dial a name it "
+		    "has).", "The gateway's certificate does not carry %s, the "
+		    "name dialled (subject \"%s\", %d alternative name(s)): %s; "
+		    "SSTP clients show 0x800B010F (CERT_E_CN_NO_MATCH).", c->name,
+		    c->subject, c->n_san, win);
+	if (!c->server_auth)
+		add_finding(rep, SEV_ERROR, "cert-no-server-auth-eku", "Issue the "
+		    "gateway's certificate with the Server Authentication EKU "
+		    "(and, for Windows, IP security IKE intermediate).", "The "
+		    "gateway's certificate has %s: Windows requires Server "
+		    "Authentication; %s; SSTP clients show 0x800B0110 "
+		    "(CERT_E_WRONG_USAGE).", c->has_eku ? "no Server "
+		    "Authentication EKU" : "no extended key usage at all", win);
+	if (c->trusted == CERT_TRUST_NO && c->chain_incomplete)
+		add_finding(rep, SEV_ERROR, "cert-chain-incomplete", "Make the "
+		    "gateway send its intermediate CA certificate with its own "
+		    "(or install it on every client).", "The gateway sends %d "
+		    "certificate(s) without the one that issued its own (\"%s\"): "
+		    "clients that do not have it fail (error 13801).",
+		    c->n_chain, c->issuer);
+	else if (c->trusted == CERT_TRUST_NO)
+		add_finding(rep, SEV_ERROR, "cert-untrusted", rep->ca_file ?
+		    "Check that --ca names the CA your clients trust." : "Install "
+		    "the issuing root CA on the clients (or give ikeprobe --ca "
+		    "FILE to check against it).", "The gateway's certificate "
+		    "does not chain to a trusted root (%s, checked against %s): "
+		    "%s; SSTP clients show 0x800B0109 (CERT_E_UNTRUSTEDROOT).",
+		    c->trust_error, rep->ca_file ? rep->ca_file :
+		    "this machine's trust store", win);
+	if (c->weak_key)
+		add_finding(rep, SEV_WARNING, "cert-weak-key", cert_advice, "The "
+		    "gateway's certificate key is %s: too weak (RSA below 2048 "
+		    "bits, EC below 256).", c->key);
+	if (c->sha1)
+		add_finding(rep, SEV_WARNING, "cert-sha1-signature", cert_advice,
+		    "The gateway's certificate chain is signed with SHA-1 (%s), "
+		    "which Windows no longer trusts for server authentication.",
+		    c->signature);
+	if (a->auth_verified == TRI_FALSE)
+		add_finding(rep, SEV_ERROR, "gateway-signature-invalid", "Keep the "
+		    "capture (--pcap) for the gateway's vendor: a gateway's AUTH "
+		    "must be signed with its certificate's key.", "The "
+		    "gateway's AUTH payload (probe #%d) does not verify with the "
+		    "key of its certificate (%s): it does not prove it holds that "
+		    "key; clients fail (error 13801).", a->cert_probe,
+		    a->auth_error);
+}
+
+static void
+findings(struct report *rep)
+{
+	const struct auth_report *a = &rep->auth;
+	const struct ike_session *s = rep->sess;
+	bool stopped = s->interrupted || s->faulted;
+	bool offered = false;
+
+	for (int i = 0; i < a->n; i++)
+		offered |= a->att[i].rfc7383;
+	if (a->inbound == FRAG_DROPPED)
+		add_finding(rep, SEV_ERROR, "return-fragments-dropped", offered ?
+		    "Make sure clients use IKEv2 fragmentation (Windows 10/11 1803 "
+		    "and later do, when the gateway offers it, as this one does; "
+		    "strongSwan: fragmentation = yes). Or ask the network's owner "
+		    "to pass IP fragments from the gateway." : advice_frag,
+		    "IKE_AUTH answers from the gateway cannot reach this network "
+		    "as IP fragments: %s Clients %s fail with error 809.",
+		    a->inbound_evidence, offered ? "that do not use IKEv2 "
+		    "fragmentation" : "");
+	else if (a->inbound == FRAG_INCONCLUSIVE && !stopped)
+		add_finding(rep, SEV_WARNING, "return-fragments-inconclusive",
+		    "Run again in a minute: the gateway may rate-limit new IKE "
+		    "SAs from one address.", "Whether the gateway's large answers "
+		    "reach this network is undecided. %s", a->inbound_evidence);
+	if (a->lb_no_affinity)
+		add_finding(rep, SEV_ERROR, "load-balancer-no-affinity", "Give the "
+		    "load balancer in front of the gateways source-IP affinity "
+		    "(persistence) covering UDP 500 and 4500 together, or one "
+		    "virtual server for both ports.", "A load balancer does not "
+		    "keep a client's UDP 4500 with its UDP 500: %s Clients behind "
+		    "a NAT fail intermittently (error 809).", a->lb_evidence);
+	if (a->cert_auth_only)
+		add_finding(rep, SEV_INFO, "gateway-certificate-auth-only",
+		    "Nothing to do for device tunnels (machine certificates). EAP "
+		    "user tunnels need a gateway connection that allows EAP.",
+		    "The gateway answered IKE_AUTH without AUTH (a request for "
+		    "EAP, as Windows user tunnels send) with AUTHENTICATION_FAILED "
+		    "and without its certificate (probe #%d): it allows only "
+		    "certificate authentication. Its certificate and the return "
+		    "direction were not tested.", a->att[0].probe);
+	cert_findings(rep);
+}
+
+void
+diagnose_auth(struct report *rep)
+{
+	struct auth_report *a = &rep->auth;
+	const struct ike_session *s = rep->sess;
+	const struct probe *sa = plan_full_sa(&rep->set);
+	struct ike_algs algs;
+	char err[160];
+
+	memset(a, 0, sizeof(*a));
+	a->inbound_probe = a->cert_probe = -1;
+	a->auth_verified = TRI_NULL;
+	a->deleted = TRI_NULL;
+	collect(rep);
+	a->tested = a->n > 0;
+	if (!a->tested) {
+		snprintf(a->why, sizeof(a->why), "%s", !s->cfg.auth ?
+		    (s->cfg.sizes.enabled ? "--no-auth" : "--quick") : sa == NULL ?
+		    "no full IKE_SA_INIT answer came, and IKE_AUTH needs its IKE SA" :
+		    "the run stopped first");
+		snprintf(a->inbound_evidence, sizeof(a->inbound_evidence),
+		    "Not tested: %s.", a->why);
+		a->inbound = FRAG_UNKNOWN;
+		return;
+	}
+	if (sa && ike_algs_from(sa->reply.chosen, sa->reply.n_chosen, &algs, err,
+	    sizeof(err)) == 0) {
+		algs.dh = sa->reply.ke_group;
+		ike_algs_str(&algs, a->proposal, sizeof(a->proposal));
+	}
+	a->port = a->att[0].port;
+	for (int i = 0; i < a->n && a->answer == AUTH_ANSWER_NONE; i++)
+		a->answer = a->att[i].answer;
+	a->cert_auth_only = a->att[0].answer == AUTH_ANSWER_FAILED;
+	/* Every SA that might be left on the gateway deleted? */
+	for (int i = 0; i < a->n; i++) {
+		if (a->att[i].deleted == TRI_FALSE)
+			a->deleted = TRI_FALSE;
+		else if (a->att[i].deleted == TRI_TRUE && a->deleted != TRI_FALSE)
+			a->deleted = TRI_TRUE;
+	}
+	snprintf(a->why, sizeof(a->why), "IKE_AUTH without AUTH (asking for "
+	    "EAP), as a Windows user tunnel sends it, in the IKE SA of probe #%d "
+	    "on UDP %u", sa ? sa->id : -1, a->port);
+	inbound(rep);
+	load_balancer(rep);
+	certificate(rep);
+	findings(rep);
+}

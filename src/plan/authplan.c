@@ -1,0 +1,207 @@
+/* The IKE_AUTH part of the plan: what a Windows user tunnel does next,
+ * stopped before anyone proves who they are (RFC 7296 2.16).
+ *
+ *  1. In the IKE SA of the full SA answer (kept by the reachability part),
+ *     IKE_AUTH with IDi, CERTREQ and no AUTH, which asks for EAP. It goes
+ *     to UDP 4500 when 4500 is open, as a client behind a NAT sends it
+ *     (RFC 7296 2.23); lost there, once more to the port the SA was made
+ *     on, which tells a load balancer without affinity from a dead path.
+ *  2. When the gateway offers IKEv2 fragmentation, the first IKE_AUTH
+ *     answer comes in SKF fragments (RFC 7383). To see whether IP
+ *     fragments from the gateway reach us, a second IKE SA is made without
+ *     offering it, and IKE_AUTH sent in it: that answer comes as one large
+ *     datagram, IP-fragmented by the gateway.
+ *  3. Each IKE SA is deleted (INFORMATIONAL) once its IKE_AUTH is done;
+ *     the DELETE's small answer also shows the gateway still answering in
+ *     that SA.
+ * At most two IKE SAs, each deleted. */
+#include <string.h>
+
+#include "ikeprobe/plan.h"
+
+#define AUTH_ATTEMPTS	4
+#define AUTH_RTO	0.3	/* s: the gateway signs before it answers */
+#define DELETE_ATTEMPTS	3
+
+bool
+plan_is_auth(const struct probe *p)
+{
+	return p->purpose == PURPOSE_AUTH_SA || p->purpose == PURPOSE_AUTH ||
+	    p->purpose == PURPOSE_DELETE;
+}
+
+static bool
+full_sa(const struct probe *p)
+{
+	return p->kind == PROBE_SA && p->result == PROBE_ANSWERED &&
+	    p->reply.kind == IKE_REPLY_SA && p->reply.status == IKE_PARSE_OK;
+}
+
+const struct probe *
+plan_full_sa(const struct probe_set *set)
+{
+	for (int i = 0; i < set->n; i++) {
+		const struct probe *p = &set->p[i];
+
+		if ((p->purpose == PURPOSE_REACH || p->purpose == PURPOSE_FOLLOW_UP) &&
+		    full_sa(p))
+			return p;
+	}
+	return NULL;
+}
+
+static struct probe_spec
+spec(const struct plan_view *v, enum probe_kind kind, enum probe_purpose purpose,
+    const struct probe *sa, uint16_t dport)
+{
+	struct probe_spec s;
+
+	memset(&s, 0, sizeof(s));
+	s.kind = kind;
+	s.purpose = purpose;
+	s.dport = dport;
+	s.sport = probe_set_sport(&v->set, dport);
+	s.ke_group = sa->ke_group;
+	s.parent = -1;
+	s.sa = sa->id;
+	s.backoff = 1.5;
+	if (kind == PROBE_DELETE) {
+		s.max_attempts = DELETE_ATTEMPTS;
+		s.rto = 4 * sa->rtt_ms / 1000.0;
+		s.rto = s.rto < 0.1 ? 0.1 : s.rto > 0.5 ? 0.5 : s.rto;
+	} else {
+		s.max_attempts = AUTH_ATTEMPTS;
+		s.rto = AUTH_RTO;
+	}
+	return s;
+}
+
+/* Probes of this kind in the SA of probe sa; the last one in *last. */
+static int
+in_sa(const struct probe_set *set, const struct probe *sa, enum probe_kind kind,
+    const struct probe **last)
+{
+	int n = 0;
+
+	*last = NULL;
+	for (int i = 0; i < set->n; i++)
+		if (set->p[i].kind == kind && set->p[i].sa == sa->id) {
+			n++;
+			*last = &set->p[i];
+		}
+	return n;
+}
+
+static bool
+port_answered(const struct probe_set *set, uint16_t port)
+{
+	for (int i = 0; i < set->n; i++)
+		if (set->p[i].dport == port && set->p[i].result == PROBE_ANSWERED)
+			return true;
+	return false;
+}
+
+/* IKE_AUTH in one SA: the first to float_port, then, lost there, the SA's
+ * own port once. Returns what to add (0 or 1), *done when nothing more will
+ * be sent in it but the DELETE. */
+static int
+auth_in(const struct plan_view *v, const struct probe *sa, uint16_t float_port,
+    struct probe_spec *out, bool *done)
+{
+	const struct probe *last;
+	int n = in_sa(&v->set, sa, PROBE_AUTH, &last);
+
+	*done = false;
+	if (n == 0) {
+		*out = spec(v, PROBE_AUTH, PURPOSE_AUTH, sa, float_port);
+		return 1;
+	}
+	if (last->result == PROBE_PENDING)
+		return 0;
+	if (last->result != PROBE_ANSWERED && last->dport != sa->dport && n == 1) {
+		*out = spec(v, PROBE_AUTH, PURPOSE_AUTH, sa, sa->dport);
+		return 1;
+	}
+	*done = true;
+	return 0;
+}
+
+/* Delete the SA, unless the gateway already did: an IKE_AUTH answered
+ * with an error ends the IKE SA (RFC 7296 2.21.2). */
+static int
+delete_sa(const struct plan_view *v, const struct probe *sa, struct probe_spec *out)
+{
+	const struct probe *auth, *del;
+	enum auth_answer a;
+
+	if (in_sa(&v->set, sa, PROBE_DELETE, &del) > 0 ||
+	    in_sa(&v->set, sa, PROBE_AUTH, &auth) == 0)
+		return 0;
+	a = probe_auth_answer(auth);
+	if (a == AUTH_ANSWER_FAILED || a == AUTH_ANSWER_ERROR)
+		return 0;
+	/* Where the SA was last heard from. */
+	*out = spec(v, PROBE_DELETE, PURPOSE_DELETE, sa, auth->dport);
+	return 1;
+}
+
+int
+plan_auth(const struct plan_view *v, struct probe_spec *out)
+{
+	const struct probe_set *set = &v->set;
+	const struct probe *sa = plan_full_sa(set), *nofrag = NULL, *a1 = NULL, *q;
+	uint16_t float_port;
+	bool done = false, done2 = false, has_4500 = false, nofrag_pending = false;
+	int n = 0;
+
+	if (!v->cfg->auth || v->stopping || sa == NULL)
+		return 0;
+	for (int i = 0; i < set->n_ports; i++)
+		has_4500 |= set->ports[i].dport == 4500;
+	float_port = has_4500 && port_answered(set, 4500) ? 4500 : sa->dport;
+
+	n += auth_in(v, sa, float_port, out + n, &done);
+	in_sa(set, sa, PROBE_AUTH, &a1);
+
+	/* The second SA: only where the first answer came in SKF fragments,
+	 * or would have (the gateway offers RFC 7383), and carried what a
+	 * client gets before EAP (an error answer is small: nothing to see). */
+	if (sa->reply.frag_supported && !(done && (a1 == NULL ||
+	    probe_auth_answer(a1) == AUTH_ANSWER_FAILED ||
+	    probe_auth_answer(a1) == AUTH_ANSWER_ERROR))) {
+		bool any = false;
+
+		for (int i = 0; i < set->n; i++) {
+			q = &set->p[i];
+			if (q->purpose != PURPOSE_AUTH_SA)
+				continue;
+			any = true;
+			if (q->result == PROBE_PENDING)
+				nofrag_pending = true;
+			if (full_sa(q) && nofrag == NULL)
+				nofrag = q;
+		}
+		if (!any) {
+			out[n] = spec(v, PROBE_SA, PURPOSE_AUTH_SA, sa, sa->dport);
+			out[n].sa = -1;
+			out[n].no_fragmentation = true;
+			out[n].ke_group = sa->ke_group;
+			out[n].max_attempts = 2;
+			out[n].rto = 4 * sa->rtt_ms / 1000.0;
+			out[n].rto = out[n].rto < 0.05 ? 0.05 : out[n].rto > 0.2 ?
+			    0.2 : out[n].rto;
+			n++;
+		} else if (nofrag && done) {
+			/* Where the first one worked, or failed last. */
+			n += auth_in(v, nofrag, a1 && a1->result == PROBE_ANSWERED ?
+			    a1->dport : float_port, out + n, &done2);
+		} else
+			done2 = !nofrag_pending && nofrag == NULL;
+	} else
+		done2 = true;
+	if (done)
+		n += delete_sa(v, sa, out + n);
+	if (nofrag && done2)
+		n += delete_sa(v, nofrag, out + n);
+	return n;
+}
