@@ -57,12 +57,20 @@ struct cert_info {
 	char		 problem[160];		/* a certificate that does not parse */
 };
 
+/* The roots a chain is judged against: the certificates in ca_file, or
+ * the system's trust store when ca_file is NULL. Opened before privileges
+ * are dropped (a --ca file may be readable by root only); NULL with err
+ * set when the file cannot be read. */
+struct cert_store;
+struct cert_store *cert_store_open(const char *ca_file, char *err, size_t errlen);
+void	 cert_store_free(struct cert_store *);
+
 /* Judge the chain as sent (der[0] the end-entity certificate) for name at
- * time now, against the certificates in ca_file, or the system's trust
- * store when ca_file is NULL. Never fails hard: what could not be judged
- * says so in the fields. */
+ * time now, against store (NULL: trust not judged). Never fails hard:
+ * what could not be judged says so in the fields. */
 void	 cert_check(const uint8_t *const *der, const size_t *len, int n,
-	    const char *name, const char *ca_file, time_t now, struct cert_info *);
+	    const char *name, struct cert_store *store, time_t now,
+	    struct cert_info *);
 
 /* Does sig verify over data with the public key of the certificate der,
  * as IKE's AUTH method says (RFC 7296 3.8, RFC 4754, RFC 7427)? 1 yes,

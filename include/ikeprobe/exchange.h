@@ -92,7 +92,8 @@ int	 exchange_sa_init(struct exchange *, const struct sa_init_params *,
 	    char *err, size_t errlen);
 
 /* A protected request in the IKE SA that an answered IKE_SA_INIT exchange
- * made: IKE_AUTH (req set) or INFORMATIONAL deleting the SA (req NULL). */
+ * made: IKE_AUTH with req, IKE_AUTH without (an empty continuation, which
+ * ends an EAP conversation), or INFORMATIONAL deleting the SA. */
 struct protected_params {
 	const struct ip_addr *src, *dst;
 	uint16_t	 sport, dport;

@@ -65,7 +65,8 @@ struct observation {
 	const uint8_t	*ike;
 	size_t		 ike_len;
 	int		 ip_frags;
-	/* OBS_FRAGMENT: which, and what its first says of the datagram */
+	/* OBS_FRAGMENT: which, and what its first says of the datagram;
+	 * OBS_ANSWER: the datagram's ID */
 	uint32_t	 ip_id;
 	bool		 first;
 	size_t		 size;

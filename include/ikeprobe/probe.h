@@ -25,7 +25,7 @@ enum probe_kind {
 				 * gateway answers INVALID_KE_PAYLOAD and keeps
 				 * no half-open SA */
 	PROBE_AUTH,		/* IKE_AUTH in the SA of an SA probe */
-	PROBE_DELETE,		/* INFORMATIONAL deleting that SA */
+	PROBE_CLOSE,		/* ends that SA: see authplan.c */
 };
 
 /* Why a probe was sent: what its result is evidence for. */
@@ -38,7 +38,7 @@ enum probe_purpose {
 	PURPOSE_AUTH_SA,	/* an SA without RFC 7383, for IKE_AUTH */
 	PURPOSE_AUTH,		/* the gateway's IKE_AUTH answer: its
 				 * certificate, and does it reach us */
-	PURPOSE_DELETE,		/* leave nothing on the gateway */
+	PURPOSE_CLOSE,		/* leave nothing on the gateway */
 };
 
 enum probe_result {
@@ -65,7 +65,9 @@ struct probe_spec {
 	uint8_t		 cookie[IKE_COOKIE_MAX];
 	size_t		 cookie_len;	/* 0: no COOKIE */
 	bool		 no_fragmentation;	/* IKE_SA_INIT without RFC 7383 */
-	int		 sa;		/* AUTH, DELETE: the SA probe whose IKE
+	bool		 close_by_delete;	/* CLOSE: INFORMATIONAL DELETE, not
+					 * an empty IKE_AUTH (authplan.c) */
+	int		 sa;		/* AUTH, CLOSE: the SA probe whose IKE
 					 * SA it works in, else -1 */
 	/* retransmission: attempts at 0, rto, rto + rto*backoff, ... */
 	int		 max_attempts;
@@ -89,6 +91,7 @@ struct probe {
 	int		 max_attempts;
 	double		 rto, backoff;
 	bool		 no_fragmentation;
+	bool		 close_by_delete;
 	int		 sa;
 
 	struct exchange ex;		/* SPIs, messages, the unit sent */
@@ -121,6 +124,7 @@ struct probe {
 		int		 n_ids;
 		int		 firsts;	/* first fragments seen */
 		int		 others;	/* later ones, of those IDs */
+		int		 whole;		/* of those IDs, put together */
 		size_t		 size;		/* the datagram's, from UDP */
 	}		 partial;
 };

@@ -106,7 +106,12 @@ struct auth_attempt {
 	int		 ike_fragments;	/* SKF fragments of the answer */
 	int		 ip_fragments;	/* IP fragments of its largest datagram */
 	struct rx_partial partial;	/* of an answer that never became whole */
-	enum tristate	 deleted;	/* its SA's DELETE answered; null: none sent */
+	/* Did the gateway end the IKE SA: its answer to this IKE_AUTH was an
+	 * error, or it answered the closing request (authplan.c). False:
+	 * the close went unanswered; null: not known (the run stopped). */
+	enum tristate	 deleted;
+	int		 close_probe;	/* -1: none sent */
+	const char	*closed_by;	/* "error", "close", "delete"; NULL */
 };
 
 #define MAX_AUTH	4
@@ -119,7 +124,7 @@ struct auth_report {
 	char		 proposal[120];	/* the IKE SA's transforms */
 	uint16_t	 port;		/* of the first IKE_AUTH */
 	enum auth_answer answer;	/* the first answered, else none */
-	enum tristate	 deleted;	/* every SA it made deleted */
+	enum tristate	 deleted;	/* every SA it made ended */
 	bool		 cert_auth_only;	/* AUTHENTICATION_FAILED to EAP */
 	bool		 lb_no_affinity;
 	char		 lb_evidence[600];
@@ -169,6 +174,7 @@ struct report {
 	struct nat_report nat;
 	struct auth_report auth;
 	const char	*ca_file;	/* --ca, or NULL: the system's store */
+	struct cert_store *trust;	/* opened from it; NULL: not judged */
 	/* Requests answered with a full SA: the half-open SAs the run
 	 * leaves on the gateway. */
 	int		 full_sa_replies;

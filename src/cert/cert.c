@@ -6,12 +6,14 @@
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -171,22 +173,62 @@ signed_with_sha1(X509 *x)
 	return OBJ_find_sigid_algs(X509_get_signature_nid(x), &md, &pk) && md == NID_sha1;
 }
 
-static void
-trust(X509 *leaf, STACK_OF(X509) *sent, const char *ca_file, struct cert_info *ci)
+struct cert_store {
+	X509_STORE	*st;
+};
+
+struct cert_store *
+cert_store_open(const char *ca_file, char *err, size_t errlen)
 {
-	X509_STORE *st = X509_STORE_new();
-	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+	struct cert_store *s = calloc(1, sizeof(*s));
+
+	if (s == NULL || (s->st = X509_STORE_new()) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		free(s);
+		return NULL;
+	}
+	/* The system's store is a hashed directory read as chains are
+	 * judged; it is world-readable. A --ca file is read now. */
+	if (ca_file ? X509_STORE_load_file(s->st, ca_file) != 1 :
+	    X509_STORE_set_default_paths(s->st) != 1) {
+		unsigned long e = ERR_get_error();
+
+		snprintf(err, errlen, "cannot read the certificates in %s: %s",
+		    ca_file ? ca_file : "the system's trust store",
+		    e ? ERR_reason_error_string(e) : "no certificate in it");
+		ERR_clear_error();
+		cert_store_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void
+cert_store_free(struct cert_store *s)
+{
+	if (s == NULL)
+		return;
+	X509_STORE_free(s->st);
+	free(s);
+}
+
+static void
+trust(X509 *leaf, STACK_OF(X509) *sent, struct cert_store *store,
+    struct cert_info *ci)
+{
+	X509_STORE_CTX *ctx = NULL;
+	X509_STORE *st;
 	int e;
 
 	ci->trusted = CERT_TRUST_UNKNOWN;
-	if (st == NULL || ctx == NULL)
-		goto out;
-	if (ca_file ? X509_STORE_load_file(st, ca_file) != 1 :
-	    X509_STORE_set_default_paths(st) != 1) {
-		snprintf(ci->trust_error, sizeof(ci->trust_error), "cannot read %s",
-		    ca_file ? ca_file : "the system's trust store");
-		goto out;
+	if (store == NULL) {
+		snprintf(ci->trust_error, sizeof(ci->trust_error),
+		    "no trust store");
+		return;
 	}
+	st = store->st;
+	if ((ctx = X509_STORE_CTX_new()) == NULL)
+		goto out;
 	if (X509_STORE_CTX_init(ctx, st, leaf, sent) != 1)
 		goto out;
 	/* Dates are judged on their own: here only "does it chain". */
@@ -214,12 +256,11 @@ trust(X509 *leaf, STACK_OF(X509) *sent, const char *ca_file, struct cert_info *c
 	}
 out:
 	X509_STORE_CTX_free(ctx);
-	X509_STORE_free(st);
 }
 
 void
 cert_check(const uint8_t *const *der, const size_t *len, int n, const char *name,
-    const char *ca_file, time_t now, struct cert_info *ci)
+    struct cert_store *store, time_t now, struct cert_info *ci)
 {
 	X509 *certs[CERT_MAX_CHAIN] = { NULL };
 	STACK_OF(X509) *sent = sk_X509_new_null();
@@ -284,7 +325,7 @@ cert_check(const uint8_t *const *der, const size_t *len, int n, const char *name
 		    X509_check_ip_asc(certs[0], name, 0) == 1 :
 		    X509_check_host(certs[0], name, 0, 0, NULL) == 1;
 	}
-	trust(certs[0], sent, ca_file, ci);
+	trust(certs[0], sent, store, ci);
 out:
 	BN_free(bn);
 	sk_X509_free(sent);

@@ -208,7 +208,8 @@ size_config(struct size_config *c, const struct local_info *local,
 /* One address's session diagnosed and turned into its JSON report. */
 static json_object *
 report_one(const struct ike_session *s, const struct options *o,
-    const struct resolved *t, const struct host_info *host, int *status)
+    const struct resolved *t, const struct host_info *host,
+    struct cert_store *trust, int *status)
 {
 	static struct report rep;
 	json_object *j;
@@ -227,6 +228,7 @@ report_one(const struct ike_session *s, const struct options *o,
 	rep.label = o->label;
 	rep.host = host;
 	rep.ca_file = o->ca_file;
+	rep.trust = trust;
 	path_info_read(&s->target, &s->local, &rep.path);
 	rep.duration_ms = s->duration * 1000.0;
 	/* A network fault mid-run still gives a report of what was seen,
@@ -258,6 +260,7 @@ probe_main(int argc, char **argv)
 	struct host_info host;
 	struct bundle b;
 	struct options o;
+	struct cert_store *trust = NULL;
 	struct sigaction sa;
 	json_object *root, *others;
 	const char *json;
@@ -278,10 +281,17 @@ probe_main(int argc, char **argv)
 
 	if ((rc = resolve(o.target, o.all_addresses, &t, err, sizeof(err))) != 0)
 		return cli_fail(rc, "%s", err);
+	/* The roots the gateway's certificate is judged against, read
+	 * while a root-only --ca file is still readable. */
+	if (!o.quick && !o.no_auth &&
+	    (trust = cert_store_open(o.ca_file, err, sizeof(err))) == NULL &&
+	    o.ca_file)
+		return cli_fail(EXIT_USAGE, "--ca: %s", err);
 	io_init(&io);
 	bundle_init(&b);
 	if ((rc = setup(&io, &local, ports, &o, &t, &b, err, sizeof(err))) != 0) {
 		bundle_abort(&b);
+		cert_store_free(trust);
 		return cli_fail(rc, "%s", err);
 	}
 	memset(&cfg, 0, sizeof(cfg));
@@ -293,6 +303,7 @@ probe_main(int argc, char **argv)
 	cfg.auth = !o.quick && !o.no_auth;
 	if ((rc = size_config(&cfg.sizes, &local, &o, err, sizeof(err))) != 0) {
 		bundle_abort(&b);
+		cert_store_free(trust);
 		return cli_fail(rc, "%s", err);
 	}
 	host_info_read(&host);
@@ -327,7 +338,7 @@ probe_main(int argc, char **argv)
 		 * packets go, to the first report. */
 		if (i == 0)
 			sess[i].stats.reasm_expired = io.in.reasm.expired;
-		j = report_one(&sess[i], &o, &t, &host, &status);
+		j = report_one(&sess[i], &o, &t, &host, trust, &status);
 		ike_session_free(&sess[i]);
 		if (root == NULL)
 			root = j;
@@ -336,6 +347,7 @@ probe_main(int argc, char **argv)
 	}
 	json_object_object_add(root, "others", others);
 	io_close(&io);
+	cert_store_free(trust);
 
 	json = json_object_to_json_string_ext(root, RENDER_JSON_FLAGS);
 	if (doc_read(json, strlen(json), &d, err, sizeof(err)) < 0) {

@@ -65,13 +65,30 @@ collect(struct report *rep)
 			t->ip_fragments = p->rx_ip_frags;
 		}
 		t->partial = p->partial;
+		/* The SA's end: an error answer to any IKE_AUTH in it ends it
+		 * (RFC 7296 2.21.2), an answered close does; a close that went
+		 * unanswered leaves it to the gateway's own timeout. */
 		t->deleted = TRI_NULL;
+		t->close_probe = -1;
 		for (int k = 0; k < rep->set.n; k++) {
 			const struct probe *d = &rep->set.p[k];
+			enum auth_answer da;
 
-			if (d->kind == PROBE_DELETE && d->sa == p->sa)
-				t->deleted = d->result == PROBE_ANSWERED ? TRI_TRUE :
-				    d->result == PROBE_PENDING ? TRI_NULL : TRI_FALSE;
+			if (d->sa != p->sa || t->deleted == TRI_TRUE)
+				continue;
+			da = probe_auth_answer(d);
+			if (d->kind == PROBE_AUTH && (da == AUTH_ANSWER_FAILED ||
+			    da == AUTH_ANSWER_ERROR)) {
+				t->deleted = TRI_TRUE;
+				t->closed_by = "error";
+			} else if (d->kind == PROBE_CLOSE) {
+				t->close_probe = d->id;
+				if (d->result == PROBE_ANSWERED) {
+					t->deleted = TRI_TRUE;
+					t->closed_by = d->close_by_delete ? "delete" : "close";
+				} else if (d->result != PROBE_PENDING)
+					t->deleted = TRI_FALSE;
+			}
 		}
 	}
 }
@@ -98,104 +115,126 @@ kb(char *buf, size_t len, size_t bytes)
 	snprintf(buf, len, "%zu bytes", bytes);
 }
 
+/* The close sent after p in its SA on p's port, answered: the gateway took
+ * message 2 there, so it had taken (and answered) p's message 1. Its id,
+ * or -1. */
+static int
+close_answered(const struct report *rep, const struct probe *p)
+{
+	for (int i = 0; i < rep->set.n; i++) {
+		const struct probe *q = &rep->set.p[i];
+
+		if (q->kind == PROBE_CLOSE && q->sa == p->sa && q->id > p->id &&
+		    q->dport == p->dport)
+			return q->result == PROBE_ANSWERED ? q->id : -1;
+	}
+	return -1;
+}
+
 /* Gateway to client: the answers that came (or would have come) as one
- * IP-fragmented datagram decide. */
+ * IP-fragmented datagram decide; one that came decides over one lost (on
+ * another port, or in another SA). */
 static void
 inbound(struct report *rep)
 {
 	struct auth_report *a = &rep->auth;
 	char size[32], *e = a->inbound_evidence;
 	size_t elen = sizeof(a->inbound_evidence);
-	const struct auth_attempt *frag_ok = NULL;
+	const struct auth_attempt *frag_ok = NULL, *t = NULL;
+	const struct probe *p;
+	int ctl = -1;
+	bool by_close = false;
 
 	a->inbound = FRAG_UNKNOWN;
 	a->inbound_probe = -1;
 	for (int i = 0; i < a->n; i++)
 		if (a->att[i].rfc7383 && a->att[i].answer == AUTH_ANSWER_EAP)
 			frag_ok = &a->att[i];
-	for (int i = 0; i < a->n; i++) {
-		const struct auth_attempt *t = &a->att[i];
-		const struct probe *p = probe_at(rep, t->probe);
-		int ctl;
-
-		if (t->rfc7383 || p == NULL)
-			continue;
-		a->inbound_probe = t->probe;
-		if (p->result == PROBE_ANSWERED) {
-			kb(size, sizeof(size), t->reply_bytes);
-			if (t->answer == AUTH_ANSWER_FAILED || t->answer == AUTH_ANSWER_ERROR) {
-				snprintf(e, elen, "The gateway answered IKE_AUTH (probe "
-				    "#%d) with %s and no certificate: its answer is "
-				    "too small to tell whether IP fragments from it "
-				    "reach this network.", t->probe,
-				    ike_notify_name(t->error));
-				return;
-			}
-			if (t->ip_fragments > 1) {
-				a->inbound = FRAG_PASS;
-				snprintf(e, elen, "The gateway's IKE_AUTH answer to probe "
-				    "#%d (%s, one datagram in %d IP fragments) reached "
-				    "this machine whole.", t->probe, size,
-				    t->ip_fragments);
-			} else
-				snprintf(e, elen, "The gateway's IKE_AUTH answer to probe "
-				    "#%d (%s) came in one unfragmented datagram: "
-				    "nothing to test in this direction.", t->probe, size);
-			return;
+	for (int pass = 0; pass < 2 && t == NULL; pass++)
+		for (int i = 0; i < a->n && t == NULL; i++) {
+			p = probe_at(rep, a->att[i].probe);
+			if (!a->att[i].rfc7383 && p &&
+			    (pass == 1 || p->result == PROBE_ANSWERED))
+				t = &a->att[i];
 		}
-		if (p->result == PROBE_PENDING) {
-			snprintf(e, elen, "Undecided: the run stopped before the "
-			    "gateway's IKE_AUTH answer (probe #%d) came or timed out.",
-			    t->probe);
-			return;
-		}
-		if (t->partial.firsts > 0) {
-			a->inbound = FRAG_DROPPED;
-			snprintf(e, elen, "The first IP fragment of the gateway's "
-			    "%zu-byte IKE_AUTH answer to probe #%d arrived %d time%s "
-			    "(%d transmission%s), %s: IP fragments from the gateway "
-			    "are dropped on the way to this machine.%s",
-			    t->partial.size, t->probe, t->partial.firsts,
-			    t->partial.firsts == 1 ? "" : "s", p->attempts,
-			    p->attempts == 1 ? "" : "s", t->partial.others ?
-			    "some of its other fragments came, never all" :
-			    "its other fragments never did", frag_ok ?
-			    " The same answer in IKEv2 fragments (RFC 7383) came "
-			    "through." : "");
-			return;
-		}
-		ctl = alive_after(rep, p);
-		if (frag_ok && frag_ok->port == t->port)
-			ctl = ctl >= 0 ? ctl : frag_ok->probe;
-		if (ctl >= 0 || t->deleted == TRI_TRUE) {
-			a->inbound = FRAG_DROPPED;
-			snprintf(e, elen, "Nothing of the gateway's IKE_AUTH answer "
-			    "to probe #%d came back (%d transmissions, no IP fragment "
-			    "of it), though the gateway %s: its large answer, sent "
-			    "in IP fragments, is lost on the way to this machine.%s",
-			    t->probe, p->attempts, t->deleted == TRI_TRUE ?
-			    "answered the DELETE in the same IKE SA" :
-			    "answered another request on the port after it", frag_ok ?
-			    " The same answer in IKEv2 fragments (RFC 7383) came "
-			    "through." : "");
-			return;
-		}
-		a->inbound = FRAG_INCONCLUSIVE;
-		snprintf(e, elen, "Nothing came back to IKE_AUTH probe #%d (%d "
-		    "transmissions), and the gateway answered nothing sent after "
-		    "it: it may have stopped answering, so the loss proves "
-		    "nothing about fragments.", t->probe, p->attempts);
+	if (t == NULL) {
+		if (frag_ok)
+			snprintf(e, elen, "Only an IKE_AUTH answer in IKEv2 "
+			    "fragments (probe #%d) was tested: the gateway sends "
+			    "those below the path MTU, so IP fragments from it were "
+			    "not needed.", frag_ok->probe);
+		else if (a->tested)
+			snprintf(e, elen, "No IKE_AUTH answer came as one large "
+			    "datagram.");
+		else
+			snprintf(e, elen, "Not tested: %s", a->why);
 		return;
 	}
-	if (frag_ok)
-		snprintf(e, elen, "Only an IKE_AUTH answer in IKEv2 fragments "
-		    "(probe #%d) was tested: the gateway sends those below the "
-		    "path MTU, so IP fragments from it were not needed.",
-		    frag_ok->probe);
-	else if (a->tested)
-		snprintf(e, elen, "No IKE_AUTH answer came as one large datagram.");
+	p = probe_at(rep, t->probe);
+	a->inbound_probe = t->probe;
+	if (p->result == PROBE_ANSWERED) {
+		kb(size, sizeof(size), t->reply_bytes);
+		if (t->answer == AUTH_ANSWER_FAILED || t->answer == AUTH_ANSWER_ERROR)
+			snprintf(e, elen, "The gateway answered IKE_AUTH (probe #%d) "
+			    "with %s and no certificate: its answer is too small to "
+			    "tell whether IP fragments from it reach this network.",
+			    t->probe, ike_notify_name(t->error));
+		else if (t->ip_fragments > 1) {
+			a->inbound = FRAG_PASS;
+			snprintf(e, elen, "The gateway's IKE_AUTH answer to probe #%d "
+			    "(%s, one datagram in %d IP fragments) reached this "
+			    "machine whole.", t->probe, size, t->ip_fragments);
+		} else
+			snprintf(e, elen, "The gateway's IKE_AUTH answer to probe #%d "
+			    "(%s) came in one unfragmented datagram: nothing to test "
+			    "in this direction.", t->probe, size);
+		return;
+	}
+	if (p->result == PROBE_PENDING) {
+		snprintf(e, elen, "Undecided: the run stopped before the gateway's "
+		    "IKE_AUTH answer (probe #%d) came or timed out.", t->probe);
+		return;
+	}
+	if (t->partial.firsts > t->partial.whole) {
+		a->inbound = FRAG_DROPPED;
+		snprintf(e, elen, "The first IP fragment of the gateway's %zu-byte "
+		    "IKE_AUTH answer to probe #%d arrived %d time%s (%d "
+		    "transmission%s), %s: IP fragments from the gateway are dropped "
+		    "on the way to this machine.%s", t->partial.size, t->probe,
+		    t->partial.firsts, t->partial.firsts == 1 ? "" : "s",
+		    p->attempts, p->attempts == 1 ? "" : "s", t->partial.others ?
+		    "some of its other fragments came, never all" :
+		    "its other fragments never did", frag_ok ? " The same answer "
+		    "in IKEv2 fragments (RFC 7383) came through." : "");
+		return;
+	}
+	if ((ctl = close_answered(rep, p)) >= 0)
+		by_close = true;
+	else if (frag_ok && frag_ok->port == t->port)
+		ctl = frag_ok->probe;
 	else
-		snprintf(e, elen, "Not tested: %s", a->why);
+		ctl = alive_after(rep, p);
+	if (ctl >= 0) {
+		a->inbound = FRAG_DROPPED;
+		snprintf(e, elen, "Nothing of the gateway's IKE_AUTH answer to probe "
+		    "#%d came back (%d transmissions, no IP fragment of it), though "
+		    "the gateway %s (probe #%d): its large answer, sent in IP "
+		    "fragments, is lost on the way to this machine.%s", t->probe,
+		    p->attempts, by_close ? "answered the next message in the same "
+		    "IKE SA on the same port (the closing IKE_AUTH, message 2, "
+		    "which a gateway takes only once it has answered message 1)" :
+		    ctl == (frag_ok ? frag_ok->probe : -2) ? "answered the same "
+		    "IKE_AUTH in IKEv2 fragments on the same port" :
+		    "answered another request on the port after it", ctl,
+		    frag_ok && ctl != frag_ok->probe ? " The same answer in IKEv2 "
+		    "fragments (RFC 7383) came through." : "");
+		return;
+	}
+	a->inbound = FRAG_INCONCLUSIVE;
+	snprintf(e, elen, "Nothing came back to IKE_AUTH probe #%d (%d "
+	    "transmissions), and the gateway answered nothing sent after it on "
+	    "UDP %u: it may have stopped answering, so the loss proves nothing "
+	    "about fragments.", t->probe, p->attempts, t->port);
 }
 
 /* A client behind a NAT sends IKE_AUTH on UDP 4500: a balancer that does
@@ -206,7 +245,7 @@ load_balancer(struct report *rep)
 {
 	struct auth_report *a = &rep->auth;
 	const struct auth_attempt *first = a->n ? &a->att[0] : NULL, *retry = NULL;
-	const struct probe *sa, *p, *stateless = NULL;
+	const struct probe *sa, *p, *stateless = NULL, *close = NULL;
 
 	if (first == NULL || first->port != 4500 || first->answer != AUTH_ANSWER_NONE ||
 	    first->partial.firsts > 0 || (p = probe_at(rep, first->probe)) == NULL ||
@@ -217,20 +256,26 @@ load_balancer(struct report *rep)
 		if (probe_at(rep, a->att[i].probe)->sa == p->sa &&
 		    a->att[i].port == sa->dport)
 			retry = &a->att[i];
-	for (int i = 0; i < rep->set.n; i++)
+	for (int i = 0; i < rep->set.n && stateless == NULL; i++)
 		if (rep->set.p[i].dport == 4500 && rep->set.p[i].result == PROBE_ANSWERED &&
 		    rep->set.p[i].kind == PROBE_STATELESS)
 			stateless = &rep->set.p[i];
-	if (retry == NULL || retry->answer == AUTH_ANSWER_NONE || stateless == NULL)
+	for (int i = 0; i < rep->set.n && close == NULL; i++)
+		if (rep->set.p[i].kind == PROBE_CLOSE && rep->set.p[i].sa == p->sa &&
+		    rep->set.p[i].dport == 4500)
+			close = &rep->set.p[i];
+	if (retry == NULL || retry->answer == AUTH_ANSWER_NONE || stateless == NULL ||
+	    (close && close->result == PROBE_ANSWERED))
 		return;
 	a->lb_no_affinity = true;
 	snprintf(a->lb_evidence, sizeof(a->lb_evidence), "UDP 4500 answers "
 	    "IKE_SA_INIT (probe #%d), yet IKE_AUTH for the IKE SA made on UDP "
 	    "%u (probe #%d) got no answer on 4500 in %d transmissions (probe "
-	    "#%d), while the same IKE_AUTH on UDP %u was answered (probe #%d): "
+	    "#%d)%s, while the same IKE_AUTH on UDP %u was answered (probe #%d): "
 	    "what arrives on 4500 goes to a gateway that does not know the SA.",
 	    stateless->id, sa->dport, sa->id, p->attempts, first->probe,
-	    sa->dport, retry->probe);
+	    close ? ", nor did the next message in it there" : "", sa->dport,
+	    retry->probe);
 }
 
 /* The octets the responder signs (RFC 7296 2.15): its IKE_SA_INIT
@@ -305,7 +350,7 @@ certificate(struct report *rep)
 		if (n == 0)
 			return;
 		a->has_cert = true;
-		cert_check(der, len, n, rep->target_name, rep->ca_file,
+		cert_check(der, len, n, rep->target_name, rep->trust,
 		    (time_t)rep->started, &a->cert);
 		verify_auth(rep, p);
 	}
@@ -412,9 +457,9 @@ findings(struct report *rep)
 		    "strongSwan: fragmentation = yes). Or ask the network's owner "
 		    "to pass IP fragments from the gateway." : advice_frag,
 		    "IKE_AUTH answers from the gateway cannot reach this network "
-		    "as IP fragments: %s Clients %s fail with error 809.",
+		    "as IP fragments: %s Clients %s with error 809.",
 		    a->inbound_evidence, offered ? "that do not use IKEv2 "
-		    "fragmentation" : "");
+		    "fragmentation fail" : "fail");
 	else if (a->inbound == FRAG_INCONCLUSIVE && !stopped)
 		add_finding(rep, SEV_WARNING, "return-fragments-inconclusive",
 		    "Run again in a minute: the gateway may rate-limit new IKE "
@@ -433,8 +478,9 @@ findings(struct report *rep)
 		    "user tunnels need a gateway connection that allows EAP.",
 		    "The gateway answered IKE_AUTH without AUTH (a request for "
 		    "EAP, as Windows user tunnels send) with AUTHENTICATION_FAILED "
-		    "and without its certificate (probe #%d): it allows only "
-		    "certificate authentication. Its certificate and the return "
+		    "and without its certificate (probe #%d): it does not offer "
+		    "EAP to this client (it allows certificate or pre-shared key "
+		    "authentication only). Its certificate and the return "
 		    "direction were not tested.", a->att[0].probe);
 	cert_findings(rep);
 }
@@ -447,6 +493,7 @@ diagnose_auth(struct report *rep)
 	const struct probe *sa = plan_full_sa(&rep->set);
 	struct ike_algs algs;
 	char err[160];
+	bool both = false;
 
 	memset(a, 0, sizeof(*a));
 	a->inbound_probe = a->cert_probe = -1;
@@ -473,8 +520,9 @@ diagnose_auth(struct report *rep)
 	for (int i = 0; i < a->n && a->answer == AUTH_ANSWER_NONE; i++)
 		a->answer = a->att[i].answer;
 	a->cert_auth_only = a->att[0].answer == AUTH_ANSWER_FAILED;
-	/* Every SA that might be left on the gateway deleted? */
+	/* Every SA that might be left on the gateway ended? */
 	for (int i = 0; i < a->n; i++) {
+		both |= a->att[i].rfc7383 != a->att[0].rfc7383;
 		if (a->att[i].deleted == TRI_FALSE)
 			a->deleted = TRI_FALSE;
 		else if (a->att[i].deleted == TRI_TRUE && a->deleted != TRI_FALSE)
@@ -482,7 +530,10 @@ diagnose_auth(struct report *rep)
 	}
 	snprintf(a->why, sizeof(a->why), "IKE_AUTH without AUTH (asking for "
 	    "EAP), as a Windows user tunnel sends it, in the IKE SA of probe #%d "
-	    "on UDP %u", sa ? sa->id : -1, a->port);
+	    "on UDP %u%s; then an empty IKE_AUTH (message 2, no EAP response), "
+	    "which the gateway answers with AUTHENTICATION_FAILED and ends the "
+	    "IKE SA", sa ? sa->id : -1, a->port, both ? ", and again in an "
+	    "IKE SA without IKEv2 fragmentation" : "");
 	inbound(rep);
 	load_balancer(rep);
 	certificate(rep);

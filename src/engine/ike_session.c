@@ -90,7 +90,8 @@ build_protected(struct ike_session *s, struct probe *p,
 	pp.dport = spec->dport;
 	pp.sa = &sa->ex;
 	pp.sa_reply = &sa->reply;
-	pp.type = spec->kind == PROBE_AUTH ? IKE_EXCH_IKE_AUTH : IKE_EXCH_INFORMATIONAL;
+	pp.type = spec->kind == PROBE_AUTH || !spec->close_by_delete ?
+	    IKE_EXCH_IKE_AUTH : IKE_EXCH_INFORMATIONAL;
 	pp.msgid = spec->kind == PROBE_AUTH ? 1 : 2;
 	pp.req = spec->kind == PROBE_AUTH ? &req : NULL;
 	/* RFC 7383 2.5.1: fragments that fit any path's minimum. */
@@ -134,7 +135,7 @@ add_probe(struct ike_session *s, const struct probe_spec *spec)
 	sp.df = spec->df;
 	sp.frag_size = spec->frag_size;
 	sp.no_fragmentation = spec->no_fragmentation;
-	if (spec->kind == PROBE_AUTH || spec->kind == PROBE_DELETE ?
+	if (spec->kind == PROBE_AUTH || spec->kind == PROBE_CLOSE ?
 	    build_protected(s, p, spec, err, sizeof(err)) < 0 :
 	    sp.kex == NULL || exchange_sa_init(&p->ex, &sp, err, sizeof(err)) < 0) {
 		p->result = PROBE_SEND_FAILED;

@@ -41,6 +41,7 @@ probe_init(struct probe *p, int id, const struct probe_spec *s)
 	p->rto = s->rto;
 	p->backoff = s->backoff;
 	p->no_fragmentation = s->no_fragmentation;
+	p->close_by_delete = s->close_by_delete;
 	p->sa = s->sa;
 	p->first_wire = p->last_wire = USEC_NONE;
 	p->ended = USEC_NONE;
@@ -139,7 +140,7 @@ probe_purpose_name(enum probe_purpose p)
 	case PURPOSE_CONTROL:	return "control";
 	case PURPOSE_AUTH_SA:	return "auth-sa";
 	case PURPOSE_AUTH:	return "auth";
-	case PURPOSE_DELETE:	return "delete";
+	case PURPOSE_CLOSE:	return "close";
 	}
 	return "?";
 }
@@ -151,7 +152,7 @@ probe_kind_name(enum probe_kind k)
 	case PROBE_SA:		return "sa";
 	case PROBE_STATELESS:	return "stateless";
 	case PROBE_AUTH:	return "auth";
-	case PROBE_DELETE:	return "delete";
+	case PROBE_CLOSE:	return "close";
 	}
 	return "?";
 }

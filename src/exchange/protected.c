@@ -123,9 +123,11 @@ exchange_protected(struct exchange *ex, const struct protected_params *pp,
 	if (keys_from(ex, pp->sa, pp->sa_reply, err, errlen) < 0)
 		return -1;
 	wb_init(&inner);
+	/* IKE_AUTH without a request continues the exchange with nothing in
+	 * it: no EAP payload, which ends the EAP conversation (closing). */
 	if (pp->req)
 		ike_build_auth(&inner, pp->req, &first);
-	else
+	else if (pp->type == IKE_EXCH_INFORMATIONAL)
 		ike_build_delete(&inner, &first);
 	memset(&h, 0, sizeof(h));
 	memcpy(h.spi_i, ex->spi_i, IKE_SPI_LEN);

@@ -123,6 +123,7 @@ on_ike(const struct match_ctx *c, const struct pkt *pk, usec_t ts,
 	o->ike = pk->udp_data + off;
 	o->ike_len = pk->udp_len - off;
 	o->ip_frags = pk->reasm_frags;
+	o->ip_id = pk->ip_id;
 }
 
 void

@@ -58,6 +58,9 @@ protected_answer(struct probe *p, struct run_stats *st, const struct observation
 
 	if (o->ip_frags > p->rx_ip_frags)
 		p->rx_ip_frags = o->ip_frags;
+	for (int i = 0; o->ip_frags > 0 && i < p->partial.n_ids; i++)
+		if (p->partial.ids[i] == o->ip_id)
+			p->partial.whole++;
 	switch (exchange_take(&p->ex, o->ike, o->ike_len, err, sizeof(err))) {
 	case EXCH_TAKE_DONE:
 		break;

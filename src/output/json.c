@@ -182,9 +182,11 @@ j_protected(json_object *o, const struct probe *p)
 	    json_object_new_int(p->rx_ip_frags) : NULL);
 	json_object_object_add(o, "reply_bytes", p->result == PROBE_ANSWERED ?
 	    json_object_new_int64((int64_t)p->ex.rx_bytes) : NULL);
-	if (p->partial.firsts || p->partial.others) {
+	if (p->partial.firsts > p->partial.whole || (p->partial.others &&
+	    p->partial.whole == 0)) {
 		kj = json_object_new_object();
 		json_object_object_add(kj, "first_fragments", json_object_new_int(p->partial.firsts));
+		json_object_object_add(kj, "completed", json_object_new_int(p->partial.whole));
 		json_object_object_add(kj, "later_fragments", json_object_new_int(p->partial.others));
 		json_object_object_add(kj, "size", json_object_new_int64((int64_t)p->partial.size));
 		json_object_object_add(o, "incomplete_answer", kj);
@@ -226,7 +228,7 @@ j_exchange(json_object *o, const struct report *rep, const struct probe *p)
 	json_object_object_add(o, "ended_ms", jat(rep, p->ended));
 	if (p->no_fragmentation)
 		json_object_object_add(o, "no_fragmentation", json_object_new_boolean(true));
-	if (p->kind == PROBE_AUTH || p->kind == PROBE_DELETE)
+	if (p->kind == PROBE_AUTH || p->kind == PROBE_CLOSE)
 		j_protected(o, p);
 }
 
@@ -584,8 +586,12 @@ j_auth(const struct report *rep)
 		json_object_object_add(e, "reply_bytes", t->reply_bytes ? json_object_new_int64((int64_t)t->reply_bytes) : NULL);
 		json_object_object_add(e, "ike_fragments", json_object_new_int(t->ike_fragments));
 		json_object_object_add(e, "ip_fragments", json_object_new_int(t->ip_fragments));
-		json_object_object_add(e, "first_fragments_only", json_object_new_int(t->partial.firsts));
+		json_object_object_add(e, "first_fragments_only", json_object_new_int(
+		    t->partial.firsts - t->partial.whole));
 		json_object_object_add(e, "deleted", jtri(t->deleted));
+		json_object_object_add(e, "closed_by", jstr_or_null(t->closed_by));
+		json_object_object_add(e, "close_probe", t->close_probe >= 0 ?
+		    json_object_new_int(t->close_probe) : NULL);
 		json_object_array_add(arr, e);
 	}
 	json_object_object_add(o, "exchanges", arr);

@@ -4,30 +4,40 @@
  *  1. In the IKE SA of the full SA answer (kept by the reachability part),
  *     IKE_AUTH with IDi, CERTREQ and no AUTH, which asks for EAP. It goes
  *     to UDP 4500 when 4500 is open, as a client behind a NAT sends it
- *     (RFC 7296 2.23); lost there, once more to the port the SA was made
- *     on, which tells a load balancer without affinity from a dead path.
+ *     (RFC 7296 2.23). Lost there without a trace, the SA is closed there
+ *     first (3. below), and only if that is lost too does the IKE_AUTH go
+ *     once more to the port the SA was made on, which tells a load
+ *     balancer without affinity from a dead path.
  *  2. When the gateway offers IKEv2 fragmentation, the first IKE_AUTH
  *     answer comes in SKF fragments (RFC 7383). To see whether IP
  *     fragments from the gateway reach us, a second IKE SA is made without
  *     offering it, and IKE_AUTH sent in it: that answer comes as one large
  *     datagram, IP-fragmented by the gateway.
- *  3. Each IKE SA is deleted (INFORMATIONAL) once its IKE_AUTH is done;
- *     the DELETE's small answer also shows the gateway still answering in
- *     that SA.
- * At most two IKE SAs, each deleted. */
+ *  3. Each IKE SA is then ended on the gateway. An INFORMATIONAL DELETE
+ *     cannot do it: INFORMATIONAL exchanges come only after the initial
+ *     ones (RFC 7296 1.4), and IKE_AUTH is still open, waiting for EAP;
+ *     strongSwan answers such a DELETE and keeps the SA until its
+ *     half-open timeout. So the IKE_AUTH exchange is continued with
+ *     nothing in it: no EAP response, which fails the EAP conversation,
+ *     and the gateway answers AUTHENTICATION_FAILED and forgets the SA
+ *     (RFC 7296 2.21.2). It also goes when the IKE_AUTH answer never came:
+ *     the gateway may have sent it, and its small answer shows the gateway
+ *     still answering in that SA. An IKE_AUTH answered with an error needs
+ *     nothing: the gateway has ended the SA already.
+ * At most two IKE SAs, each ended. */
 #include <string.h>
 
 #include "ikeprobe/plan.h"
 
 #define AUTH_ATTEMPTS	4
-#define AUTH_RTO	0.3	/* s: the gateway signs before it answers */
-#define DELETE_ATTEMPTS	3
+#define AUTH_RTO	0.25	/* s: the gateway signs before it answers */
+#define CLOSE_ATTEMPTS	3
 
 bool
 plan_is_auth(const struct probe *p)
 {
 	return p->purpose == PURPOSE_AUTH_SA || p->purpose == PURPOSE_AUTH ||
-	    p->purpose == PURPOSE_DELETE;
+	    p->purpose == PURPOSE_CLOSE;
 }
 
 static bool
@@ -65,8 +75,8 @@ spec(const struct plan_view *v, enum probe_kind kind, enum probe_purpose purpose
 	s.parent = -1;
 	s.sa = sa->id;
 	s.backoff = 1.5;
-	if (kind == PROBE_DELETE) {
-		s.max_attempts = DELETE_ATTEMPTS;
+	if (kind == PROBE_CLOSE) {
+		s.max_attempts = CLOSE_ATTEMPTS;
 		s.rto = 4 * sa->rtt_ms / 1000.0;
 		s.rto = s.rto < 0.1 ? 0.1 : s.rto > 0.5 ? 0.5 : s.rto;
 	} else {
@@ -101,14 +111,45 @@ port_answered(const struct probe_set *set, uint16_t port)
 	return false;
 }
 
-/* IKE_AUTH in one SA: the first to float_port, then, lost there, the SA's
- * own port once. Returns what to add (0 or 1), *done when nothing more will
- * be sent in it but the DELETE. */
+/* The last probe of this kind in the SA sent after probe after (or any,
+ * when after is NULL). */
+static const struct probe *
+last_after(const struct probe_set *set, const struct probe *sa,
+    enum probe_kind kind, const struct probe *after)
+{
+	const struct probe *last = NULL;
+
+	for (int i = 0; i < set->n; i++)
+		if (set->p[i].kind == kind && set->p[i].sa == sa->id &&
+		    (after == NULL || set->p[i].id > after->id))
+			last = &set->p[i];
+	return last;
+}
+
+/* Some IKE_AUTH on this port answered, in any SA: with the same ports, a
+ * balancer sends this one's where it sent that one's. */
+static bool
+auth_answered_on(const struct probe_set *set, uint16_t port)
+{
+	for (int i = 0; i < set->n; i++)
+		if (set->p[i].kind == PROBE_AUTH && set->p[i].dport == port &&
+		    set->p[i].result == PROBE_ANSWERED)
+			return true;
+	return false;
+}
+
+/* IKE_AUTH in one SA: the first to float_port. Lost there without a trace
+ * (no fragment of an answer), the SA is closed there: an answer to that
+ * message 2 shows the gateway took message 1, and its answer was lost on
+ * the way back. The close lost too, the IKE_AUTH goes once more to the
+ * port the SA was made on, which tells a load balancer without affinity
+ * from a dead path. Returns what to add (0 or 1), *done when nothing more
+ * will be sent in it but the close. */
 static int
 auth_in(const struct plan_view *v, const struct probe *sa, uint16_t float_port,
     struct probe_spec *out, bool *done)
 {
-	const struct probe *last;
+	const struct probe *last, *close;
 	int n = in_sa(&v->set, sa, PROBE_AUTH, &last);
 
 	*done = false;
@@ -118,30 +159,43 @@ auth_in(const struct plan_view *v, const struct probe *sa, uint16_t float_port,
 	}
 	if (last->result == PROBE_PENDING)
 		return 0;
-	if (last->result != PROBE_ANSWERED && last->dport != sa->dport && n == 1) {
-		*out = spec(v, PROBE_AUTH, PURPOSE_AUTH, sa, sa->dport);
-		return 1;
+	if (last->result != PROBE_ANSWERED && last->dport != sa->dport && n == 1 &&
+	    last->partial.firsts == 0 && last->partial.others == 0 &&
+	    !auth_answered_on(&v->set, last->dport)) {
+		if ((close = last_after(&v->set, sa, PROBE_CLOSE, last)) == NULL) {
+			*out = spec(v, PROBE_CLOSE, PURPOSE_CLOSE, sa, last->dport);
+			return 1;
+		}
+		if (close->result == PROBE_PENDING)
+			return 0;
+		if (close->result != PROBE_ANSWERED) {
+			*out = spec(v, PROBE_AUTH, PURPOSE_AUTH, sa, sa->dport);
+			return 1;
+		}
 	}
 	*done = true;
 	return 0;
 }
 
-/* Delete the SA, unless the gateway already did: an IKE_AUTH answered
- * with an error ends the IKE SA (RFC 7296 2.21.2). */
+/* End the SA where its last IKE_AUTH went, unless a close went after it
+ * already or the gateway ended the SA itself: an IKE_AUTH answered with
+ * an error ends it (RFC 7296 2.21.2). */
 static int
-delete_sa(const struct plan_view *v, const struct probe *sa, struct probe_spec *out)
+close_sa(const struct plan_view *v, const struct probe *sa, struct probe_spec *out)
 {
-	const struct probe *auth, *del;
+	const struct probe *auth;
 	enum auth_answer a;
 
-	if (in_sa(&v->set, sa, PROBE_DELETE, &del) > 0 ||
-	    in_sa(&v->set, sa, PROBE_AUTH, &auth) == 0)
+	if (in_sa(&v->set, sa, PROBE_AUTH, &auth) == 0 ||
+	    last_after(&v->set, sa, PROBE_CLOSE, auth) != NULL)
 		return 0;
 	a = probe_auth_answer(auth);
 	if (a == AUTH_ANSWER_FAILED || a == AUTH_ANSWER_ERROR)
 		return 0;
-	/* Where the SA was last heard from. */
-	*out = spec(v, PROBE_DELETE, PURPOSE_DELETE, sa, auth->dport);
+	/* An IKE_AUTH that ended without EAP (nothing ikeprobe knows to
+	 * continue) is deleted. */
+	*out = spec(v, PROBE_CLOSE, PURPOSE_CLOSE, sa, auth->dport);
+	out->close_by_delete = a == AUTH_ANSWER_OTHER;
 	return 1;
 }
 
@@ -200,8 +254,8 @@ plan_auth(const struct plan_view *v, struct probe_spec *out)
 	} else
 		done2 = true;
 	if (done)
-		n += delete_sa(v, sa, out + n);
+		n += close_sa(v, sa, out + n);
 	if (nofrag && done2)
-		n += delete_sa(v, nofrag, out + n);
+		n += close_sa(v, nofrag, out + n);
 	return n;
 }

@@ -5,6 +5,10 @@ Three network namespaces joined by two veth pairs:
     client 192.0.2.10/24 ---- 192.0.2.1/24 router 198.51.100.1/24 ---- 198.51.100.10/24 gateway
            2001:db8:1::10/64   2001:db8:1::1      2001:db8:2::1          2001:db8:2::10/64
 
+Lab.add_gateway() adds a second gateway host (203.0.113.10, 2001:db8:3::10)
+on a third link from the router, with its own charon: two gateways, or the
+backends of a load balancer the router plays with DNAT.
+
 The router forwards (IPv4 and IPv6) and can be given an nftables ruleset to
 drop or reject traffic; the gateway can run strongSwan's charon with a
 configuration written by the test. Everything (namespace names, interface
@@ -47,6 +51,9 @@ CLIENT_ADDR6 = "2001:db8:1::10"
 ROUTER_CLIENT_ADDR6 = "2001:db8:1::1"
 ROUTER_GATEWAY_ADDR6 = "2001:db8:2::1"
 GATEWAY_ADDR6 = "2001:db8:2::10"
+# A second gateway host (Lab.add_gateway), on its own link from the router.
+SECOND_GATEWAY_ADDR = "203.0.113.10"
+SECOND_ROUTER_ADDR = "203.0.113.1"
 # In the client namespace's /etc/hosts, so a test can probe by name.
 GATEWAY_NAME = "gateway.lab.test"
 
@@ -385,6 +392,128 @@ secrets {{
 """
 
 
+class Charon:
+    """strongSwan's charon in one gateway namespace, its files (config,
+    vici socket, log, credentials) under one directory. It runs in its own
+    mount namespace with a tmpfs on /run, so its pid file stays out of the
+    host's /run and two charons never meet."""
+
+    def __init__(self, lab, ns, directory, addrs=None):
+        self.lab = lab
+        self.ns = ns
+        self.dir = directory
+        self.addrs = addrs
+        self.proc = None
+        self.config = None
+
+    @property
+    def log_path(self):
+        return os.path.join(self.dir, "charon.log")
+
+    @property
+    def vici_uri(self):
+        return f"unix://{self.dir}/charon.vici"
+
+    def start(self, config=None, timeout=15):
+        """Start charon and load the connection. Returns when charon listens
+        on UDP 500 and 4500 and the connection is loaded."""
+        if self.proc and self.proc.poll() is None:
+            raise LabError("charon already running")
+        self.config = config = config or GatewayConfig(
+            **({"local_addrs": self.addrs} if self.addrs else {}))
+        conf = os.path.join(self.dir, "strongswan.conf")
+        with open(conf, "w") as f:
+            f.write(config.strongswan_conf(self.dir))
+        # swanctl reads keys and certificates only from its directories:
+        # the lab's own, under SWANCTL_DIR.
+        swdir = os.path.join(self.dir, "swanctl")
+        for sub in ("x509", "x509ca", "private"):
+            os.makedirs(os.path.join(swdir, sub), exist_ok=True)
+        if config.chain is not None:
+            ch = config.chain
+            shutil.copy(ch.server, os.path.join(swdir, "x509", "server.pem"))
+            shutil.copy(ch.key, os.path.join(swdir, "private", "server.key"))
+        sw = os.path.join(swdir, "swanctl.conf")
+        with open(sw, "w") as f:
+            f.write(config.swanctl_conf())
+        sock = os.path.join(self.dir, "charon.vici")
+        if os.path.exists(sock):
+            os.unlink(sock)
+        env = dict(os.environ, STRONGSWAN_CONF=conf)
+        out = open(os.path.join(self.dir, "charon.out"), "ab")
+        # ip netns exec, unshare and sh each exec the next, so the pid we get
+        # is charon's own.
+        self.proc = subprocess.Popen(
+            ["ip", "netns", "exec", self.ns, "unshare", "--mount", "--propagation", "private",
+             "sh", "-c", f"mount -t tmpfs -o mode=0755 ikp-lab-run /run && exec {CHARON}"],
+            env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+            preexec_fn=die_with_parent)
+        out.close()
+
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.proc.poll() is not None:
+                raise LabError(f"charon exited with {self.proc.returncode}\n"
+                               + self.log(tail=30))
+            if os.path.exists(sock) and self.lab._udp_listening(self.ns, (500, 4500)):
+                break
+            if time.monotonic() > deadline:
+                raise LabError("charon did not listen on UDP 500 and 4500 within "
+                               f"{timeout}s\n" + self.log(tail=30))
+            time.sleep(0.1)
+
+        if config.load_conn:
+            self.swanctl(["--load-creds", "--noprompt", "--file", sw])
+            if config.auth != "psk":
+                self.swanctl(["--load-authorities", "--file", sw])
+            self.swanctl(["--load-conns", "--file", sw])
+        return self.proc.pid
+
+    def swanctl(self, args, check=True):
+        """Run swanctl against this charon (vici is a Unix socket), with its
+        credential directories (SWANCTL_DIR)."""
+        return _run(["swanctl"] + list(args) + ["--uri", self.vici_uri], check=check,
+                    env=dict(os.environ, SWANCTL_DIR=os.path.join(self.dir, "swanctl")))
+
+    def list_sas(self):
+        """The IKE SAs charon holds: swanctl --list-sas --raw, one per line."""
+        out = self.swanctl(["--list-sas", "--raw"], check=False).stdout
+        return [ln for ln in out.splitlines() if ln.strip()]
+
+    def running(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self, sig=signal.SIGTERM, timeout=5, quiet=False):
+        """Stop charon (SIGTERM: orderly; SIGKILL: as if it crashed)."""
+        p = self.proc
+        if p is None or p.poll() is not None:
+            return
+        try:
+            p.send_signal(sig)
+            p.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait(timeout=5)
+        if not quiet and sig == signal.SIGTERM and p.returncode not in (0, -signal.SIGTERM):
+            print(f"lab: charon exited with {p.returncode}", flush=True)
+
+    def log(self, tail=None):
+        text = ""
+        for name in ("charon.log", "charon.out"):
+            path = os.path.join(self.dir or "", name)
+            try:
+                with open(path, errors="replace") as f:
+                    body = f.read()
+            except OSError:
+                continue
+            lines = body.splitlines()
+            if tail:
+                lines = lines[-tail:]
+            if lines:
+                text += f"--- {path} ---\n" + "\n".join(lines) + "\n"
+        return text
+
+
 # -- the lab -----------------------------------------------------------------
 
 class Lab:
@@ -413,8 +542,8 @@ class Lab:
             "gateway": f"k{tok}g0",
         }
         self.tmp = None
-        self.charon = None
-        self.charon_config = None
+        self._gw = None
+        self.extra_gateways = []
         self._namespaces = []
         self._closed = False
         self.last_ikeprobe = None  # (argv, rc, stdout, stderr) for reports
@@ -496,14 +625,15 @@ class Lab:
             if self._closed:
                 return
             try:
-                if fast:
-                    if self.charon is not None and self.charon.returncode is None:
-                        try:
-                            os.kill(self.charon.pid, signal.SIGKILL)
-                        except ProcessLookupError:
-                            pass
-                else:
-                    self.stop_charon(sig=signal.SIGKILL, quiet=True)
+                for c in ([self._gw] if self._gw else []) + self.extra_gateways:
+                    if fast:
+                        if c.proc is not None and c.proc.returncode is None:
+                            try:
+                                os.kill(c.proc.pid, signal.SIGKILL)
+                            except ProcessLookupError:
+                                pass
+                    else:
+                        c.stop(sig=signal.SIGKILL, quiet=True)
             finally:
                 for ns in reversed(self._namespaces):
                     _kill_netns_pids(ns)
@@ -636,108 +766,76 @@ class Lab:
     # the gateway's IKE daemon ---------------------------------------------
 
     @property
+    def gw(self):
+        """The first gateway's charon (a Charon)."""
+        if self._gw is None:
+            self._gw = Charon(self, self.gateway, self.tmp)
+        return self._gw
+
+    @property
+    def charon(self):
+        return self.gw.proc
+
+    @charon.setter
+    def charon(self, value):
+        self.gw.proc = value
+
+    @property
+    def charon_config(self):
+        return self.gw.config
+
+    @property
     def charon_log_path(self):
-        return os.path.join(self.tmp, "charon.log")
+        return self.gw.log_path
 
     @property
     def vici_uri(self):
-        return f"unix://{self.tmp}/charon.vici"
+        return self.gw.vici_uri
 
     def start_charon(self, config=None, timeout=15):
-        """Start charon in the gateway namespace and load the connection.
-
-        Returns when charon listens on UDP 500 and 4500 and the connection is
-        loaded. charon runs in its own mount namespace with a tmpfs on /run,
-        so its pid file stays out of the host's /run."""
-        if self.charon and self.charon.poll() is None:
-            raise LabError("charon already running")
-        self.charon_config = config = config or GatewayConfig()
-        conf = os.path.join(self.tmp, "strongswan.conf")
-        with open(conf, "w") as f:
-            f.write(config.strongswan_conf(self.tmp))
-        # swanctl reads keys and certificates only from its directories:
-        # the lab's own, under SWANCTL_DIR.
-        swdir = os.path.join(self.tmp, "swanctl")
-        for sub in ("x509", "x509ca", "private"):
-            os.makedirs(os.path.join(swdir, sub), exist_ok=True)
-        if config.chain is not None:
-            ch = config.chain
-            shutil.copy(ch.server, os.path.join(swdir, "x509", "server.pem"))
-            shutil.copy(ch.key, os.path.join(swdir, "private", "server.key"))
-        sw = os.path.join(swdir, "swanctl.conf")
-        with open(sw, "w") as f:
-            f.write(config.swanctl_conf())
-        sock = os.path.join(self.tmp, "charon.vici")
-        if os.path.exists(sock):
-            os.unlink(sock)
-        env = dict(os.environ, STRONGSWAN_CONF=conf)
-        out = open(os.path.join(self.tmp, "charon.out"), "ab")
-        # ip netns exec, unshare and sh each exec the next, so the pid we get
-        # is charon's own.
-        self.charon = subprocess.Popen(
-            ["ip", "netns", "exec", self.gateway, "unshare", "--mount", "--propagation", "private",
-             "sh", "-c", f"mount -t tmpfs -o mode=0755 ikp-lab-run /run && exec {CHARON}"],
-            env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-            preexec_fn=die_with_parent)
-        out.close()
-
-        deadline = time.monotonic() + timeout
-        while True:
-            if self.charon.poll() is not None:
-                raise LabError(f"charon exited with {self.charon.returncode}\n"
-                               + self.charon_log(tail=30))
-            if os.path.exists(sock) and self._udp_listening(self.gateway, (500, 4500)):
-                break
-            if time.monotonic() > deadline:
-                raise LabError("charon did not listen on UDP 500 and 4500 within "
-                               f"{timeout}s\n" + self.charon_log(tail=30))
-            time.sleep(0.1)
-
-        if config.load_conn:
-            self.swanctl(["--load-creds", "--noprompt", "--file", sw])
-            if config.auth != "psk":
-                self.swanctl(["--load-authorities", "--file", sw])
-            self.swanctl(["--load-conns", "--file", sw])
-        return self.charon.pid
+        return self.gw.start(config, timeout)
 
     def swanctl(self, args, check=True):
-        """Run swanctl against this lab's charon (vici is a Unix socket),
-        with this lab's credential directories (SWANCTL_DIR)."""
-        return _run(["swanctl"] + list(args) + ["--uri", self.vici_uri], check=check,
-                    env=dict(os.environ, SWANCTL_DIR=os.path.join(self.tmp, "swanctl")))
+        return self.gw.swanctl(args, check)
 
     def charon_running(self):
-        return self.charon is not None and self.charon.poll() is None
+        return self.gw.running()
 
     def stop_charon(self, sig=signal.SIGTERM, timeout=5, quiet=False):
-        """Stop charon (SIGTERM: orderly; SIGKILL: as if it crashed)."""
-        p = self.charon
-        if p is None or p.poll() is not None:
-            return
-        try:
-            p.send_signal(sig)
-            p.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait(timeout=5)
-        if not quiet and sig == signal.SIGTERM and p.returncode not in (0, -signal.SIGTERM):
-            print(f"lab: charon exited with {p.returncode}", flush=True)
+        self.gw.stop(sig, timeout, quiet)
 
     def charon_log(self, tail=None):
-        text = ""
-        for name in ("charon.log", "charon.out"):
-            path = os.path.join(self.tmp or "", name)
-            try:
-                with open(path, errors="replace") as f:
-                    body = f.read()
-            except OSError:
-                continue
-            lines = body.splitlines()
-            if tail:
-                lines = lines[-tail:]
-            if lines:
-                text += f"--- {path} ---\n" + "\n".join(lines) + "\n"
+        text = "".join(c.log(tail) for c in [self.gw] + self.extra_gateways
+                       if c.proc is not None or c is self.gw)
         return text or "(no charon log)\n"
+
+    def add_gateway(self, tag="2", net=3):
+        """A second gateway host: namespace PREFIX-g<tag> on its own link
+        from the router, 203.0.113.10/24 and 2001:db8:<net>::10/64 (the
+        router .1 and ::1), with a Charon of its own (files under
+        tmp/gw<tag>, its own private /run). Returns the Charon."""
+        ns = self.prefix + "g" + tag
+        tok = self.ifname["client"][1:7]
+        r_if, g_if = f"k{tok}r{tag}", f"k{tok}h{tag}"
+        addr, addr6 = SECOND_GATEWAY_ADDR, f"2001:db8:{net}::10"
+        _run(["ip", "netns", "add", ns])
+        self._namespaces.append(ns)
+        self.ns(ns, ["ip", "link", "set", "lo", "up"])
+        _run(["ip", "link", "add", r_if, "netns", self.router, "type", "veth",
+              "peer", "name", g_if, "netns", ns])
+        for n, dev, addrs in ((self.router, r_if, [SECOND_ROUTER_ADDR + "/24", f"2001:db8:{net}::1/64"]),
+                              (ns, g_if, [addr + "/24", addr6 + "/64"])):
+            self.ns(n, ["sysctl", "-qw", f"net.ipv6.conf.{dev}.accept_ra=0"])
+            for a in addrs:
+                self.ns(n, ["ip", "addr", "add", a, "dev", dev] + (["nodad"] if ":" in a else []))
+            self.ns(n, ["ip", "link", "set", dev, "up"])
+        self.ns(ns, ["ip", "route", "add", "default", "via", SECOND_ROUTER_ADDR])
+        self.ns(ns, ["ip", "-6", "route", "add", "default", "via", f"2001:db8:{net}::1"])
+        d = os.path.join(self.tmp, "gw" + tag)
+        os.makedirs(d, exist_ok=True)
+        c = Charon(self, ns, d, addrs=(addr, addr6))
+        self.extra_gateways.append(c)
+        return c
 
     # probes of the lab itself ---------------------------------------------
 
