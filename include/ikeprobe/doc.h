@@ -69,10 +69,30 @@ struct doc_named {		/* a transform, group or vendor ID */
 	struct doc_int	 id, key_length;
 };
 
+/* fragments.ports.<port>.inbound: the IKE_AUTH answers on that port. */
+struct doc_inbound_port {
+	enum doc_state	 st;
+	struct doc_int	 answered, lost, largest_bytes, largest_ip_fragments;
+	struct doc_int	 largest_ike_fragments, first_fragments_only;
+};
+
 struct doc_frag_port {
 	long long	 port;
 	struct doc_str	 outbound;
 	struct doc_int	 largest_answered, smallest_lost;
+	struct doc_inbound_port inbound;
+};
+
+/* A protected probe's keys (ikeprobe's throw-away IKE SA). */
+struct doc_keys {
+	enum doc_state	 st;
+	struct doc_str	 transforms, sk_ei, sk_er, sk_ai, sk_ar, sk_pr;
+	struct doc_int	 encr, encr_bits, integ, prf;
+};
+
+struct doc_incomplete {
+	enum doc_state	 st;
+	struct doc_int	 first_fragments, completed, later_fragments, size;
 };
 
 struct doc_probe {
@@ -85,6 +105,44 @@ struct doc_probe {
 	double		*sent_ms;
 	int		 n_sent_ms;	/* -1: key absent (before 0.3) */
 	struct doc_icmp	 icmp;
+	/* IKE_AUTH and closing probes (0.3 on) */
+	struct doc_int	 sa, message_id, ike_fragments, ip_fragments, reply_bytes;
+	struct doc_str	 spi_r, exchange, answer;
+	struct doc_bool	 no_fragmentation;
+	struct doc_keys	 keys;
+	struct doc_incomplete incomplete;
+};
+
+/* auth.exchanges[]: one IKE_AUTH and what came of it. */
+struct doc_auth_exchange {
+	struct doc_int	 probe, port, reply_bytes, ike_fragments, ip_fragments;
+	struct doc_int	 first_fragments_only, close_probe;
+	struct doc_bool	 ikev2_fragmentation, deleted;
+	struct doc_str	 answer, error, eap, closed_by;
+};
+
+struct doc_auth {
+	enum doc_state	 st;
+	struct doc_bool	 tested, deleted, certificate_auth_only;
+	struct doc_bool	 load_balancer_no_affinity;
+	struct doc_int	 port;
+	struct doc_str	 what, proposal, answer, load_balancer_evidence;
+	struct doc_auth_exchange *exchanges;
+	int		 n_exchanges;
+};
+
+/* The gateway's certificate, as judged. */
+struct doc_certificate {
+	enum doc_state	 st;
+	struct doc_int	 probe, days_left;
+	struct doc_bool	 parsed, expired, not_yet_valid, name_matches;
+	struct doc_bool	 server_auth, weak_key, sha1, intermediates_sent;
+	struct doc_bool	 self_signed, trusted, chain_incomplete, auth_verified;
+	struct doc_str	 subject, issuer, serial, not_before, not_after;
+	struct doc_str	 name_checked, key, signature, trust_error, trust_store;
+	struct doc_str	 auth_error, problem;
+	struct doc_str	*san, *eku, *chain;
+	int		 n_san, n_eku, n_chain;
 };
 
 struct doc_finding {
@@ -145,7 +203,8 @@ struct doc_verdict {
 
 struct doc_fragments {
 	enum doc_state	 st;
-	struct doc_str	 outbound, inbound, evidence;
+	struct doc_str	 outbound, inbound, evidence, inbound_evidence;
+	struct doc_int	 inbound_probe;
 	struct doc_int	 largest_answered, smallest_lost, fragment_size;
 	struct doc_frag_port *ports;
 	int		 n_ports;
@@ -187,7 +246,8 @@ struct doc_options {
 	enum doc_state	 st;
 	double		*ports;
 	int		 n_ports;
-	struct doc_bool	 quick, stateful, all_addresses;
+	struct doc_bool	 quick, stateful, all_addresses, auth;
+	struct doc_str	 ca;
 	struct doc_int	 attempts, fragment_size;
 	struct doc_real	 rto_ms;
 	double		*sizes;
@@ -214,6 +274,8 @@ struct doc {
 	struct doc_responder responder;
 	struct doc_verdict verdict;
 	struct doc_fragments fragments;
+	struct doc_auth	 auth;
+	struct doc_certificate certificate;
 	struct doc_path_mtu path_mtu;
 	struct doc_probe *probes;
 	int		 n_probes;

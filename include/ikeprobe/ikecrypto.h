@@ -46,6 +46,10 @@ struct ike_keys {
 int	 ike_algs_from(const struct ike_transform *, int n, struct ike_algs *,
 	    char *err, size_t errlen);
 
+/* The key and block lengths of these algorithms, keys zero (set them by
+ * hand, as a replay does from a report): 0, or -1 when not supported. */
+int	 ike_keys_init(struct ike_keys *, const struct ike_algs *);
+
 /* prf(key, data) of RFC 7296 2.13: HMAC with the PRF's hash. */
 int	 ike_prf(uint16_t prf, const uint8_t *key, size_t klen,
 	    const uint8_t *data, size_t len, uint8_t *out, size_t *out_len);

@@ -129,13 +129,14 @@ struct probe {
 	}		 partial;
 };
 
-/* What an IKE_AUTH probe's answer says. */
+/* What the answer to an IKE_AUTH (or closing) probe says. */
 enum auth_answer {
 	AUTH_ANSWER_NONE,	/* no answer (yet) */
 	AUTH_ANSWER_EAP,	/* IDr, CERT, AUTH and an EAP request */
 	AUTH_ANSWER_FAILED,	/* AUTHENTICATION_FAILED: no EAP here */
 	AUTH_ANSWER_ERROR,	/* another error notify */
 	AUTH_ANSWER_OTHER,	/* something else (no EAP, no error) */
+	AUTH_ANSWER_EMPTY,	/* no payloads (the answer to a DELETE) */
 };
 
 enum auth_answer probe_auth_answer(const struct probe *);

@@ -125,6 +125,7 @@ struct auth_report {
 	uint16_t	 port;		/* of the first IKE_AUTH */
 	enum auth_answer answer;	/* the first answered, else none */
 	enum tristate	 deleted;	/* every SA it made ended */
+	char		 headline[300];	/* what breaks every client, to lead */
 	bool		 cert_auth_only;	/* AUTHENTICATION_FAILED to EAP */
 	bool		 lb_no_affinity;
 	char		 lb_evidence[600];

@@ -195,20 +195,15 @@ ike_prf_plus(uint16_t prf, const uint8_t *key, size_t klen,
 }
 
 int
-ike_derive(struct ike_keys *k, const struct ike_algs *a,
-    const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len,
-    const uint8_t *gir, size_t gir_len, const uint8_t spi_i[IKE_SPI_LEN],
-    const uint8_t spi_r[IKE_SPI_LEN])
+ike_keys_init(struct ike_keys *k, const struct ike_algs *a)
 {
 	const struct encr_alg *e = find_encr(a->encr);
 	const struct integ_alg *ig = find_integ(a->integ);
-	uint8_t nonces[2 * IKE_NONCE_MAX], seed[2 * IKE_NONCE_MAX + 2 * IKE_SPI_LEN];
-	uint8_t keymat[7 * IKE_KEY_MAX];
-	size_t n, off = 0, need;
+	const struct prf_alg *pf = find_prf(a->prf);
 
 	memset(k, 0, sizeof(*k));
-	if (e == NULL || find_prf(a->prf) == NULL || ni_len > IKE_NONCE_MAX ||
-	    nr_len > IKE_NONCE_MAX || (!e->aead && ig == NULL))
+	if (e == NULL || pf == NULL || (!e->aead && ig == NULL) ||
+	    a->encr_bits < 0 || (size_t)a->encr_bits / 8 + AEAD_SALT > IKE_KEY_MAX)
 		return -1;
 	k->algs = *a;
 	k->aead = e->aead;
@@ -217,6 +212,23 @@ ike_derive(struct ike_keys *k, const struct ike_algs *a,
 	k->icv_len = e->aead ? e->icv : ig->icv;
 	k->integ_len = e->aead ? 0 : ig->key;
 	k->encr_len = (size_t)a->encr_bits / 8 + (e->aead ? AEAD_SALT : 0);
+	k->prf_len = (size_t)EVP_MD_get_size(pf->md());
+	return 0;
+}
+
+int
+ike_derive(struct ike_keys *k, const struct ike_algs *a,
+    const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len,
+    const uint8_t *gir, size_t gir_len, const uint8_t spi_i[IKE_SPI_LEN],
+    const uint8_t spi_r[IKE_SPI_LEN])
+{
+	uint8_t nonces[2 * IKE_NONCE_MAX], seed[2 * IKE_NONCE_MAX + 2 * IKE_SPI_LEN];
+	uint8_t keymat[7 * IKE_KEY_MAX];
+	size_t n, off = 0, need;
+
+	if (ike_keys_init(k, a) < 0 || ni_len > IKE_NONCE_MAX ||
+	    nr_len > IKE_NONCE_MAX)
+		return -1;
 	memcpy(nonces, ni, ni_len);
 	memcpy(nonces + ni_len, nr, nr_len);
 	/* SKEYSEED = prf(Ni | Nr, g^ir) */

@@ -3,6 +3,7 @@
  * keep a client's UDP 4500 with its UDP 500, and what a Windows client
  * would make of the gateway's certificate. Each sentence names the probes
  * it rests on. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -356,6 +357,20 @@ certificate(struct report *rep)
 	}
 }
 
+/* The one sentence that leads the report when this breaks every client
+ * (the first that does). */
+static void __attribute__((format(printf, 2, 3)))
+lead(struct report *rep, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (rep->auth.headline[0])
+		return;
+	va_start(ap, fmt);
+	vsnprintf(rep->auth.headline, sizeof(rep->auth.headline), fmt, ap);
+	va_end(ap);
+}
+
 static void
 cert_findings(struct report *rep)
 {
@@ -374,6 +389,28 @@ cert_findings(struct report *rep)
 		    a->cert_probe, c->problem, win);
 		return;
 	}
+	if (c->expired)
+		lead(rep, "The VPN gateway's certificate expired on %.10s: every "
+		    "client fails to connect (Windows error 13801; SSTP "
+		    "-2146762495, 0x800B0101 CERT_E_EXPIRED).", na);
+	else if (c->not_yet_valid)
+		lead(rep, "The VPN gateway's certificate is not valid yet: every "
+		    "client fails to connect (Windows error 13801).");
+	else if (c->name_checked && !c->name_matches)
+		lead(rep, "The VPN gateway's certificate does not carry %s, the "
+		    "name dialled: Windows clients fail to connect (error 13801).",
+		    c->name);
+	else if (!c->server_auth)
+		lead(rep, "The VPN gateway's certificate lacks the Server "
+		    "Authentication EKU: Windows clients fail to connect (error "
+		    "13801).");
+	else if (c->trusted == CERT_TRUST_NO)
+		lead(rep, "The VPN gateway's certificate does not chain to a "
+		    "trusted root%s: clients fail to connect (error 13801).",
+		    c->chain_incomplete ? " (it leaves out its intermediate CA)" : "");
+	else if (a->auth_verified == TRI_FALSE)
+		lead(rep, "The VPN gateway's AUTH does not verify with its "
+		    "certificate's key: clients fail to connect (error 13801).");
 	if (c->expired)
 		add_finding(rep, SEV_ERROR, "cert-expired", cert_advice, "The "
 		    "gateway's certificate \"%s\" expired %lld day(s) ago (not "
@@ -465,13 +502,18 @@ findings(struct report *rep)
 		    "Run again in a minute: the gateway may rate-limit new IKE "
 		    "SAs from one address.", "Whether the gateway's large answers "
 		    "reach this network is undecided. %s", a->inbound_evidence);
-	if (a->lb_no_affinity)
+	cert_findings(rep);
+	if (a->lb_no_affinity) {
+		lead(rep, "A load balancer sends this client's UDP 4500 to another "
+		    "gateway than its UDP 500: clients behind a NAT fail "
+		    "intermittently (error 809).");
 		add_finding(rep, SEV_ERROR, "load-balancer-no-affinity", "Give the "
 		    "load balancer in front of the gateways source-IP affinity "
 		    "(persistence) covering UDP 500 and 4500 together, or one "
 		    "virtual server for both ports.", "A load balancer does not "
 		    "keep a client's UDP 4500 with its UDP 500: %s Clients behind "
 		    "a NAT fail intermittently (error 809).", a->lb_evidence);
+	}
 	if (a->cert_auth_only)
 		add_finding(rep, SEV_INFO, "gateway-certificate-auth-only",
 		    "Nothing to do for device tunnels (machine certificates). EAP "
@@ -482,7 +524,6 @@ findings(struct report *rep)
 		    "EAP to this client (it allows certificate or pre-shared key "
 		    "authentication only). Its certificate and the return "
 		    "direction were not tested.", a->att[0].probe);
-	cert_findings(rep);
 }
 
 void

@@ -549,9 +549,13 @@ diagnose(struct report *rep, const struct ike_session *run)
 			rep->exit_status = 1;
 	if (rep->exit_status == 0)
 		add_finding(rep, SEV_INFO, "ike-reachable", "", "%s", rep->headline);
-	/* Every port answers: what the helpdesk wants to know next is the
+	/* Every port answers: what the helpdesk wants to know next is what
+	 * breaks every client (the certificate, a load balancer), else the
 	 * verdict on fragmentation, so it leads. */
-	if (all_open(rep) && run->cfg.sizes.enabled) {
+	if (all_open(rep) && rep->auth.headline[0])
+		snprintf(rep->headline, sizeof(rep->headline), "%s",
+		    rep->auth.headline);
+	else if (all_open(rep) && run->cfg.sizes.enabled) {
 		snprintf(rep->headline, sizeof(rep->headline), "%s",
 		    rep->verdict.reason);
 		rep->verdict.in_headline = true;

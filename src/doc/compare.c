@@ -124,8 +124,9 @@ yes_no(const struct doc_bool *b, const char *yes, const char *no,
 /* The check rows after the ports, in their order: key (stable, for JSON)
  * and the words people read. */
 enum check_row {
-	ROW_NAT, ROW_FRAGMENTS, ROW_PATH_MTU, ROW_ICMP_TOO_BIG, ROW_NEEDED,
-	ROW_REPLY, ROW_GATEWAY_FRAG, ROW_COMPLETE, ROW_N,
+	ROW_NAT, ROW_FRAGMENTS, ROW_INBOUND, ROW_PATH_MTU, ROW_ICMP_TOO_BIG,
+	ROW_NEEDED, ROW_REPLY, ROW_GATEWAY_FRAG, ROW_AUTH, ROW_CERT,
+	ROW_CERT_TRUST, ROW_COMPLETE, ROW_N,
 };
 
 static const struct {
@@ -133,6 +134,7 @@ static const struct {
 } check_rows[ROW_N] = {
 	[ROW_NAT] = { "nat", "NAT" },
 	[ROW_FRAGMENTS] = { "fragments", "Fragments to gateway" },
+	[ROW_INBOUND] = { "fragments_inbound", "Fragments from gateway" },
 	[ROW_PATH_MTU] = { "path_mtu", "Path MTU" },
 	[ROW_ICMP_TOO_BIG] = { "icmp_too_big", "ICMP too big" },
 	[ROW_NEEDED] = { "ikev2_fragmentation_needed",
@@ -140,6 +142,9 @@ static const struct {
 	[ROW_REPLY] = { "gateway_reply", "Gateway's best reply" },
 	[ROW_GATEWAY_FRAG] = { "gateway_fragmentation",
 	    "Gateway offers IKEv2 frag." },
+	[ROW_AUTH] = { "auth_answer", "IKE_AUTH answer" },
+	[ROW_CERT] = { "certificate", "Gateway certificate" },
+	[ROW_CERT_TRUST] = { "certificate_trusted", "Certificate trusted" },
 	[ROW_COMPLETE] = { "complete", "Run complete" },
 };
 
@@ -162,6 +167,43 @@ untested(struct cmp_table *t, int col, enum check_row row)
 {
 	put_blank(t, col, check_rows[row].key, check_rows[row].check,
 	    "not tested");
+}
+
+/* The gateway-to-client direction, the IKE_AUTH answer and the
+ * gateway's certificate (0.3 on). */
+static void
+auth_checks(struct cmp_table *t, int col, const struct doc *d)
+{
+	const struct doc_certificate *c = &d->certificate;
+	const struct doc_auth *a = &d->auth;
+
+	if (d->fragments.st == DOC_SET && doc_is(&d->fragments.inbound, "untested"))
+		untested(t, col, ROW_INBOUND);
+	else if (d->fragments.st == DOC_SET && d->fragments.inbound.st == DOC_SET)
+		put_check(t, col, ROW_INBOUND, "%s", d->fragments.inbound.s);
+	if (a->st != DOC_SET)
+		return;
+	if (!a->tested.v) {
+		untested(t, col, ROW_AUTH);
+		untested(t, col, ROW_CERT);
+		untested(t, col, ROW_CERT_TRUST);
+		return;
+	}
+	put_check(t, col, ROW_AUTH, "%s", doc_s(&a->answer, "none"));
+	if (c->st != DOC_SET)
+		put_check(t, col, ROW_CERT, "none sent");
+	else if (!c->parsed.v)
+		put_check(t, col, ROW_CERT, "does not parse");
+	else if (c->expired.v)
+		put_check(t, col, ROW_CERT, "expired");
+	else if (c->not_yet_valid.v)
+		put_check(t, col, ROW_CERT, "not yet valid");
+	else	/* days left would differ between any two days */
+		put_check(t, col, ROW_CERT, "%s", c->days_left.v < 30 ?
+		    "valid, expires within 30 days" : "valid");
+	if (c->st == DOC_SET && c->parsed.v)
+		put_check(t, col, ROW_CERT_TRUST, "%s", yes_no(&c->trusted,
+		    "yes", "no", "not judged"));
 }
 
 static void
@@ -208,6 +250,7 @@ checks(struct cmp_table *t, int col, const struct doc *d)
 	if (r->st == DOC_SET && r->fragmentation_supported.st != DOC_ABSENT)
 		put_check(t, col, ROW_GATEWAY_FRAG, "%s",
 		    yes_no(&r->fragmentation_supported, "yes", "no", "unknown"));
+	auth_checks(t, col, d);
 	if (d->complete.st == DOC_SET)
 		put_check(t, col, ROW_COMPLETE, "%s", d->complete.v ? "yes" :
 		    "no");

@@ -391,6 +391,40 @@ rd_numbers(struct rd *rd, json_object *obj, const char *key, size_t max,
 	return n;
 }
 
+/* An array of at most max strings of at most maxlen bytes: their count,
+ * with the strings in *out; -1 if absent or null. */
+static int
+rd_strings(struct rd *rd, json_object *obj, const char *key, int flags,
+    size_t max, size_t maxlen, struct doc_str **out)
+{
+	json_object *a;
+	int n = rd_array(rd, obj, key, flags, max, &a);
+	size_t at;
+
+	*out = NULL;
+	if (n <= 0 || (*out = alloc(rd, (size_t)n * sizeof(**out))) == NULL)
+		return n;
+	at = push(rd, key);
+	for (int i = 0; i < n && !rd->failed; i++) {
+		json_object *e = json_object_array_get_idx(a, (size_t)i);
+
+		if (json_object_get_type(e) != json_type_string ||
+		    (size_t)json_object_get_string_len(e) > maxlen) {
+			size_t at2 = push_index(rd, (size_t)i);
+
+			fail(rd, "broken report: `%s' is %s, not a string of at "
+			    "most %zu bytes", rd->path, type_words(e), maxlen);
+			pop(rd, at2);
+			break;
+		}
+		(*out)[i].st = DOC_SET;
+		(*out)[i].s = clean(rd, json_object_get_string(e),
+		    (size_t)json_object_get_string_len(e));
+	}
+	pop(rd, at);
+	return n;
+}
+
 /* Element i of an array, which must be an object. */
 static json_object *
 element_obj(struct rd *rd, json_object *a, size_t i)
@@ -566,7 +600,7 @@ static void
 rd_responder(struct rd *rd, json_object *root)
 {
 	struct doc_responder *r = &rd->d->responder;
-	json_object *o = rd_obj(rd, root, "responder", OPT, &r->st), *a, *t;
+	json_object *o = rd_obj(rd, root, "responder", OPT, &r->st), *t;
 	size_t at;
 	int n;
 
@@ -582,28 +616,8 @@ rd_responder(struct rd *rd, json_object *root)
 	    DOC_ABSENT : t == NULL ? DOC_NULL : DOC_SET;
 	r->chosen = rd_objects(rd, o, "chosen", NUL, DOC_MAX_LIST,
 	    sizeof(*r->chosen), &r->n_chosen, rd_named_elem);
-	if ((n = rd_array(rd, o, "notifies", OPT, DOC_MAX_LIST, &a)) > 0 &&
-	    (r->notifies = alloc(rd, (size_t)n * sizeof(*r->notifies)))) {
-		size_t at2 = push(rd, "notifies");
-
-		for (int i = 0; i < n && !rd->failed; i++) {
-			json_object *e = json_object_array_get_idx(a, (size_t)i);
-
-			if (json_object_get_type(e) != json_type_string) {
-				size_t at3 = push_index(rd, (size_t)i);
-
-				fail(rd, "broken report: `%s' is %s, not a "
-				    "string", rd->path, type_words(e));
-				pop(rd, at3);
-				break;
-			}
-			r->notifies[i].st = DOC_SET;
-			r->notifies[i].s = clean(rd, json_object_get_string(e),
-			    strnlen(json_object_get_string(e), 64));
-		}
-		pop(rd, at2);
-		r->n_notifies = n;
-	}
+	n = rd_strings(rd, o, "notifies", OPT, DOC_MAX_LIST, 64, &r->notifies);
+	r->n_notifies = n > 0 ? n : 0;
 	if ((t = rd_obj(rd, o, "ke_group", NUL, &r->ke_group_st)) != NULL) {
 		size_t at2 = push(rd, "ke_group");
 
@@ -620,6 +634,46 @@ rd_responder(struct rd *rd, json_object *root)
 	rd_int(rd, o, "nonce_length", &r->nonce_length, 0, 65535, NUL);
 	rd_int(rd, o, "certreq", &r->certreq, 0, 65535, OPT);
 	rd_str(rd, o, "reply", &r->reply, NUL);
+	pop(rd, at);
+}
+
+/* What an IKE_AUTH or closing probe adds (0.3 on). */
+static void
+rd_protected(struct rd *rd, json_object *o, struct doc_probe *p)
+{
+	json_object *k;
+	size_t at;
+
+	rd_bool(rd, o, "no_fragmentation", &p->no_fragmentation, OPT);
+	rd_int(rd, o, "sa", &p->sa, 0, 1000000, OPT);
+	rd_str(rd, o, "spi_r", &p->spi_r, OPT);
+	rd_str(rd, o, "exchange", &p->exchange, OPT);
+	rd_int(rd, o, "message_id", &p->message_id, 0, 4294967295LL, OPT);
+	rd_str(rd, o, "answer", &p->answer, OPT);
+	rd_int(rd, o, "ike_fragments", &p->ike_fragments, 0, 1000, NUL);
+	rd_int(rd, o, "ip_fragments", &p->ip_fragments, 0, 1000, NUL);
+	rd_int(rd, o, "reply_bytes", &p->reply_bytes, 0, 1 << 24, NUL);
+	if ((k = rd_obj(rd, o, "incomplete_answer", OPT, &p->incomplete.st))) {
+		at = push(rd, "incomplete_answer");
+		rd_int(rd, k, "first_fragments", &p->incomplete.first_fragments, 0, 1000000, REQ);
+		rd_int(rd, k, "completed", &p->incomplete.completed, 0, 1000000, OPT);
+		rd_int(rd, k, "later_fragments", &p->incomplete.later_fragments, 0, 1000000, REQ);
+		rd_int(rd, k, "size", &p->incomplete.size, 0, 65535, REQ);
+		pop(rd, at);
+	}
+	if ((k = rd_obj(rd, o, "keys", OPT, &p->keys.st)) == NULL)
+		return;
+	at = push(rd, "keys");
+	rd_str(rd, k, "transforms", &p->keys.transforms, OPT);
+	rd_int(rd, k, "encr", &p->keys.encr, 0, 65535, REQ);
+	rd_int(rd, k, "encr_bits", &p->keys.encr_bits, 0, 1024, REQ);
+	rd_int(rd, k, "integ", &p->keys.integ, 0, 65535, REQ);
+	rd_int(rd, k, "prf", &p->keys.prf, 0, 65535, REQ);
+	rd_str(rd, k, "sk_ei", &p->keys.sk_ei, REQ);
+	rd_str(rd, k, "sk_er", &p->keys.sk_er, REQ);
+	rd_str(rd, k, "sk_ai", &p->keys.sk_ai, REQ);
+	rd_str(rd, k, "sk_ar", &p->keys.sk_ar, REQ);
+	rd_str(rd, k, "sk_pr", &p->keys.sk_pr, REQ);
 	pop(rd, at);
 }
 
@@ -652,6 +706,7 @@ rd_probe(struct rd *rd, json_object *o, void *elem)
 	rd_real(rd, o, "ended_ms", &p->ended_ms, NUL);
 	p->n_sent_ms = rd_numbers(rd, o, "sent_ms", DOC_MAX_ATTEMPTS, 0, 1e9,
 	    false, &p->sent_ms);
+	rd_protected(rd, o, p);
 }
 
 static void
@@ -711,9 +766,8 @@ static void
 rd_target_local(struct rd *rd, json_object *root)
 {
 	struct doc *d = rd->d;
-	json_object *o, *a;
+	json_object *o;
 	size_t at;
-	int n;
 
 	o = rd_obj(rd, root, "target", REQ, NULL);
 	at = push(rd, "target");
@@ -721,32 +775,8 @@ rd_target_local(struct rd *rd, json_object *root)
 	rd_str(rd, o, "address", &d->target.address, REQ);
 	rd_str(rd, o, "family", &d->target.family, OPT);
 	rd_bool(rd, o, "cluster", &d->target.cluster, OPT);
-	d->target.n_addresses = -1;
-	if ((n = rd_array(rd, o, "addresses", OPT, DOC_MAX_LIST, &a)) >= 0 &&
-	    (n == 0 || (d->target.addresses = alloc(rd, (size_t)n *
-	    sizeof(*d->target.addresses))))) {
-		size_t at2 = push(rd, "addresses");
-
-		for (int i = 0; i < n && !rd->failed; i++) {
-			json_object *e = json_object_array_get_idx(a, (size_t)i);
-
-			if (json_object_get_type(e) != json_type_string ||
-			    json_object_get_string_len(e) > 64) {
-				size_t at3 = push_index(rd, (size_t)i);
-
-				fail(rd, "broken report: `%s' is not an "
-				    "address", rd->path);
-				pop(rd, at3);
-				break;
-			}
-			d->target.addresses[i].st = DOC_SET;
-			d->target.addresses[i].s = clean(rd,
-			    json_object_get_string(e),
-			    (size_t)json_object_get_string_len(e));
-		}
-		pop(rd, at2);
-		d->target.n_addresses = n;
-	}
+	d->target.n_addresses = rd_strings(rd, o, "addresses", OPT,
+	    DOC_MAX_LIST, 64, &d->target.addresses);
 	rd_resolved(rd, o);
 	pop(rd, at);
 
@@ -770,11 +800,23 @@ static void
 rd_frag_port(struct rd *rd, json_object *v, void *elem)
 {
 	struct doc_frag_port *fp = elem;
+	json_object *in;
 
 	rd_str(rd, v, "outbound", &fp->outbound, OPT);
 	rd_int(rd, v, "largest_answered", &fp->largest_answered, 0, 65535,
 	    NUL);
 	rd_int(rd, v, "smallest_lost", &fp->smallest_lost, 0, 65535, NUL);
+	if ((in = rd_obj(rd, v, "inbound", NUL, &fp->inbound.st)) != NULL) {
+		size_t at = push(rd, "inbound");
+
+		rd_int(rd, in, "answered", &fp->inbound.answered, 0, 1000, REQ);
+		rd_int(rd, in, "lost", &fp->inbound.lost, 0, 1000, REQ);
+		rd_int(rd, in, "largest_bytes", &fp->inbound.largest_bytes, 0, 1 << 24, NUL);
+		rd_int(rd, in, "largest_ip_fragments", &fp->inbound.largest_ip_fragments, 0, 1000, NUL);
+		rd_int(rd, in, "largest_ike_fragments", &fp->inbound.largest_ike_fragments, 0, 1000, NUL);
+		rd_int(rd, in, "first_fragments_only", &fp->inbound.first_fragments_only, 0, 1000000, OPT);
+		pop(rd, at);
+	}
 }
 
 static void
@@ -797,6 +839,8 @@ rd_sizes(struct rd *rd, json_object *root)
 		at = push(rd, "fragments");
 		rd_str(rd, o, "outbound", &f->outbound, OPT);
 		rd_str(rd, o, "inbound", &f->inbound, OPT);
+		rd_str(rd, o, "inbound_evidence", &f->inbound_evidence, OPT);
+		rd_int(rd, o, "inbound_probe", &f->inbound_probe, 0, 1000000, NUL);
 		rd_str(rd, o, "evidence", &f->evidence, OPT);
 		rd_int(rd, o, "largest_answered", &f->largest_answered, 0, 65535,
 		    NUL);
@@ -826,6 +870,89 @@ rd_sizes(struct rd *rd, json_object *root)
 		rd_bool(rd, o, "black_hole", &m->black_hole, OPT);
 		pop(rd, at);
 	}
+}
+
+static void
+rd_auth_exchange(struct rd *rd, json_object *o, void *elem)
+{
+	struct doc_auth_exchange *e = elem;
+
+	rd_int(rd, o, "probe", &e->probe, 0, 1000000, REQ);
+	rd_int(rd, o, "port", &e->port, 1, 65535, REQ);
+	rd_bool(rd, o, "ikev2_fragmentation", &e->ikev2_fragmentation, OPT);
+	rd_str(rd, o, "answer", &e->answer, REQ);
+	rd_str(rd, o, "error", &e->error, NUL);
+	rd_str(rd, o, "eap", &e->eap, NUL);
+	rd_int(rd, o, "reply_bytes", &e->reply_bytes, 0, 1 << 24, NUL);
+	rd_int(rd, o, "ike_fragments", &e->ike_fragments, 0, 1000, OPT);
+	rd_int(rd, o, "ip_fragments", &e->ip_fragments, 0, 1000, OPT);
+	rd_int(rd, o, "first_fragments_only", &e->first_fragments_only, 0, 1000000, OPT);
+	rd_bool(rd, o, "deleted", &e->deleted, NUL);
+	rd_str(rd, o, "closed_by", &e->closed_by, NUL);
+	rd_int(rd, o, "close_probe", &e->close_probe, 0, 1000000, NUL);
+}
+
+/* auth and certificate (0.3 on): the IKE_AUTH probe and what it found. */
+static void
+rd_auth(struct rd *rd, json_object *root)
+{
+	struct doc_auth *a = &rd->d->auth;
+	struct doc_certificate *c = &rd->d->certificate;
+	json_object *o;
+	size_t at;
+	int n;
+
+	if ((o = rd_obj(rd, root, "auth", OPT, &a->st)) != NULL) {
+		at = push(rd, "auth");
+		rd_bool(rd, o, "tested", &a->tested, REQ);
+		rd_str(rd, o, "what", &a->what, OPT);
+		rd_int(rd, o, "port", &a->port, 1, 65535, NUL);
+		rd_str(rd, o, "proposal", &a->proposal, NUL);
+		rd_str(rd, o, "answer", &a->answer, NUL);
+		rd_bool(rd, o, "deleted", &a->deleted, NUL);
+		rd_bool(rd, o, "certificate_auth_only", &a->certificate_auth_only, OPT);
+		rd_bool(rd, o, "load_balancer_no_affinity", &a->load_balancer_no_affinity, OPT);
+		rd_str(rd, o, "load_balancer_evidence", &a->load_balancer_evidence, NUL);
+		a->exchanges = rd_objects(rd, o, "exchanges", OPT, 8,
+		    sizeof(*a->exchanges), &a->n_exchanges, rd_auth_exchange);
+		pop(rd, at);
+	}
+	if ((o = rd_obj(rd, root, "certificate", NUL, &c->st)) == NULL)
+		return;
+	at = push(rd, "certificate");
+	rd_int(rd, o, "probe", &c->probe, 0, 1000000, OPT);
+	rd_bool(rd, o, "parsed", &c->parsed, REQ);
+	rd_str(rd, o, "problem", &c->problem, NUL);
+	rd_str(rd, o, "subject", &c->subject, OPT);
+	rd_str(rd, o, "issuer", &c->issuer, OPT);
+	rd_str(rd, o, "serial", &c->serial, OPT);
+	rd_str(rd, o, "not_before", &c->not_before, NUL);
+	rd_str(rd, o, "not_after", &c->not_after, NUL);
+	rd_int(rd, o, "days_left", &c->days_left, -10000000, 10000000, OPT);
+	rd_bool(rd, o, "expired", &c->expired, OPT);
+	rd_bool(rd, o, "not_yet_valid", &c->not_yet_valid, OPT);
+	n = rd_strings(rd, o, "san", OPT, DOC_MAX_LIST, 512, &c->san);
+	c->n_san = n > 0 ? n : 0;
+	rd_str(rd, o, "name_checked", &c->name_checked, NUL);
+	rd_bool(rd, o, "name_matches", &c->name_matches, OPT);
+	n = rd_strings(rd, o, "eku", OPT, DOC_MAX_LIST, 128, &c->eku);
+	c->n_eku = n > 0 ? n : 0;
+	rd_bool(rd, o, "server_auth", &c->server_auth, OPT);
+	rd_str(rd, o, "key", &c->key, OPT);
+	rd_bool(rd, o, "weak_key", &c->weak_key, OPT);
+	rd_str(rd, o, "signature", &c->signature, OPT);
+	rd_bool(rd, o, "sha1", &c->sha1, OPT);
+	n = rd_strings(rd, o, "chain", OPT, DOC_MAX_LIST, 512, &c->chain);
+	c->n_chain = n > 0 ? n : 0;
+	rd_bool(rd, o, "intermediates_sent", &c->intermediates_sent, OPT);
+	rd_bool(rd, o, "self_signed", &c->self_signed, OPT);
+	rd_bool(rd, o, "trusted", &c->trusted, NUL);
+	rd_str(rd, o, "trust_error", &c->trust_error, NUL);
+	rd_str(rd, o, "trust_store", &c->trust_store, OPT);
+	rd_bool(rd, o, "chain_incomplete", &c->chain_incomplete, OPT);
+	rd_bool(rd, o, "auth_verified", &c->auth_verified, NUL);
+	rd_str(rd, o, "auth_error", &c->auth_error, NUL);
+	pop(rd, at);
 }
 
 static void
@@ -930,6 +1057,8 @@ rd_run(struct rd *rd, json_object *root)
 		rd_bool(rd, o, "quick", &op->quick, OPT);
 		rd_bool(rd, o, "stateful", &op->stateful, OPT);
 		rd_bool(rd, o, "all_addresses", &op->all_addresses, OPT);
+		rd_bool(rd, o, "auth", &op->auth, OPT);
+		rd_str(rd, o, "ca", &op->ca, NUL);
 		rd_int(rd, o, "attempts", &op->attempts, 1, DOC_MAX_ATTEMPTS, OPT);
 		rd_int(rd, o, "fragment_size", &op->fragment_size, 0, 65535, NUL);
 		rd_real(rd, o, "rto_ms", &op->rto_ms, OPT);
@@ -963,6 +1092,7 @@ rd_report(struct rd *rd, json_object *root, bool top)
 	rd_ports(rd, root);
 	rd_responder(rd, root);
 	rd_sizes(rd, root);
+	rd_auth(rd, root);
 	rd->d->probes = rd_objects(rd, root, "probes", REQ, DOC_MAX_PROBES,
 	    sizeof(*rd->d->probes), &rd->d->n_probes, rd_probe);
 	rd->d->findings = rd_objects(rd, root, "findings", REQ,

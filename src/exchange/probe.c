@@ -91,8 +91,11 @@ probe_auth_answer(const struct probe *p)
 {
 	const struct ike_inner *in = &p->ex.inner;
 
-	if (p->kind != PROBE_AUTH || p->result != PROBE_ANSWERED)
+	if ((p->kind != PROBE_AUTH && p->kind != PROBE_CLOSE) ||
+	    p->result != PROBE_ANSWERED)
 		return AUTH_ANSWER_NONE;
+	if (in->n_payloads == 0)
+		return AUTH_ANSWER_EMPTY;
 	if (ike_inner_has_notify(in, IKE_N_AUTHENTICATION_FAILED))
 		return AUTH_ANSWER_FAILED;
 	for (int i = 0; i < in->n_notifies; i++)
@@ -112,6 +115,7 @@ auth_answer_name(enum auth_answer a)
 	case AUTH_ANSWER_FAILED:	return "authentication_failed";
 	case AUTH_ANSWER_ERROR:		return "error";
 	case AUTH_ANSWER_OTHER:		return "other";
+	case AUTH_ANSWER_EMPTY:		return "empty";
 	}
 	return "?";
 }

@@ -133,7 +133,7 @@ observe(struct probe *probes, int n, struct run_stats *st,
 			st->duplicates++;
 			return OBSERVED_COUNTED;
 		}
-		if (p->ex.type != IKE_EXCH_IKE_SA_INIT)
+		if (p->kind == PROBE_AUTH || p->kind == PROBE_CLOSE)
 			return protected_answer(p, st, o);
 		answer(p, st, o);
 		return OBSERVED_ENDED;

@@ -173,9 +173,11 @@ j_protected(json_object *o, const struct probe *p)
 
 	json_object_object_add(o, "sa", json_object_new_int(p->sa));
 	json_object_object_add(o, "spi_r", jhex(p->ex.spi_r, IKE_SPI_LEN));
-	if (p->kind == PROBE_AUTH)
-		json_object_object_add(o, "answer", json_object_new_string(
-		    auth_answer_name(probe_auth_answer(p))));
+	json_object_object_add(o, "exchange", json_object_new_string(
+	    ike_exchange_name(p->ex.type)));
+	json_object_object_add(o, "message_id", json_object_new_int64(p->ex.msgid));
+	json_object_object_add(o, "answer", json_object_new_string(
+	    auth_answer_name(probe_auth_answer(p))));
 	json_object_object_add(o, "ike_fragments", p->result == PROBE_ANSWERED ?
 	    json_object_new_int(p->ex.rx_total ? p->ex.rx_total : 1) : NULL);
 	json_object_object_add(o, "ip_fragments", p->result == PROBE_ANSWERED ?
@@ -277,6 +279,41 @@ jsize(size_t v)
 	return v ? json_object_new_int((int)v) : NULL;
 }
 
+/* The IKE_AUTH answers on one port: how many came and how, how many
+ * never did (null: no IKE_AUTH went to it). */
+static json_object *
+j_inbound_port(const struct report *rep, uint16_t port)
+{
+	const struct auth_report *a = &rep->auth;
+	const struct auth_attempt *big = NULL;
+	int answered = 0, lost = 0, firsts = 0;
+	json_object *o;
+
+	for (int i = 0; i < a->n; i++) {
+		const struct auth_attempt *t = &a->att[i];
+
+		if (t->port != port)
+			continue;
+		if (t->reply_bytes) {
+			answered++;
+			if (big == NULL || t->reply_bytes > big->reply_bytes)
+				big = t;
+		} else
+			lost++;
+		firsts += t->partial.firsts - t->partial.whole;
+	}
+	if (answered + lost == 0)
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "answered", json_object_new_int(answered));
+	json_object_object_add(o, "lost", json_object_new_int(lost));
+	json_object_object_add(o, "largest_bytes", big ? json_object_new_int64((int64_t)big->reply_bytes) : NULL);
+	json_object_object_add(o, "largest_ip_fragments", big ? json_object_new_int(big->ip_fragments) : NULL);
+	json_object_object_add(o, "largest_ike_fragments", big ? json_object_new_int(big->ike_fragments) : NULL);
+	json_object_object_add(o, "first_fragments_only", json_object_new_int(firsts));
+	return o;
+}
+
 static json_object *
 j_fragments(const struct report *rep)
 {
@@ -307,6 +344,7 @@ j_fragments(const struct report *rep)
 		json_object_object_add(p, "smallest_lost", jsize(a->smallest_lost));
 		json_object_object_add(p, "lost_probe", a->lost_probe >= 0 ? json_object_new_int(a->lost_probe) : NULL);
 		json_object_object_add(p, "control_probe", a->control >= 0 ? json_object_new_int(a->control) : NULL);
+		json_object_object_add(p, "inbound", j_inbound_port(rep, a->port));
 		snprintf(key, sizeof(key), "%u", a->port);
 		json_object_object_add(ports, key, p);
 	}

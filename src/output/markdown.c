@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ikeprobe/lines.h"
 #include "ikeprobe/render.h"
 
 static bool
@@ -139,6 +140,22 @@ summary_table(FILE *out, const struct doc *d)
 		if (f->smallest_lost.st == DOC_SET)
 			fprintf(out, ", %lld bytes lost", f->smallest_lost.v);
 	}
+	fprintf(out, " |\n| Fragments (from the gateway) | ");
+	if (f->st != DOC_SET || f->inbound.st != DOC_SET)
+		fprintf(out, "%s", DOC_NOT_IN_REPORT);
+	else if (doc_is(&f->inbound, "untested"))
+		fprintf(out, "not tested");
+	else {
+		bool bad = doc_is(&f->inbound, "dropped");
+
+		fprintf(out, "%s", bad ? "**" : "");
+		md(out, f->inbound.s);
+		fprintf(out, "%s", bad ? "**" : "");
+		if (f->inbound_evidence.st == DOC_SET) {
+			fprintf(out, ": ");
+			md(out, f->inbound_evidence.s);
+		}
+	}
 	fprintf(out, " |\n| Path MTU | ");
 	if (m->st != DOC_SET)
 		fprintf(out, "%s", DOC_NOT_IN_REPORT);
@@ -250,6 +267,36 @@ responder_md(FILE *out, const struct doc *d)
 		fprintf(out, "- certificate requests: %lld\n", r->certreq.v);
 }
 
+/* A block of label/value lines (lines.h) as a table. */
+static void
+lines_md(FILE *out, const char *title, const struct doc_lines *l)
+{
+	if (l->n == 0)
+		return;
+	fprintf(out, "\n### %s\n\n| | |\n| --- | --- |\n", title);
+	for (int i = 0; i < l->n; i++) {
+		const char *b = l->line[i].bad ? "**" : "";
+
+		fprintf(out, "| ");
+		md(out, l->line[i].label);
+		fprintf(out, " | %s", b);
+		md(out, l->line[i].value);
+		fprintf(out, "%s |\n", b);
+	}
+}
+
+static void
+auth_md(FILE *out, const struct doc *d)
+{
+	static struct doc_lines l;
+
+	doc_auth_lines(d, &l);
+	if (d->auth.st == DOC_SET && d->auth.tested.v)
+		lines_md(out, "IKE_AUTH", &l);
+	doc_cert_lines(d, &l);
+	lines_md(out, "The gateway's certificate", &l);
+}
+
 static void
 int_or_dash(FILE *out, const struct doc_int *v)
 {
@@ -305,8 +352,14 @@ probes_md(FILE *out, const struct doc *d)
 			sep = "; ";
 		}
 		if (doc_is(&p->result, "answered")) {
+			char ans[160];
+
+			doc_probe_answer(p, ans, sizeof(ans));
 			fprintf(out, "%s", sep);
-			md_or(out, &p->reply, "?");
+			if (ans[0])
+				md(out, ans);
+			else
+				md_or(out, &p->reply, "?");
 			if (p->rtt_ms.st == DOC_SET)
 				fprintf(out, " in %.1f ms", p->rtt_ms.v);
 			if (p->problem.st == DOC_SET) {
@@ -416,6 +469,7 @@ one_report(FILE *out, const struct doc *d, const char *heading)
 	summary_table(out, d);
 	findings_md(out, d);
 	responder_md(out, d);
+	auth_md(out, d);
 	probes_md(out, d);
 	context_md(out, d);
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ikeprobe/lines.h"
 #include "ikeprobe/render.h"
 
 struct style {
@@ -108,9 +109,48 @@ sizes_text(FILE *out, const struct doc *d, const struct style *st)
 			    "hole) ");
 		fprintf(out, "%s\n", doc_s(&m->evidence, ""));
 	}
+	if (f->st != DOC_SET)
+		return;
 	if (doc_is(&f->inbound, "untested"))
-		fprintf(out, "  Return    %-12s the gateway's fragmented "
-		    "replies to this machine\n", "not tested");
+		fprintf(out, "  Return    %s%-12s%s %s\n", st->dim, "not tested",
+		    st->reset, doc_s(&f->inbound_evidence, "the gateway's "
+		    "fragmented replies to this machine"));
+	else
+		fprintf(out, "  Return    %s%-12s%s %s\n", doc_is(&f->inbound,
+		    "pass") ? st->green : doc_is(&f->inbound, "dropped") ?
+		    st->red : st->yellow, doc_s(&f->inbound, "unknown"),
+		    st->reset, doc_s(&f->inbound_evidence, ""));
+}
+
+/* A block of label/value lines (lines.h), labels aligned. */
+static void
+lines_text(FILE *out, const char *title, const struct doc_lines *l,
+    const struct style *st)
+{
+	size_t w = 0;
+
+	if (l->n == 0)
+		return;
+	for (int i = 0; i < l->n; i++)
+		if (strlen(l->line[i].label) > w)
+			w = strlen(l->line[i].label);
+	fprintf(out, "\n%s%s%s\n", st->bold, title, st->reset);
+	for (int i = 0; i < l->n; i++)
+		fprintf(out, "  %-*s  %s%s%s\n", (int)w, l->line[i].label,
+		    l->line[i].bad ? st->red : "", l->line[i].value,
+		    l->line[i].bad ? st->reset : "");
+}
+
+static void
+auth_text(FILE *out, const struct doc *d, const struct style *st)
+{
+	static struct doc_lines l;
+
+	doc_auth_lines(d, &l);
+	if (d->auth.st == DOC_SET && d->auth.tested.v)
+		lines_text(out, "IKE_AUTH", &l, st);
+	doc_cert_lines(d, &l);
+	lines_text(out, "Gateway's certificate", &l, st);
 }
 
 static void
@@ -230,7 +270,11 @@ probes_text(FILE *out, const struct doc *d, const struct style *st)
 		if (p->repeat.st == DOC_SET && p->repeat.v)
 			app(det, sizeof(det), &n, " [repeat]");
 		if (doc_is(&p->result, "answered")) {
-			app(det, sizeof(det), &n, " %s", doc_s(&p->reply, "?"));
+			char ans[160];
+
+			doc_probe_answer(p, ans, sizeof(ans));
+			app(det, sizeof(det), &n, " %s", ans[0] ? ans :
+			    doc_s(&p->reply, "?"));
 			if (p->rtt_ms.st == DOC_SET)
 				app(det, sizeof(det), &n, " in %.1f ms",
 				    p->rtt_ms.v);
@@ -314,6 +358,7 @@ one_report(FILE *out, const struct doc *d, const struct style *st)
 	sizes_text(out, d, st);
 	findings_text(out, d, st);
 	responder_text(out, d, st);
+	auth_text(out, d, st);
 	probes_text(out, d, st);
 	context_text(out, d, st);
 }

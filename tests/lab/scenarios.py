@@ -39,14 +39,15 @@ COMPARE_SCHEMA_PATH = os.path.normpath(os.path.join(HERE, "..", "..", "schema", 
 # Keys every report of this version has, beyond what the schema requires of
 # all versions (added after the first release).
 CURRENT_KEYS = {
-    "": ("nat", "others", "started_us", "stopped", "options"),
+    "": ("nat", "others", "started_us", "stopped", "options", "auth", "certificate"),
     "target": ("addresses", "cluster", "resolved"),
     "local": ("gateway", "network", "label", "hostname", "os", "kernel"),
     "responder": ("invalid_ke_group",),
     "capture": ("wrong_address", "wrong_port", "without_marker", "reasm_expired", "unrelated"),
     "nat": ("consequence",),
     "verdict": ("in_headline",),
-    "fragments": ("tested",),
+    "fragments": ("tested", "inbound_evidence", "inbound_probe"),
+    "options": ("auth", "ca"),
     "path_mtu": ("tested",),
 }
 
