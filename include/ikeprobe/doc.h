@@ -87,7 +87,7 @@ struct doc_frag_port {
 struct doc_keys {
 	enum doc_state	 st;
 	struct doc_str	 transforms, sk_ei, sk_er, sk_ai, sk_ar, sk_pr;
-	struct doc_int	 encr, encr_bits, integ, prf;
+	struct doc_int	 encr, encr_bits, integ, prf, dh;
 };
 
 struct doc_incomplete {

@@ -61,7 +61,7 @@ struct observation {
 	usec_t		 ts;		/* capture time */
 	/* OBS_ANSWER: the IKE message (after any non-ESP marker), which
 	 * points into the packet, and the IP fragments it came in (0:
-	 * whole) */
+	 * whole); OBS_SENT: ours, when it left whole */
 	const uint8_t	*ike;
 	size_t		 ike_len;
 	int		 ip_frags;

@@ -14,6 +14,9 @@ enum output_color { COLOR_NEVER, COLOR_ALWAYS };
 
 void	 doc_text(FILE *, const struct doc *, enum output_color);
 void	 doc_markdown(FILE *, const struct doc *);
+/* Wireshark's IKEv2 decryption table for the IKE SAs of the report: the
+ * number of SAs written. */
+int	 doc_wireshark_keys(FILE *, const struct doc *);
 
 void	 cmp_text(FILE *, const struct cmp_table *, enum output_color);
 void	 cmp_markdown(FILE *, const struct cmp_table *);

@@ -312,8 +312,10 @@ cert_check(const uint8_t *const *der, const size_t *len, int n, const char *name
 	/* A root's own signature is not checked by anyone: not counted. */
 	for (int i = 0; i < got; i++)
 		ci->sha1 |= signed_with_sha1(certs[i]) &&
-		    (i == 0 || X509_check_issued(certs[i], certs[i]) != X509_V_OK);
-	ci->self_signed = X509_check_issued(certs[0], certs[0]) == X509_V_OK;
+		    (i == 0 || X509_self_signed(certs[i], 0) != 1);
+	/* Its own issuer and signed with its own key, whatever its key
+	 * usage says (a server's may not allow signing certificates). */
+	ci->self_signed = X509_self_signed(certs[0], 1) == 1;
 	ci->intermediates_sent = got > 1;
 	if (name && *name) {
 		struct in6_addr ip;
@@ -331,18 +333,24 @@ out:
 	sk_X509_free(sent);
 	for (int i = 0; i < got; i++)
 		X509_free(certs[i]);
+	ERR_clear_error();
 }
 
-/* An ECDSA signature as IKE carries it (r | s, RFC 4754) in DER. */
+/* The largest r | s of RFC 4754: P-521's, 66 bytes each. */
+#define ECDSA_RAW_MAX	(2 * 66)
+
+/* An ECDSA signature as IKE carries it (r | s, RFC 4754) in DER, into out
+ * of cap bytes. */
 static int
-ecdsa_der(const uint8_t *sig, size_t len, uint8_t *out, size_t *out_len)
+ecdsa_der(const uint8_t *sig, size_t len, uint8_t *out, size_t cap,
+    size_t *out_len)
 {
 	ECDSA_SIG *s = ECDSA_SIG_new();
 	BIGNUM *r, *ss;
 	unsigned char *p = out;
 	int n;
 
-	if (s == NULL || len % 2 || len == 0) {
+	if (s == NULL || len % 2 || len == 0 || len > ECDSA_RAW_MAX) {
 		ECDSA_SIG_free(s);
 		return -1;
 	}
@@ -354,10 +362,13 @@ ecdsa_der(const uint8_t *sig, size_t len, uint8_t *out, size_t *out_len)
 		ECDSA_SIG_free(s);
 		return -1;
 	}
-	n = i2d_ECDSA_SIG(s, &p);
-	ECDSA_SIG_free(s);
-	if (n <= 0)
+	/* Measured first: DER never writes past out. */
+	n = i2d_ECDSA_SIG(s, NULL);
+	if (n <= 0 || (size_t)n > cap || i2d_ECDSA_SIG(s, &p) != n) {
+		ECDSA_SIG_free(s);
 		return -1;
+	}
+	ECDSA_SIG_free(s);
 	*out_len = (size_t)n;
 	return 0;
 }
@@ -393,7 +404,7 @@ cert_verify_auth(const uint8_t *der, size_t len, uint8_t method,
 	case IKE_AUTH_ECDSA_521:
 		md = method == IKE_AUTH_ECDSA_256 ? EVP_sha256() :
 		    method == IKE_AUTH_ECDSA_384 ? EVP_sha384() : EVP_sha512();
-		if (ecdsa_der(sig, sig_len, ecsig, &ecl) < 0) {
+		if (ecdsa_der(sig, sig_len, ecsig, sizeof(ecsig), &ecl) < 0) {
 			snprintf(err, errlen, "an ECDSA signature of %zu bytes", sig_len);
 			goto out;
 		}
@@ -482,5 +493,7 @@ out:
 	X509_ALGOR_free(alg);
 	RSA_PSS_PARAMS_free(pss);
 	X509_free(x);
+	/* What OpenSSL queued about hostile input is ours alone. */
+	ERR_clear_error();
 	return rc;
 }

@@ -116,6 +116,20 @@ kb(char *buf, size_t len, size_t bytes)
 	snprintf(buf, len, "%zu bytes", bytes);
 }
 
+/* A close went after p in its SA on p's port, and is not pending. */
+static bool
+close_sent(const struct report *rep, const struct probe *p)
+{
+	for (int i = 0; i < rep->set.n; i++) {
+		const struct probe *q = &rep->set.p[i];
+
+		if (q->kind == PROBE_CLOSE && q->sa == p->sa && q->id > p->id &&
+		    q->dport == p->dport)
+			return q->result != PROBE_PENDING;
+	}
+	return false;
+}
+
 /* The close sent after p in its SA on p's port, answered: the gateway took
  * message 2 there, so it had taken (and answered) p's message 1. Its id,
  * or -1. */
@@ -209,8 +223,13 @@ inbound(struct report *rep)
 		    "in IKEv2 fragments (RFC 7383) came through." : "");
 		return;
 	}
+	/* The close is the control that counts: answered, the gateway had
+	 * answered message 1; sent and lost, it may never have taken it, and
+	 * IKE_SA_INIT answered since proves nothing about IKE_AUTH. */
 	if ((ctl = close_answered(rep, p)) >= 0)
 		by_close = true;
+	else if (close_sent(rep, p))
+		ctl = -1;
 	else if (frag_ok && frag_ok->port == t->port)
 		ctl = frag_ok->probe;
 	else
@@ -413,10 +432,11 @@ cert_findings(struct report *rep)
 		    "certificate's key: clients fail to connect (error 13801).");
 	if (c->expired)
 		add_finding(rep, SEV_ERROR, "cert-expired", cert_advice, "The "
-		    "gateway's certificate \"%s\" expired %lld day(s) ago (not "
-		    "after %s): %s; SSTP clients with it show -2146762495 "
-		    "(0x800B0101, CERT_E_EXPIRED).", c->subject,
-		    (long long)-c->days_left, na, win);
+		    "gateway's certificate \"%s\" expired on %.10s, %lld full "
+		    "day(s) ago (not after %s): %s; SSTP clients with it show "
+		    "-2146762495 (0x800B0101, CERT_E_EXPIRED).", c->subject, na,
+		    (long long)(((int64_t)rep->started - c->not_after) / 86400),
+		    na, win);
 	if (c->not_yet_valid)
 		add_finding(rep, SEV_ERROR, "cert-not-yet-valid", "Check the "
 		    "gateway's certificate dates and both clocks.", "The gateway's "
@@ -477,6 +497,50 @@ cert_findings(struct report *rep)
 		    a->auth_error);
 }
 
+/* The gateway made the IKE SA but answered nothing in it: no IKE_AUTH,
+ * no fragment of an answer, no closing message. Where a client stops. */
+static bool
+unanswered(struct report *rep)
+{
+	const struct auth_report *a = &rep->auth;
+	char ids[64] = "", ports[32] = "";
+	size_t n = 0, m = 0;
+	int sa = -1;
+
+	if (!a->tested || a->lb_no_affinity)
+		return false;
+	for (int i = 0; i < a->n; i++) {
+		const struct auth_attempt *t = &a->att[i];
+		const struct probe *p = probe_at(rep, t->probe);
+
+		if (p == NULL || p->result == PROBE_PENDING ||
+		    t->answer != AUTH_ANSWER_NONE || t->partial.firsts ||
+		    t->partial.others || t->deleted == TRI_TRUE)
+			return false;
+		sa = p->sa;
+		if (n < sizeof(ids))
+			n += (size_t)snprintf(ids + n, sizeof(ids) - n, "%s#%d",
+			    i ? ", " : "", t->probe);
+		if (m < sizeof(ports) && !strstr(ports, t->port == 500 ? "500" : "4500"))
+			m += (size_t)snprintf(ports + m, sizeof(ports) - m, "%s%u",
+			    m ? " and " : "", t->port);
+	}
+	if (a->n == 0)
+		return false;
+	lead(rep, "The VPN gateway answers IKE_SA_INIT but not IKE_AUTH from "
+	    "this network: clients fail with error 809.");
+	add_finding(rep, SEV_ERROR, "auth-unanswered", "Look in the gateway's "
+	    "log for IKE_AUTH from this address (RRAS: event 20227 or none at "
+	    "all; strongSwan: charon's log). Run again in a minute: gateways "
+	    "limit new IKE SAs per address.", "The gateway made the IKE SA of "
+	    "probe #%d but answered nothing in it: IKE_AUTH (probe %s on UDP %s) "
+	    "and the message after it went unanswered, and no fragment of an "
+	    "answer came. Clients stop at this step (error 809): something drops "
+	    "IKE_AUTH or the gateway's answer to it, or the gateway ignores this "
+	    "client.", sa, ids, ports);
+	return true;
+}
+
 static void
 findings(struct report *rep)
 {
@@ -497,6 +561,8 @@ findings(struct report *rep)
 		    "as IP fragments: %s Clients %s with error 809.",
 		    a->inbound_evidence, offered ? "that do not use IKEv2 "
 		    "fragmentation fail" : "fail");
+	else if (unanswered(rep))
+		;	/* says more than "inconclusive" */
 	else if (a->inbound == FRAG_INCONCLUSIVE && !stopped)
 		add_finding(rep, SEV_WARNING, "return-fragments-inconclusive",
 		    "Run again in a minute: the gateway may rate-limit new IKE "

@@ -669,6 +669,7 @@ rd_protected(struct rd *rd, json_object *o, struct doc_probe *p)
 	rd_int(rd, k, "encr_bits", &p->keys.encr_bits, 0, 1024, REQ);
 	rd_int(rd, k, "integ", &p->keys.integ, 0, 65535, REQ);
 	rd_int(rd, k, "prf", &p->keys.prf, 0, 65535, REQ);
+	rd_int(rd, k, "dh", &p->keys.dh, 0, 65535, OPT);
 	rd_str(rd, k, "sk_ei", &p->keys.sk_ei, REQ);
 	rd_str(rd, k, "sk_er", &p->keys.sk_er, REQ);
 	rd_str(rd, k, "sk_ai", &p->keys.sk_ai, REQ);

@@ -77,7 +77,7 @@ doc_cert_lines(const struct doc *d, struct doc_lines *l)
 	app(ln, "%.10s to %.10s", doc_s(&c->not_before, "?"),
 	    doc_s(&c->not_after, "?"));
 	if (yes(&c->expired))
-		app(ln, ": EXPIRED %lld day(s) ago", -c->days_left.v);
+		app(ln, ": EXPIRED");
 	else if (yes(&c->not_yet_valid))
 		app(ln, ": NOT VALID YET");
 	else if (c->days_left.st == DOC_SET)

@@ -34,13 +34,16 @@ at_ms(const struct doc *d, double ms)
 static int
 kind_of(const char *s)
 {
-	return s && strcmp(s, "sa") == 0 ? PROBE_SA : PROBE_STATELESS;
+	for (int k = PROBE_SA; k <= PROBE_CLOSE; k++)
+		if (s && strcmp(probe_kind_name((enum probe_kind)k), s) == 0)
+			return k;
+	return PROBE_STATELESS;
 }
 
 static int
 purpose_of(const char *s)
 {
-	for (int p = PURPOSE_REACH; p <= PURPOSE_CONTROL; p++)
+	for (int p = PURPOSE_REACH; p <= PURPOSE_CLOSE; p++)
 		if (s && strcmp(probe_purpose_name((enum probe_purpose)p), s) == 0)
 			return p;
 	return PURPOSE_REACH;
@@ -82,6 +85,45 @@ unhex(const char *h, uint8_t *out, size_t n)
 	return true;
 }
 
+/* A protected probe's exchange as the report gives it: the IKE SA's
+ * responder SPI, the message, and the keys (a replay has no private key
+ * to make them again). */
+static bool
+protected_from(const struct doc_probe *dp, struct probe *p, char *err,
+    size_t errlen)
+{
+	const struct doc_keys *k = &dp->keys;
+	struct ike_algs algs;
+
+	p->ex.type = doc_is(&dp->exchange, "INFORMATIONAL") ?
+	    IKE_EXCH_INFORMATIONAL : IKE_EXCH_IKE_AUTH;
+	p->ex.msgid = (uint32_t)dp->message_id.v;
+	if (!unhex(dp->spi_r.s, p->ex.spi_r, IKE_SPI_LEN)) {
+		snprintf(err, errlen, "probe %d: no spi_r", p->id);
+		return false;
+	}
+	if (k->st != DOC_SET)
+		return true;	/* never built: nothing to decrypt */
+	memset(&algs, 0, sizeof(algs));
+	algs.encr = (uint16_t)k->encr.v;
+	algs.encr_bits = (int)k->encr_bits.v;
+	algs.integ = (uint16_t)k->integ.v;
+	algs.prf = (uint16_t)k->prf.v;
+	algs.dh = (uint16_t)k->dh.v;
+	if (ike_keys_init(&p->ex.keys, &algs) < 0 ||
+	    !unhex(k->sk_ei.s, p->ex.keys.sk_ei, p->ex.keys.encr_len) ||
+	    !unhex(k->sk_er.s, p->ex.keys.sk_er, p->ex.keys.encr_len) ||
+	    !unhex(k->sk_ai.s, p->ex.keys.sk_ai, p->ex.keys.integ_len) ||
+	    !unhex(k->sk_ar.s, p->ex.keys.sk_ar, p->ex.keys.integ_len) ||
+	    !unhex(k->sk_pr.s, p->ex.keys.sk_pr, p->ex.keys.prf_len)) {
+		snprintf(err, errlen, "probe %d: its keys do not fit its "
+		    "transforms", p->id);
+		return false;
+	}
+	p->ex.has_keys = true;
+	return true;
+}
+
 /* One probe as the report says it was sent. What it became is left to the
  * capture, but for what this machine decided: when it gave up (lost), or
  * that it refused to send (send_failed). */
@@ -109,7 +151,15 @@ probe_from(const struct doc *d, const struct doc_probe *dp, int id,
 	sp.ke_group = (uint16_t)dp->ke_group.v;
 	sp.parent = dp->follows.st == DOC_SET ? (int)dp->follows.v : -1;
 	sp.max_attempts = (int)dp->attempts.v;
+	sp.sa = dp->sa.st == DOC_SET ? (int)dp->sa.v : -1;
+	sp.no_fragmentation = dp->no_fragmentation.v;
+	sp.close_by_delete = doc_is(&dp->exchange, "INFORMATIONAL");
 	probe_init(p, id, &sp);
+	if ((sp.kind == PROBE_AUTH || sp.kind == PROBE_CLOSE) &&
+	    !protected_from(dp, p, err, errlen))
+		return false;
+	if (sp.kind == PROBE_SA || sp.kind == PROBE_STATELESS)
+		p->ex.type = IKE_EXCH_IKE_SA_INIT;
 	p->fragments = dp->fragments.st == DOC_SET ? (int)dp->fragments.v : 1;
 	p->ex.unit.family = family;
 	p->ex.unit.n = p->fragments;
@@ -172,6 +222,7 @@ session_from(const struct doc *d, struct ike_session *s, char *err,
 	cfg.max_attempts = (int)d->options.attempts.v;
 	cfg.backoff = 1.5;
 	cfg.group = IKE_DH_CURVE25519;
+	cfg.auth = d->options.auth.v;
 	cfg.sizes.enabled = !d->options.quick.v;
 	cfg.sizes.stateful = d->options.stateful.v;
 	cfg.sizes.frag_size = d->options.fragment_size.st == DOC_SET ?
@@ -244,7 +295,7 @@ deliver(void *arg, enum frame_kind kind, const struct pkt *pk, usec_t ts)
  * it, around the re-derived diagnosis. */
 static json_object *
 report_from(const struct doc *top, const struct doc *d,
-    const struct ike_session *s, int *status)
+    const struct ike_session *s, struct cert_store *trust, int *status)
 {
 	static struct report rep;
 	static struct host_info host;
@@ -262,6 +313,8 @@ report_from(const struct doc *top, const struct doc *d,
 			rep.n_addrs++;
 		}
 	rep.all_addresses = top->options.all_addresses.v;
+	rep.ca_file = top->options.ca.st == DOC_SET ? top->options.ca.s : NULL;
+	rep.trust = trust;
 	rep.label = d->local.label.st == DOC_SET ? d->local.label.s : NULL;
 	snprintf(host.hostname, sizeof(host.hostname), "%s", doc_s(&d->local.hostname, ""));
 	snprintf(host.os, sizeof(host.os), "%s", doc_s(&d->local.os, ""));
@@ -293,6 +346,7 @@ replay_report(const struct doc *d, const char *pcap_path, json_object **out,
 	const struct doc *docs[REPLAY_MAX];
 	struct capture cap;
 	struct capture_pkt cp;
+	struct cert_store *trust = NULL;
 	json_object *others = NULL;
 	int rc = -1;
 
@@ -324,14 +378,22 @@ replay_report(const struct doc *d, const char *pcap_path, json_object **out,
 	capture_close(&cap);
 	give_ups(&r, docs, INT64_MAX);
 	r.sess[0].stats.reasm_expired = r.in.reasm.expired;
-	*out = report_from(d, d, &r.sess[0], exit_status);
+	/* The certificate is judged again against the same roots (a --ca
+	 * file must still be there). */
+	rc = -1;
+	if (d->options.auth.v && (trust = cert_store_open(d->options.ca.st ==
+	    DOC_SET ? d->options.ca.s : NULL, err, errlen)) == NULL &&
+	    d->options.ca.st == DOC_SET)
+		goto out;
+	*out = report_from(d, d, &r.sess[0], trust, exit_status);
 	others = json_object_new_array();
 	for (int i = 1; i < r.n; i++)
-		json_object_array_add(others, report_from(d, docs[i], &r.sess[i],
+		json_object_array_add(others, report_from(d, docs[i], &r.sess[i], trust,
 		    exit_status));
 	json_object_object_add(*out, "others", others);
 	rc = 0;
 out:
+	cert_store_free(trust);
 	for (int i = 0; i < r.n; i++)
 		ike_session_free(&r.sess[i]);
 	ingest_free(&r.in);

@@ -186,7 +186,7 @@ exchange_take(struct exchange *ex, const uint8_t *ike, size_t len, char *err,
 	if (ex->state == EXCH_ANSWERED)
 		return EXCH_TAKE_AGAIN;
 	ike_parse(ike, len, &r);
-	if (r.status != IKE_PARSE_OK && !r.has_sk) {
+	if (r.status != IKE_PARSE_OK) {
 		snprintf(err, errlen, "%s", r.problem);
 		return EXCH_TAKE_BAD;
 	}

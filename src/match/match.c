@@ -29,15 +29,17 @@ ike_offset(const struct pkt *pk)
 	return IKE_NONESP_MARKER_LEN;
 }
 
-/* A candidate's rank for a message with its SPI: a pending exchange that
- * the message answers beats a pending one it does not (it will be flagged
- * as a malformed answer), which beats a finished one. */
+/* A candidate's rank for a message with its SPI: the exchange it answers
+ * (message ID, responder SPI) first, pending before finished among those;
+ * then a pending one it does not answer (it will be flagged as a malformed
+ * answer). The IKE_SA_INIT, IKE_AUTH and closing probes of one IKE SA
+ * share the SPI: a late copy of one's answer is not the next one's. */
 static int
 spi_rank(const struct probe *p, const uint8_t *ike, size_t len)
 {
 	enum exch_match m = ike ? exchange_match(&p->ex, ike, len) : EXCH_ANSWER;
 
-	return (p->result == PROBE_PENDING ? 2 : 0) + (m == EXCH_ANSWER ? 1 : 0);
+	return (m == EXCH_ANSWER ? 2 : 0) + (p->result == PROBE_PENDING ? 1 : 0);
 }
 
 static int
@@ -253,6 +255,19 @@ on_icmp(const struct match_ctx *c, const struct pkt *pk, usec_t ts,
 	o->kind = pk->icmp_meaning == ICMP_NOT_LOSS ? OBS_ICMP_IGNORED : OBS_ICMP;
 }
 
+/* Is the IKE header ours as this probe sent it: its exchange type and
+ * message ID (an SA's probes share the SPI)? */
+static bool
+own_exchange(const struct probe *p, const uint8_t *hdr)
+{
+	uint32_t msgid = (uint32_t)hdr[20] << 24 | (uint32_t)hdr[21] << 16 |
+	    (uint32_t)hdr[22] << 8 | hdr[23];
+	uint8_t type = p->kind == PROBE_AUTH || p->kind == PROBE_CLOSE ?
+	    p->ex.type : IKE_EXCH_IKE_SA_INIT;
+
+	return hdr[18] == type && msgid == p->ex.msgid;
+}
+
 /* Our own datagram, seen leaving: which probe's (by ID, ports and SPI
  * where the datagram shows them). Later fragments show only the ID. */
 static void
@@ -293,12 +308,17 @@ on_own(const struct match_ctx *c, const struct pkt *pk, usec_t ts,
 		    (pk->has_id && p->ex.unit.family == pk->family &&
 		    ip_has_id(p->ex.unit.family, p->ex.unit.n > 1) &&
 		    !unit_has_id(&p->ex.unit, pk->ip_id)) ||
-		    len < mk + IKE_SPI_LEN ||
-		    memcmp(data + mk, p->ex.spi_i, IKE_SPI_LEN) != 0)
+		    len < mk + IKE_HDR_LEN ||
+		    memcmp(data + mk, p->ex.spi_i, IKE_SPI_LEN) != 0 ||
+		    !own_exchange(p, data + mk))
 			continue;
 		/* A COOKIE retry and its parent share the SPI: the ID told
 		 * them apart above (IPv4); else the newer one sent. */
 		o->probe = p->id;
+		if (pk->is_udp) {
+			o->ike = data + mk;
+			o->ike_len = len - mk;
+		}
 	}
 	(void)ts;
 }

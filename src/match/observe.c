@@ -123,6 +123,11 @@ observe(struct probe *probes, int n, struct run_stats *st,
 		if (p->wire_seen < p->attempts && p->wire_seen < PROBE_MAX_ATTEMPTS)
 			p->sent[p->wire_seen] = o->ts;
 		p->wire_seen++;
+		/* What the capture shows of our own request, where nothing
+		 * kept it (a replay): the IKE_AUTH signature covers our
+		 * IKE_SA_INIT nonce. */
+		if (o->ike && p->ex.request.len == 0)
+			wb_bytes(&p->ex.request, o->ike, o->ike_len);
 		return OBSERVED_PROBE;
 	case OBS_ANSWER:
 		if (p == NULL)

@@ -29,6 +29,7 @@ static const char *const names[BUNDLE_N] = {
 	[BUNDLE_JSON] = "report.json",
 	[BUNDLE_MARKDOWN] = "report.md",
 	[BUNDLE_TEXT] = "report.txt",
+	[BUNDLE_KEYS] = "ikev2_decryption_table",
 	[BUNDLE_PCAP] = "capture.pcap",
 };
 
@@ -377,7 +378,7 @@ int
 bundle_write_report(struct bundle *b, const char *json, const struct doc *d,
     char *err, size_t errlen)
 {
-	for (int f = BUNDLE_JSON; f <= BUNDLE_TEXT; f++) {
+	for (int f = BUNDLE_JSON; f <= BUNDLE_KEYS; f++) {
 		char *buf = NULL;
 		size_t len = 0;
 		FILE *m = open_memstream(&buf, &len);
@@ -388,6 +389,8 @@ bundle_write_report(struct bundle *b, const char *json, const struct doc *d,
 				fprintf(m, "%s\n", json);
 			else if (f == BUNDLE_MARKDOWN)
 				doc_markdown(m, d);
+			else if (f == BUNDLE_KEYS)
+				doc_wireshark_keys(m, d);
 			else	/* for reading anywhere: no colour */
 				doc_text(m, d, COLOR_NEVER);
 			if (fclose(m) == 0)

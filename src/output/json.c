@@ -204,6 +204,7 @@ j_protected(json_object *o, const struct probe *p)
 	json_object_object_add(kj, "encr_bits", json_object_new_int(k->algs.encr_bits));
 	json_object_object_add(kj, "integ", json_object_new_int(k->algs.integ));
 	json_object_object_add(kj, "prf", json_object_new_int(k->algs.prf));
+	json_object_object_add(kj, "dh", json_object_new_int(k->algs.dh));
 	json_object_object_add(kj, "sk_ei", jhex(k->sk_ei, k->encr_len));
 	json_object_object_add(kj, "sk_er", jhex(k->sk_er, k->encr_len));
 	json_object_object_add(kj, "sk_ai", jhex(k->sk_ai, k->integ_len));

@@ -113,8 +113,9 @@ sizes_text(FILE *out, const struct doc *d, const struct style *st)
 		return;
 	if (doc_is(&f->inbound, "untested"))
 		fprintf(out, "  Return    %s%-12s%s %s\n", st->dim, "not tested",
-		    st->reset, doc_s(&f->inbound_evidence, "the gateway's "
-		    "fragmented replies to this machine"));
+		    st->reset, f->inbound_evidence.st == DOC_SET ?
+		    f->inbound_evidence.s : "the gateway's fragmented replies "
+		    "to this machine");
 	else
 		fprintf(out, "  Return    %s%-12s%s %s\n", doc_is(&f->inbound,
 		    "pass") ? st->green : doc_is(&f->inbound, "dropped") ?

@@ -10,9 +10,9 @@
  *     balancer without affinity from a dead path.
  *  2. When the gateway offers IKEv2 fragmentation, the first IKE_AUTH
  *     answer comes in SKF fragments (RFC 7383). To see whether IP
- *     fragments from the gateway reach us, a second IKE SA is made without
- *     offering it, and IKE_AUTH sent in it: that answer comes as one large
- *     datagram, IP-fragmented by the gateway.
+ *     fragments from the gateway reach us, a second IKE SA is then made
+ *     without offering it, and IKE_AUTH sent in it: that answer comes as
+ *     one large datagram, IP-fragmented by the gateway.
  *  3. Each IKE SA is then ended on the gateway. An INFORMATIONAL DELETE
  *     cannot do it: INFORMATIONAL exchanges come only after the initial
  *     ones (RFC 7296 1.4), and IKE_AUTH is still open, waiting for EAP;
@@ -205,7 +205,7 @@ plan_auth(const struct plan_view *v, struct probe_spec *out)
 	const struct probe_set *set = &v->set;
 	const struct probe *sa = plan_full_sa(set), *nofrag = NULL, *a1 = NULL, *q;
 	uint16_t float_port;
-	bool done = false, done2 = false, has_4500 = false, nofrag_pending = false;
+	bool done = false, done2 = false, has_4500 = false;
 	int n = 0;
 
 	if (!v->cfg->auth || v->stopping || sa == NULL)
@@ -217,12 +217,12 @@ plan_auth(const struct plan_view *v, struct probe_spec *out)
 	n += auth_in(v, sa, float_port, out + n, &done);
 	in_sa(set, sa, PROBE_AUTH, &a1);
 
-	/* The second SA: only where the first answer came in SKF fragments,
-	 * or would have (the gateway offers RFC 7383), and carried what a
-	 * client gets before EAP (an error answer is small: nothing to see). */
-	if (sa->reply.frag_supported && !(done && (a1 == NULL ||
-	    probe_auth_answer(a1) == AUTH_ANSWER_FAILED ||
-	    probe_auth_answer(a1) == AUTH_ANSWER_ERROR))) {
+	/* The second SA, once the first IKE_AUTH answer came in SKF
+	 * fragments with what a client gets before EAP: without RFC 7383 the
+	 * same answer comes as one large datagram. Made only then, since an
+	 * SA made and not used would be left on the gateway. */
+	if (done && a1 && probe_auth_answer(a1) == AUTH_ANSWER_EAP &&
+	    a1->ex.rx_total > 1) {
 		bool any = false;
 
 		for (int i = 0; i < set->n; i++) {
@@ -230,8 +230,6 @@ plan_auth(const struct plan_view *v, struct probe_spec *out)
 			if (q->purpose != PURPOSE_AUTH_SA)
 				continue;
 			any = true;
-			if (q->result == PROBE_PENDING)
-				nofrag_pending = true;
 			if (full_sa(q) && nofrag == NULL)
 				nofrag = q;
 		}
@@ -245,14 +243,10 @@ plan_auth(const struct plan_view *v, struct probe_spec *out)
 			out[n].rto = out[n].rto < 0.05 ? 0.05 : out[n].rto > 0.2 ?
 			    0.2 : out[n].rto;
 			n++;
-		} else if (nofrag && done) {
-			/* Where the first one worked, or failed last. */
-			n += auth_in(v, nofrag, a1 && a1->result == PROBE_ANSWERED ?
-			    a1->dport : float_port, out + n, &done2);
-		} else
-			done2 = !nofrag_pending && nofrag == NULL;
-	} else
-		done2 = true;
+		} else if (nofrag)
+			/* Where the first one was answered. */
+			n += auth_in(v, nofrag, a1->dport, out + n, &done2);
+	}
 	if (done)
 		n += close_sa(v, sa, out + n);
 	if (nofrag && done2)

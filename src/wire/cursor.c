@@ -117,7 +117,8 @@ wb_grow(struct wbuf *w, size_t n)
 	uint8_t *nb;
 	size_t ncap;
 
-	if (w->failed)
+	/* Nothing to add: no pointer (an empty buffer has none to offset). */
+	if (w->failed || n == 0)
 		return NULL;
 	if (n > SIZE_MAX / 2 - w->len) {
 		w->failed = true;

@@ -476,9 +476,10 @@ class Charon:
                     env=dict(os.environ, SWANCTL_DIR=os.path.join(self.dir, "swanctl")))
 
     def list_sas(self):
-        """The IKE SAs charon holds: swanctl --list-sas --raw, one per line."""
+        """The IKE SAs charon holds, half-open ones included: one line of
+        swanctl --list-sas --raw each."""
         out = self.swanctl(["--list-sas", "--raw"], check=False).stdout
-        return [ln for ln in out.splitlines() if ln.strip()]
+        return [ln for ln in out.splitlines() if ln.startswith("list-sa event")]
 
     def running(self):
         return self.proc is not None and self.proc.poll() is None

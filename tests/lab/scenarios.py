@@ -196,7 +196,8 @@ class Scenario:
         needed = rep["verdict"]["ikev2_fragmentation_needed"]
         self.check(rep["verdict"]["reason"], f"{label}: verdict.reason is empty")
         if needed is True:
-            self.check("fragments-dropped" in codes or "path-mtu-black-hole" in codes,
+            self.check(any(c in codes for c in ("fragments-dropped", "path-mtu-black-hole",
+                                                 "return-fragments-dropped")),
                        f"{label}: IKEv2 fragmentation needed, but no finding says why: {codes}")
         if rep["fragments"]["outbound"] == "dropped":
             self.equal(needed, True, f"{label}: verdict with fragments dropped")
@@ -227,6 +228,14 @@ class Scenario:
             if p["ended_ms"] is not None and p["sent_ms"]:
                 self.check(p["ended_ms"] >= p["sent_ms"][0],
                            f"{label}: probe #{p['id']} ended before it was sent")
+            if p["kind"] in ("auth", "close"):
+                # In the IKE SA of probe `sa`: its SPIs.
+                sa = rep["probes"][p["sa"]]
+                self.equal((p["spi_i"], sa["kind"], sa["result"]), (sa["spi_i"], "sa", "answered"),
+                           f"{label}: probe #{p['id']} (spi_i, kind, result) of its SA #{p['sa']}")
+                self.check(p["result"] != "answered" or p["answer"] != "none",
+                           f"{label}: probe #{p['id']} answered with answer none")
+                continue
             if "follows" in p and rep["probes"][p["follows"]]["reply"] == "cookie" and p["kind"] == "sa":
                 self.equal(p["spi_i"], rep["probes"][p["follows"]]["spi_i"],
                            f"{label}: COOKIE echo #{p['id']} spi_i")
@@ -283,15 +292,17 @@ class Scenario:
 
     # fragment and path-MTU expectations --------------------------------
 
-    def clean_path(self, rep, label="report", mtu=1500, source="local"):
-        """What a run on a path that carries fragments and large datagrams shows."""
+    def clean_path(self, rep, label="report", mtu=1500, source="local", inbound="unknown"):
+        """What a run on a path that carries fragments and large datagrams
+        shows. inbound: the lab's PSK gateway answers IKE_AUTH with a small
+        AUTHENTICATION_FAILED, so the return direction stays unknown."""
         f, m, v = rep["fragments"], rep["path_mtu"], rep["verdict"]
         self.equal(f["outbound"], "pass", f"{label}: fragments.outbound")
         self.check(isinstance(f["largest_answered"], int) and f["largest_answered"] >= 4500,
                    f"{label}: fragments.largest_answered: {f['largest_answered']!r}, want >= 4500")
         self.equal(f["smallest_lost"], None, f"{label}: fragments.smallest_lost")
         self.equal(f["fragment_size"], 1280, f"{label}: fragments.fragment_size")
-        self.equal(f["inbound"], "untested", f"{label}: fragments.inbound")
+        self.equal(f["inbound"], inbound, f"{label}: fragments.inbound")
         self.equal(m["value"], mtu, f"{label}: path_mtu.value")
         self.equal(m["source"], source, f"{label}: path_mtu.source")
         self.equal(m["black_hole"], False, f"{label}: path_mtu.black_hole")
@@ -300,8 +311,8 @@ class Scenario:
         for bad in ("fragments-dropped", "fragments-inconclusive", "path-mtu-black-hole",
                     "path-mtu-inconclusive"):
             self.check(bad not in codes, f"{label}: finding {bad} on a clean path: {codes}")
-        self.check("return-direction-untested" in codes,
-                   f"{label}: no finding return-direction-untested: {codes}")
+        self.check(("return-direction-untested" in codes) == (inbound in ("unknown", "untested")),
+                   f"{label}: finding return-direction-untested with inbound {inbound}: {codes}")
         for p in rep["probes"]:
             if p["purpose"] in ("fragments", "path-mtu"):
                 self.equal(p["kind"], "stateless", f"{label}: size probe #{p['id']} kind")
@@ -1083,14 +1094,19 @@ def pcap(s):
                  and r["isakmp.flag_r"] in ("1", "True")]
     s.check(requests, "pcap: no ISAKMP request from the client decoded")
     s.check(responses, "pcap: no ISAKMP response from the gateway decoded")
+    # IKE_SA_INIT (34) for every probe but the IKE_AUTH step's (35).
     for r in requests + responses:
-        s.equal(r["isakmp.exchangetype"], "34", f"pcap: exchange type of {r}")
+        s.check(r["isakmp.exchangetype"] in ("34", "35"), f"pcap: exchange type of {r}")
     # Every transmission of every probe is in the capture, and each response
     # answers one of them.
     for port in (500, 4500):
-        sent = sum(p["attempts"] for p in rep["probes"] if p["port"] == port)
-        seen = sum(1 for r in requests if r["udp.dstport"] == str(port))
-        s.equal(seen, sent, f"pcap: IKE_SA_INIT requests to {port} (sum of probes' attempts)")
+        for kinds, etype, what in ((("sa", "stateless"), "34", "IKE_SA_INIT"),
+                                   (("auth", "close"), "35", "IKE_AUTH")):
+            sent = sum(p["attempts"] for p in rep["probes"]
+                       if p["port"] == port and p["kind"] in kinds)
+            seen = sum(1 for r in requests if r["udp.dstport"] == str(port)
+                       and r["isakmp.exchangetype"] == etype)
+            s.equal(seen, sent, f"pcap: {what} requests to {port} (sum of probes' attempts)")
     ispis = {r["isakmp.ispi"] for r in requests}
     for r in responses:
         s.check(r["isakmp.ispi"] in ispis, f"pcap: response to unknown SPI {r['isakmp.ispi']}")
@@ -1135,7 +1151,7 @@ def bad_usage(s):
 
 # -- reports for tickets: NAT, the bundle, compare, clusters ---------------------
 
-BUNDLE_FILES = ["capture.pcap", "report.json", "report.md", "report.txt"]
+BUNDLE_FILES = ["capture.pcap", "ikev2_decryption_table", "report.json", "report.md", "report.txt"]
 PCAP_MAGIC = (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4")
 
 
@@ -1227,6 +1243,18 @@ def bundle(s):
     s.check(p.returncode == 0 and len(p.stdout.splitlines()) >= len(rep["probes"]),
             f"{label}: tshark finds {len(p.stdout.splitlines())} IKE packets in capture.pcap "
             f"for {len(rep['probes'])} probes (exit {p.returncode})")
+    # With the bundle's key table Wireshark decrypts the IKE_AUTH answer:
+    # this lab's gateway says AUTHENTICATION_FAILED (PSK, no EAP) inside.
+    conf = os.path.join(s.lab.tmp, "wsconf", "wireshark")
+    os.makedirs(conf, exist_ok=True)
+    with open(os.path.join(conf, "ikev2_decryption_table"), "w") as f:
+        f.write(read(os.path.join(d, "ikev2_decryption_table")))
+    p = subprocess.run(["tshark", "-n", "-r", os.path.join(d, "capture.pcap"), "-Y",
+                        "isakmp.exchangetype == 35", "-V"], capture_output=True, text=True,
+                       env=dict(os.environ, XDG_CONFIG_HOME=os.path.dirname(conf)))
+    s.check("AUTHENTICATION_FAILED" in p.stdout and "Decrypted Data" in p.stdout,
+            f"{label}: tshark with ikev2_decryption_table does not show the decrypted "
+            f"AUTHENTICATION_FAILED (exit {p.returncode}): {p.stderr[:300]}")
     # report.md and report.txt are what `show' prints of report.json: a
     # saved report renders as the run did.
     for fmt, name in (("markdown", "report.md"), ("text", "report.txt")):
@@ -1267,8 +1295,8 @@ def bundle(s):
     p.send_signal(signal.SIGINT)
     label = "SIGINT"
     printed = finish(s, p, argv, label)
-    s.check(len(during) == 4 and all(f.startswith(".") for f in during),
-            f"{label}: mid-run, want four temporary (hidden) files and no final ones: {during}")
+    s.check(len(during) == len(BUNDLE_FILES) and all(f.startswith(".") for f in during),
+            f"{label}: mid-run, want {len(BUNDLE_FILES)} temporary (hidden) files and no final ones: {during}")
     s.equal(p.returncode, 1, f"{label}: exit status")
     s.equal(listing(d2), BUNDLE_FILES, f"{label}: files after the run (no temporary file left)")
     try:
@@ -1293,7 +1321,7 @@ def bundle(s):
     p.kill()
     p.communicate(timeout=30)
     label = "SIGKILL"
-    s.check(len(during) == 4, f"{label}: mid-run, want four temporary files: {during}")
+    s.check(len(during) == len(BUNDLE_FILES), f"{label}: mid-run, want {len(BUNDLE_FILES)} temporary files: {during}")
     s.equal([f for f in listing(d3) if not f.startswith(".")], [], f"{label}: files under a final name")
     deadline = time.monotonic() + 3
     while listing(d3) and time.monotonic() < deadline:
@@ -1535,6 +1563,9 @@ def hostile_run(s, args=("--quick",), label=None, want_rc=(0, 1)):
     program) would report the Python interpreter's size from before the
     exec instead."""
     label = label or f"run {len(s.reports) + 1}"
+    # The fake answers IKE_SA_INIT only: the IKE_AUTH step is for the real
+    # gateways of the other scenarios (its decoder has a fuzz target).
+    args = list(args) + ([] if "--quick" in args else ["--no-auth"])
     argv = [s.lab.ikeprobe_path, "--json"] + pcap_args(s, args) + [L.GATEWAY_ADDR]
     rss_path = os.path.join(s.lab.tmp, "rss")
     if os.path.exists(rss_path):
@@ -1632,7 +1663,7 @@ def hostile_malformed(s):
     # its datagram arrived whole, so the path reads as clean.
     start_hostile(s, "truncated")
     rep, _, _ = hostile_run(s, args=(), label="truncated, full run", want_rc=(1,))
-    s.clean_path(rep, label="truncated, full run")
+    s.clean_path(rep, label="truncated, full run", inbound="untested")
     finding(s, rep, "reply-malformed", "truncated, full run")
 
 
@@ -1644,14 +1675,14 @@ def hostile_oversized(s):
     need_gnu_time()
     start_hostile(s, "valid")
     clean, _, clean_rss = hostile_run(s, args=(), label="valid, full run", want_rc=(0,))
-    s.clean_path(clean, label="valid, full run")
+    s.clean_path(clean, label="valid, full run", inbound="untested")
     for action, words in (("big-64k", "is 65507 bytes"), ("notifies-4000", "(4003 notifies")):
         label = f"{action}, full run"
         start_hostile(s, action)
         rep, _, rss = hostile_run(s, args=(), label=label, want_rc=(1,))
         for port in (500, 4500):
             s.port(rep, port, "open", label=label)
-        s.clean_path(rep, label=label)
+        s.clean_path(rep, label=label, inbound="untested")
         s.equal(rep["responder"]["reply"], "sa", f"{label}: responder.reply")
         s.check(len(rep["responder"]["notifies"]) <= 32,
                 f"{label}: {len(rep['responder']['notifies'])} notifies listed, want <= 32")
@@ -1675,7 +1706,7 @@ def hostile_flood(s):
     rep, _, rss = hostile_run(s, args=(), label=label, want_rc=(1,))
     for port in (500, 4500):
         s.port(rep, port, "open", label=label)
-    s.clean_path(rep, label=label)
+    s.clean_path(rep, label=label, inbound="untested")
     c = rep["capture"]
     answered = [p for p in rep["probes"] if p["result"] == "answered"]
     s.equal(len(answered), len(rep["probes"]), f"{label}: answered probes")
@@ -1792,7 +1823,7 @@ def hostile_forged_icmp(s):
     for port in (500, 4500):
         s.port(rep, port, "open", label=label)
     no_icmp_believed(s, rep, label)
-    s.clean_path(rep, label=label)
+    s.clean_path(rep, label=label, inbound="untested")
 
 
 # -- the schema itself (no lab, no root) --------------------------------------
@@ -1860,7 +1891,7 @@ def _mutations():
         ("verdict needed as string", put("yes", "verdict", "ikev2_fragmentation_needed")),
         ("verdict without reason", drop("verdict", "reason")),
         ("fragments outbound blocked", put("blocked", "fragments", "outbound")),
-        ("fragments inbound pass", put("pass", "fragments", "inbound")),
+        ("fragments inbound blocked", put("blocked", "fragments", "inbound")),
         ("fragments largest as string", put("4500", "fragments", "largest_answered")),
         ("path_mtu source guess", put("guess", "path_mtu", "source")),
         ("path_mtu icmp maybe", put("maybe", "path_mtu", "icmp")),
@@ -1905,6 +1936,21 @@ def _mutations():
         ("verdict.in_headline as string", put("no", "verdict", "in_headline")),
         ("fragments.tested null", put(None, "fragments", "tested")),
         ("capture.unrelated as string", put("3", "capture", "unrelated")),
+        ("auth without exchanges", drop("auth", "exchanges")),
+        ("auth answer maybe", put("maybe", "auth", "answer")),
+        ("auth.deleted as string", put("yes", "auth", "deleted")),
+        ("auth exchange closed_by timeout", put("timeout", "auth", "exchanges", 0, "closed_by")),
+        ("certificate days_left as string", put("30", "certificate", "days_left")),
+        ("certificate san not a list", put("DNS:gw", "certificate", "san")),
+        ("certificate without subject", drop("certificate", "subject")),
+        ("certificate trusted maybe", put("maybe", "certificate", "trusted")),
+        ("probe kind delete", put("delete", "probes", 5, "kind")),
+        ("probe spi_r short", put("00", "probes", 5, "spi_r")),
+        ("probe keys not hex", put("xyz", "probes", 5, "keys", "sk_ei")),
+        ("probe keys without sk_pr", drop("probes", 5, "keys", "sk_pr")),
+        ("probe exchange CREATE_CHILD_SA", put("CREATE_CHILD_SA", "probes", 5, "exchange")),
+        ("fragments.ports inbound lost negative", put(-1, "fragments", "ports", "4500", "inbound", "lost")),
+        ("options.auth as string", put("yes", "options", "auth")),
     ]
     return m
 
@@ -1930,6 +1976,9 @@ def check_schema(s):
     nulls["local"]["mtu"] = None
     nulls["local"].update(gateway=None, network=None, label=None, hostname=None, os=None, kernel=None)
     nulls["nat"].update(detected=None, client_side=None, gateway_side=None, probe=None)
+    nulls["certificate"] = None
+    nulls["auth"].update(port=None, proposal=None, answer=None, deleted=None,
+                         load_balancer_evidence=None, exchanges=[])
     s.validate(nulls, "sample with no SA reply")
     # --all-addresses: the first address's report with the others in it.
     other = copy.deepcopy(sample)
@@ -1954,6 +2003,11 @@ def check_schema(s):
         s.check(not v.is_valid(d), f"schema accepts a report with {what}")
         s.check(not strict.is_valid(d), f"the strict schema accepts a report with {what}")
     s.check(not strict.is_valid(extra), "the strict schema accepts undeclared keys")
+
+
+# The IKE_AUTH probe's scenarios (auth_scenarios.py), in the same table.
+import auth_scenarios  # noqa: E402
+auth_scenarios.register(scenario, sys.modules[__name__])
 
 
 # -- driver ------------------------------------------------------------------

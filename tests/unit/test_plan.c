@@ -32,6 +32,12 @@ struct net {
 	bool		 stateful_only;	/* ignores stateless requests */
 	uint16_t	 sa_group;	/* the only group it takes for a full SA;
 					 * 0: ours, as the lab's charon */
+	/* IKE_AUTH, with s->cfg.auth: how the gateway and the path treat
+	 * it (the answers' contents stand in for decrypted ones) */
+	enum { GW_EAP, GW_CERT_ONLY, GW_AUTH_SILENT } auth;
+	bool		 lb_4500;	/* UDP 4500 goes to a gateway without
+					 * the SA: nothing in it answered there */
+	bool		 return_frags_dropped;	/* answers in IP fragments lost */
 };
 
 struct event {
@@ -125,6 +131,27 @@ event(struct sim *s, usec_t at, int probe, int kind, enum icmp_meaning m,
 		s->ev[s->n_ev++] = (struct event){ at, probe, kind, m, mtu };
 }
 
+/* Does the gateway answer this IKE_AUTH or closing message, and does the
+ * answer get here? An IKE_AUTH answer without RFC 7383 comes in IP
+ * fragments; the close (message 2) is taken only where message 1 was. */
+static bool
+protected_answers(const struct sim *s, const struct probe *p)
+{
+	const struct net *n = &s->net;
+	const struct probe *sa = &s->probes[p->sa];
+	bool msg1 = false;
+
+	if (n->auth == GW_AUTH_SILENT || (n->lb_4500 && p->dport == 4500))
+		return false;
+	if (p->kind == PROBE_AUTH)
+		return !(n->return_frags_dropped && sa->no_fragmentation &&
+		    n->auth == GW_EAP);
+	for (int i = 0; i < s->n; i++)
+		msg1 |= s->probes[i].kind == PROBE_AUTH && s->probes[i].sa == p->sa &&
+		    s->probes[i].dport == p->dport && s->probes[i].attempts > 0;
+	return msg1;
+}
+
 /* One transmission: what the path and the gateway make of it. */
 static void
 transmit(struct sim *s, struct probe *p)
@@ -152,10 +179,40 @@ transmit(struct sim *s, struct probe *p)
 		return;
 	if (n->stateful_only && p->kind == PROBE_STATELESS)
 		return;
+	if ((p->kind == PROBE_AUTH || p->kind == PROBE_CLOSE) &&
+	    !protected_answers(s, p))
+		return;
 	s->answered++;
 	if (rnd(s) < (uint32_t)n->loss_pct)
 		return;
 	event(s, s->now + RTT_US, p->id, EV_ANSWER, ICMP_NONE, 0);
+}
+
+/* The decrypted answer a gateway's IKE_AUTH or close would give, put
+ * where protected_answer() leaves it. */
+static void
+protected_answer_sim(struct sim *s, struct probe *p, usec_t at)
+{
+	const struct probe *sa = &s->probes[p->sa];
+	struct ike_inner *in = &p->ex.inner;
+
+	memset(in, 0, sizeof(*in));
+	if (p->kind == PROBE_CLOSE || s->net.auth == GW_CERT_ONLY) {
+		in->n_payloads = 1;
+		in->notifies[in->n_notifies++] = IKE_N_AUTHENTICATION_FAILED;
+	} else {
+		in->n_payloads = 5;
+		in->has_idr = in->has_auth = in->has_eap = true;
+		in->n_certs = in->n_certs_total = 2;
+		in->eap_code = IKE_EAP_REQUEST;
+		if (sa->no_fragmentation)
+			p->rx_ip_frags = 3;
+		else
+			p->ex.rx_total = 3;
+	}
+	p->result = PROBE_ANSWERED;
+	p->ended = at;
+	p->rtt_ms = (double)RTT_US / 1000.0;
 }
 
 /* The gateway's answer: INVALID_KE_PAYLOAD asking for its group, or a
@@ -232,6 +289,11 @@ deliver(struct sim *s, const struct event *e)
 	memset(&o, 0, sizeof(o));
 	o.probe = e->probe;
 	o.ts = e->at;
+	if (e->kind == EV_ANSWER && (p->kind == PROBE_AUTH || p->kind == PROBE_CLOSE)) {
+		if (p->result == PROBE_PENDING)
+			protected_answer_sim(s, p, e->at);
+		return;
+	}
 	if (e->kind == EV_ANSWER) {
 		o.kind = OBS_ANSWER;
 		o.ike = b;
@@ -255,7 +317,7 @@ sim_free(struct sim *s)
 
 /* Run until the plan has nothing more and nothing is pending. */
 static void
-run(struct sim *s, const struct net *n, uint32_t seed)
+run_cfg(struct sim *s, const struct net *n, uint32_t seed, bool auth)
 {
 	usec_t next;
 	int pending;
@@ -267,7 +329,7 @@ run(struct sim *s, const struct net *n, uint32_t seed)
 	s->ports[0] = (struct port_pair){ 500, 500 };
 	s->ports[1] = (struct port_pair){ 4500, 4500 };
 	s->cfg = (struct plan_config){ .rto = 0.2, .max_attempts = 5,
-	    .backoff = 1.5, .group = IKE_DH_CURVE25519,
+	    .backoff = 1.5, .group = IKE_DH_CURVE25519, .auth = auth,
 	    .sizes = { .enabled = true } };
 	ip_addr_parse("192.0.2.1", &s->router);
 	plan_init(&s->ps);
@@ -328,6 +390,12 @@ run(struct sim *s, const struct net *n, uint32_t seed)
 			}
 	}
 	CHECK(!"the run never ends");
+}
+
+static void
+run(struct sim *s, const struct net *n, uint32_t seed)
+{
+	run_cfg(s, n, seed, false);
 }
 
 static const struct net clean = { .mtu = 1500 };
@@ -538,6 +606,155 @@ stateful_only(void)
 	sim_free(&s);
 }
 
+/* The IKE_AUTH part of the plan, in order: what went where, in which SA,
+ * and what ended each SA. */
+struct auth_trace {
+	int		 n_auth, n_close, n_auth_sa;
+	const struct probe *auth[4], *close[4], *auth_sa;
+};
+
+static void
+trace_auth(const struct sim *s, struct auth_trace *t)
+{
+	memset(t, 0, sizeof(*t));
+	for (int i = 0; i < s->n; i++) {
+		const struct probe *p = &s->probes[i];
+
+		if (p->kind == PROBE_AUTH && t->n_auth < 4)
+			t->auth[t->n_auth++] = p;
+		if (p->kind == PROBE_CLOSE && t->n_close < 4)
+			t->close[t->n_close++] = p;
+		if (p->purpose == PURPOSE_AUTH_SA) {
+			t->n_auth_sa++;
+			t->auth_sa = p;
+		}
+	}
+}
+
+/* An EAP gateway that offers IKEv2 fragmentation: IKE_AUTH on 4500 in the
+ * reachability SA, answered in SKF fragments; only then a second SA
+ * without RFC 7383 and IKE_AUTH in it where the first was answered; each
+ * SA closed after its IKE_AUTH, with message 2. */
+static void
+auth_eap(void)
+{
+	static struct sim s;
+	struct net n = { .mtu = 1500 };
+	struct auth_trace t;
+
+	run_cfg(&s, &n, 21, true);
+	trace_auth(&s, &t);
+	CHECK_EQ(t.n_auth, 2);
+	CHECK_EQ(t.n_close, 2);
+	CHECK_EQ(t.n_auth_sa, 1);
+	if (t.n_auth == 2 && t.n_close == 2 && t.auth_sa) {
+		CHECK_EQ(t.auth[0]->dport, 4500);
+		CHECK_EQ(s.probes[t.auth[0]->sa].purpose, PURPOSE_REACH);
+		CHECK(t.auth_sa->no_fragmentation);
+		CHECK(t.auth_sa->id > t.auth[0]->id);	/* made only after it */
+		CHECK_EQ(t.auth[1]->sa, t.auth_sa->id);
+		CHECK_EQ(t.auth[1]->dport, 4500);
+		for (int i = 0; i < 2; i++) {
+			CHECK_EQ(t.close[i]->sa, t.auth[i]->sa);
+			CHECK(t.close[i]->id > t.auth[i]->id);
+			CHECK_EQ(t.close[i]->dport, t.auth[i]->dport);
+			CHECK(!t.close[i]->close_by_delete);
+			CHECK_EQ(probe_auth_answer(t.close[i]), AUTH_ANSWER_FAILED);
+		}
+	}
+	sim_free(&s);
+}
+
+/* A gateway for certificates only: AUTHENTICATION_FAILED ends the SA, so
+ * nothing more goes, and no second SA is made to be left behind. */
+static void
+auth_cert_only(void)
+{
+	static struct sim s;
+	struct net n = { .mtu = 1500, .auth = GW_CERT_ONLY };
+	struct auth_trace t;
+
+	run_cfg(&s, &n, 22, true);
+	trace_auth(&s, &t);
+	CHECK_EQ(t.n_auth, 1);
+	CHECK_EQ(t.n_close, 0);
+	CHECK_EQ(t.n_auth_sa, 0);
+	sim_free(&s);
+}
+
+/* A load balancer sends 4500 elsewhere: IKE_AUTH lost there, the close
+ * lost there too, then IKE_AUTH on 500, answered, closed there; the second
+ * SA's IKE_AUTH goes to 500, where the first was answered. */
+static void
+auth_load_balancer(void)
+{
+	static struct sim s;
+	struct net n = { .mtu = 1500, .lb_4500 = true };
+	struct auth_trace t;
+
+	run_cfg(&s, &n, 23, true);
+	trace_auth(&s, &t);
+	CHECK_EQ(t.n_auth, 3);
+	CHECK_EQ(t.n_close, 3);
+	if (t.n_auth == 3 && t.n_close == 3) {
+		CHECK_EQ(t.auth[0]->dport, 4500);
+		CHECK_EQ(t.auth[0]->result, PROBE_LOST);
+		CHECK_EQ(t.close[0]->dport, 4500);
+		CHECK_EQ(t.close[0]->result, PROBE_LOST);
+		CHECK_EQ(t.auth[1]->dport, 500);
+		CHECK_EQ(t.auth[1]->sa, t.auth[0]->sa);
+		CHECK_EQ(t.auth[1]->result, PROBE_ANSWERED);
+		CHECK_EQ(t.auth[2]->dport, 500);
+		CHECK_EQ(t.close[1]->dport, 500);
+		CHECK_EQ(t.close[2]->dport, 500);
+	}
+	sim_free(&s);
+}
+
+/* The gateway's IP fragments are dropped: the IKE_AUTH without RFC 7383
+ * is lost, its close (message 2) answered, and nothing goes to 500: the
+ * gateway has the SA on 4500. */
+static void
+auth_return_dropped(void)
+{
+	static struct sim s;
+	struct net n = { .mtu = 1500, .return_frags_dropped = true };
+	struct auth_trace t;
+
+	run_cfg(&s, &n, 24, true);
+	trace_auth(&s, &t);
+	CHECK_EQ(t.n_auth, 2);
+	CHECK_EQ(t.n_close, 2);
+	if (t.n_auth == 2 && t.n_close == 2) {
+		CHECK_EQ(t.auth[1]->result, PROBE_LOST);
+		CHECK_EQ(t.auth[1]->attempts, t.auth[1]->max_attempts);
+		CHECK_EQ(t.close[1]->result, PROBE_ANSWERED);
+		CHECK_EQ(t.close[1]->dport, 4500);
+	}
+	/* Within the bench's budget: under 3 s of simulated time. */
+	CHECK(s.now - 1000000 < 3000000);
+	sim_free(&s);
+}
+
+/* A gateway (or firewall) silent to IKE_AUTH: 4500, its close, 500, its
+ * close, and no second SA; the run ends. */
+static void
+auth_silent(void)
+{
+	static struct sim s;
+	struct net n = { .mtu = 1500, .auth = GW_AUTH_SILENT };
+	struct auth_trace t;
+
+	run_cfg(&s, &n, 25, true);
+	trace_auth(&s, &t);
+	CHECK_EQ(t.n_auth, 2);
+	CHECK_EQ(t.n_close, 2);
+	CHECK_EQ(t.n_auth_sa, 0);
+	for (int i = 0; i < t.n_auth; i++)
+		CHECK_EQ(t.auth[i]->result, PROBE_LOST);
+	sim_free(&s);
+}
+
 /* Asked twice without a change, the plan answers once. */
 static void
 idempotent(void)
@@ -567,5 +784,10 @@ main(void)
 	random_loss();
 	stateful_only();
 	idempotent();
+	auth_eap();
+	auth_cert_only();
+	auth_load_balancer();
+	auth_return_dropped();
+	auth_silent();
 	return check_done();
 }

@@ -5,7 +5,8 @@ compare` on the reports in reports/, against the expected output in golden/.
 usage: test_render.py IKEPROBE
 
 Run from tests/unit (meson does). The reports are real ones from the lab
-(hq, hotel, nat, cluster), one cut down by hand to fewer keys than even
+(hq, hotel, nat, cluster; auth: an EAP gateway with an expired certificate
+behind a network that drops its IP fragments), one cut down by hand to fewer keys than even
 ikeprobe 0.1 wrote (old-0.1: no NAT, context, verdict or size keys), one
 with hostile strings (terminal escapes, Markdown
 that would add links and cells, bidirectional overrides), and broken ones
@@ -34,11 +35,12 @@ NOTED_NO_CMARK = []
 sys.path.insert(0, os.path.join(HERE, ".."))
 from strict_schema import strict_schema  # noqa: E402
 
-GOOD = ["hq", "hotel", "nat", "cluster", "old-0.1", "hostile-strings"]
+GOOD = ["hq", "hotel", "nat", "cluster", "auth", "old-0.1", "hostile-strings"]
 # Reports of this version: valid against the schema, strictly.
-CURRENT = ["hq", "hotel", "nat", "cluster"]
+CURRENT = ["hq", "hotel", "nat", "cluster", "auth"]
 COMPARES = [
     ("hq-hotel", ["hq", "hotel"], ("txt", "md", "json")),
+    ("hq-auth", ["hq", "auth"], ("txt", "md", "json")),
     ("old-new", ["old-0.1", "hq"], ("txt", "md")),
     ("cluster", ["cluster"], ("txt", "md")),
     ("all", ["hq", "hotel", "nat", "cluster", "old-0.1"], ("txt",)),
