@@ -20,6 +20,14 @@ Cases:
   black hole           router link MTU 1400, its ICMP dropped    target <= 5 s
   clean, --stateful    size probes asking for full SAs: what the default
                        stateless probes save the gateway
+  EAP gateway          the default run against a gateway for EAP with an
+                       RSA-4096 chain: IKE_AUTH in and without IKEv2
+                       fragmentation, the certificate checked
+  EAP, --no-auth       the same without the IKE_AUTH probe; the row after
+                       it is the difference                 target <= 0.2 s
+  EAP, return dropped  the router drops the gateway's IP fragments: the
+                       large IKE_AUTH answer is lost         target <= 3 s
+                       (the difference to --no-auth, the row after it)
 """
 
 import argparse
@@ -44,13 +52,31 @@ CASES = [
     ("clean path", [], "clean", 1.5),
     ("black hole", [], "black-hole", 5.0),
     ("clean, --stateful", ["--stateful"], "clean", None),
+    ("EAP gateway", [], "eap", None),
+    ("EAP, --no-auth", ["--no-auth"], "eap", None),
+    ("EAP, return dropped", [], "eap-return-dropped", None),
+]
+
+# Rows of differences between two cases' medians: (name, case, minus, target).
+DELTAS = [
+    ("IKE_AUTH probe adds", "EAP gateway", "EAP, --no-auth", 0.2),
+    ("IKE_AUTH adds, return dropped", "EAP, return dropped", "EAP, --no-auth", 3.0),
 ]
 
 
+def gateway(lab, kind, chain):
+    """The gateway's configuration for a case, and ikeprobe's extra args."""
+    if kind.startswith("eap"):
+        return L.GatewayConfig(auth="eap", chain=chain), ["--ca", chain.root]
+    return L.GatewayConfig(), []
+
+
 def setup(lab, kind):
-    lab.add_rule_table(forward=[], output=[])  # an empty table: nothing filtered
+    lab.add_rule_table(forward=[], output=[], prerouting=[])  # nothing filtered
     if kind == "silent":
         lab.add_rule_table(forward=[f"ip daddr {L.GATEWAY_ADDR} meta l4proto udp drop"])
+    elif kind == "eap-return-dropped":
+        lab.add_rule_table(prerouting=[f"ip saddr {L.GATEWAY_ADDR} ip frag-off & 0x3fff != 0 drop"])
     elif kind == "black-hole":
         lab.set_mtu("router-gateway", 1400)
         lab.add_rule_table(output=["icmp type destination-unreachable icmp code frag-needed drop"])
@@ -91,13 +117,17 @@ def main():
         exec_ = ["ip", "netns", "exec", lab.client]
         base = statistics.median(timed(exec_ + [binary, "--version"])[0] for _ in range(a.runs))
 
+        import pki
+        chain = pki.make(os.path.join(lab.tmp, "pki"), "good")
+
         def one(b, args, kind):
             lab.stop_charon(quiet=True)
             lab.charon = None
             lab.set_mtu("router-gateway", 1500)
-            lab.start_charon()
+            config, extra = gateway(lab, kind, chain)
+            lab.start_charon(config)
             setup(lab, kind)
-            dt, p = timed(exec_ + [b, "--json"] + args + [L.GATEWAY_ADDR])
+            dt, p = timed(exec_ + [b, "--json"] + extra + args + [L.GATEWAY_ADDR])
             return dt, json.loads(p.stdout)
 
         for name, args, kind, target in CASES:
@@ -141,6 +171,19 @@ def main():
                   f"  full-SA {r['full_sa']:.0f}  half-open {r['half_open']:.0f}"
                   + (f"  against {r['against']:.3f} s (x{r['median_s'] / r['against']:.2f})"
                      if r["against"] else ""))
+    by = {r["case"]: r for r in rows}
+    for name, case, minus, target in DELTAS:
+        if case in by and minus in by:
+            d = by[case]["median_s"] - by[minus]["median_s"]
+            ok = "ok" if d <= target else "OVER"
+            if a.markdown:
+                print(f"| {name} | {d:+.2f} s | | | <= {target:.1f} s {ok} | "
+                      f"{by[case]['packets'] - by[minus]['packets']:+.0f} | "
+                      f"{by[case]['full_sa'] - by[minus]['full_sa']:+.0f} | |")
+            else:
+                print(f"{name:22} {d:+.3f} s ({case} minus {minus})  <= {target:.1f} s {ok}"
+                      f"  packets {by[case]['packets'] - by[minus]['packets']:+.0f}"
+                      f"  full-SA {by[case]['full_sa'] - by[minus]['full_sa']:+.0f}")
     if not a.markdown:
         print()
         for r in rows:
