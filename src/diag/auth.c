@@ -238,14 +238,14 @@ inbound(struct report *rep)
 		a->inbound = FRAG_DROPPED;
 		snprintf(e, elen, "Nothing of the gateway's IKE_AUTH answer to probe "
 		    "#%d came back (%d transmissions, no IP fragment of it), though "
-		    "the gateway %s (probe #%d): its large answer, sent in IP "
+		    "the gateway %s (probe #%d%s): its large answer, sent in IP "
 		    "fragments, is lost on the way to this machine.%s", t->probe,
 		    p->attempts, by_close ? "answered the next message in the same "
-		    "IKE SA on the same port (the closing IKE_AUTH, message 2, "
-		    "which a gateway takes only once it has answered message 1)" :
-		    ctl == (frag_ok ? frag_ok->probe : -2) ? "answered the same "
-		    "IKE_AUTH in IKEv2 fragments on the same port" :
-		    "answered another request on the port after it", ctl,
+		    "IKE SA on the same port" : ctl == (frag_ok ? frag_ok->probe :
+		    -2) ? "answered the same IKE_AUTH in IKEv2 fragments on the "
+		    "same port" : "answered another request on the port after it",
+		    ctl, by_close ? ", the closing IKE_AUTH: message 2, which a "
+		    "gateway takes only once it has answered message 1" : "",
 		    frag_ok && ctl != frag_ok->probe ? " The same answer in IKEv2 "
 		    "fragments (RFC 7383) came through." : "");
 		return;

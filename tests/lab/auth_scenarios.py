@@ -216,7 +216,7 @@ def return_dropped(s, rule, gateway_frag="yes"):
         s.check(lost.get("incomplete_answer", {}).get("first_fragments", 0) >= 4,
                 f"run 1: incomplete_answer of the lost probe: {lost.get('incomplete_answer')}")
     else:
-        s.check("closing IKE_AUTH, message 2" in f["inbound_evidence"],
+        s.check("the closing IKE_AUTH: message 2" in f["inbound_evidence"],
                 f"run 1: evidence does not rest on the close: {f['inbound_evidence']}")
     # The load balancer test stays quiet: 4500 answered in this SA.
     s.check(not a["load_balancer_no_affinity"], "run 1: load balancer blamed for dropped fragments")

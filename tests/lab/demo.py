@@ -8,7 +8,8 @@ with its normal text output, and tears the lab down again.
 usage: sudo tests/lab/demo.py [--ikeprobe PATH] [--drop PORT] [--reject PORT]
                               [--no-daemon] [--drop-fragments] [--mtu N]
                               [--no-icmp] [--no-gateway-fragmentation]
-                              [--keep] [IKEPROBE-OPTIONS...]
+                              [--drop-return-fragments] [--cert PROFILE]
+                              [--psk] [--keep] [IKEPROBE-OPTIONS...]
 
   --ikeprobe PATH  the binary to run (default: build/ikeprobe of this tree)
   --drop PORT      the router drops UDP to PORT of the gateway silently
@@ -18,16 +19,28 @@ usage: sudo tests/lab/demo.py [--ikeprobe PATH] [--drop PORT] [--reject PORT]
   --mtu N          the router's link to the gateway has MTU N
   --no-icmp        the router's ICMP "fragmentation needed" never leaves it
   --no-gateway-fragmentation  charon does not offer IKEv2 fragmentation
+  --drop-return-fragments  the router drops IP fragments from the gateway
+                   (its large IKE_AUTH answer): the other direction
+  --cert PROFILE   the gateway's certificate is broken so: expired,
+                   not-yet-valid, expires-soon, wrong-name, no-server-auth,
+                   self-signed, sha1, weak-key, ecdsa (tests/lab/pki.py)
+  --psk            a gateway for pre-shared keys instead of the default: a
+                   gateway for EAP with an RSA-4096 certificate chain made
+                   for the lab, as RRAS for Always On VPN user tunnels
   --keep           keep the lab's directory (charon.log, strongswan.conf)
 
-Any other options go to ikeprobe, e.g. --json or --ports 4500; the target,
-198.51.100.10, is added at the end. Exit status is ikeprobe's.
+Any other options go to ikeprobe, e.g. --json or --ports 4500; the target
+is added at the end: gateway.lab.test (the name in the certificate), with
+--ca naming the lab's root, or 198.51.100.10 with --psk. Exit status is
+ikeprobe's.
 
   sudo tests/lab/demo.py
   sudo tests/lab/demo.py --drop 500
   sudo tests/lab/demo.py --reject 4500 --json
   sudo tests/lab/demo.py --drop-fragments --no-gateway-fragmentation
   sudo tests/lab/demo.py --mtu 1400 --no-icmp
+  sudo tests/lab/demo.py --drop-return-fragments
+  sudo tests/lab/demo.py --cert expired
 """
 
 import argparse
@@ -55,6 +68,9 @@ def main():
     ap.add_argument("--mtu", type=int)
     ap.add_argument("--no-icmp", action="store_true")
     ap.add_argument("--no-gateway-fragmentation", action="store_true")
+    ap.add_argument("--drop-return-fragments", action="store_true")
+    ap.add_argument("--cert", default="good")
+    ap.add_argument("--psk", action="store_true")
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--demo-help", action="store_true")
     a, rest = ap.parse_known_args()
@@ -71,7 +87,8 @@ def main():
         return 3
     try:
         L.check_environment(need_charon=not a.no_daemon,
-                            need_nft=bool(a.drop or a.reject or a.drop_fragments or a.no_icmp))
+                            need_nft=bool(a.drop or a.reject or a.drop_fragments or
+                                          a.no_icmp or a.drop_return_fragments))
     except L.LabUnavailable as e:
         print(f"demo: {e}; run it with sudo", file=sys.stderr)
         return 3
@@ -81,14 +98,31 @@ def main():
         rules += [f"ip daddr {L.GATEWAY_ADDR} udp dport {p} reject with icmp type admin-prohibited"
                   for p in a.reject]
         what = []
+        target, extra = L.GATEWAY_ADDR, []
         if not a.no_daemon:
             frag = "no" if a.no_gateway_fragmentation else "yes"
-            lab.start_charon(L.GatewayConfig(fragmentation=frag))
+            chain = None
+            if not a.psk:
+                try:
+                    import pki
+                except ImportError:
+                    print("demo: python3-cryptography is missing (scripts/deps.sh lab): "
+                          "a PSK gateway instead", file=sys.stderr)
+                    a.psk = True
+            if not a.psk:
+                chain = pki.make(os.path.join(lab.tmp, "pki"), a.cert)
+                target, extra = L.GATEWAY_NAME, ["--ca", chain.root]
+            lab.start_charon(L.GatewayConfig(fragmentation=frag, chain=chain,
+                                             auth="psk" if a.psk else "eap"))
             what.append("strongSwan charon on the gateway"
+                        + (", PSK" if a.psk else f", EAP with a certificate ({a.cert})")
                         + (" without IKEv2 fragmentation" if frag == "no" else ""))
         else:
             what.append("no IKE daemon on the gateway")
         pre = ["ip frag-off & 0x3fff != 0 drop"] if a.drop_fragments else []
+        if a.drop_return_fragments:
+            pre.append(f"ip saddr {L.GATEWAY_ADDR} ip frag-off & 0x3fff != 0 drop")
+            what.append("router drops IP fragments from the gateway")
         out = (["icmp type destination-unreachable icmp code frag-needed drop"]
                if a.no_icmp else [])
         if a.mtu:
@@ -104,7 +138,7 @@ def main():
         what += [f"router rejects UDP {p}" for p in a.reject]
         print(f"lab: client {L.CLIENT_ADDR} -- router {L.ROUTER_CLIENT_ADDR}/{L.ROUTER_GATEWAY_ADDR}"
               f" -- gateway {L.GATEWAY_ADDR}; " + ", ".join(what), file=sys.stderr)
-        argv = [os.path.abspath(a.ikeprobe)] + rest + [L.GATEWAY_ADDR]
+        argv = [os.path.abspath(a.ikeprobe)] + extra + rest + [target]
         print("lab: client$ ikeprobe " + " ".join(argv[1:]) + "\n",
               file=sys.stderr, flush=True)
         # Not captured: ikeprobe writes to this terminal as it would anywhere.
