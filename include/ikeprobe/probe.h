@@ -164,6 +164,7 @@ struct probe_set {
 	int		 n_ports;
 	int		 family;
 	int		 local_mtu;
+	const struct ip_addr *local, *target;	/* the addresses used */
 };
 
 const struct probe *probe_set_get(const struct probe_set *, int id);

@@ -504,7 +504,8 @@ unanswered(struct report *rep)
 {
 	const struct auth_report *a = &rep->auth;
 	char ids[64] = "", ports[32] = "";
-	size_t n = 0, m = 0;
+	bool on[2] = { false, false };	/* 500, 4500 */
+	size_t n = 0;
 	int sa = -1;
 
 	if (!a->tested || a->lb_no_affinity)
@@ -521,10 +522,10 @@ unanswered(struct report *rep)
 		if (n < sizeof(ids))
 			n += (size_t)snprintf(ids + n, sizeof(ids) - n, "%s#%d",
 			    i ? ", " : "", t->probe);
-		if (m < sizeof(ports) && !strstr(ports, t->port == 500 ? "500" : "4500"))
-			m += (size_t)snprintf(ports + m, sizeof(ports) - m, "%s%u",
-			    m ? " and " : "", t->port);
+		on[t->port != 500] = true;
 	}
+	snprintf(ports, sizeof(ports), "%s%s%s", on[0] ? "500" : "",
+	    on[0] && on[1] ? " and " : "", on[1] ? "4500" : "");
 	if (a->n == 0)
 		return false;
 	lead(rep, "The VPN gateway answers IKE_SA_INIT but not IKE_AUTH from "

@@ -46,22 +46,6 @@ full_reply(const struct probe_set *set)
 	return NULL;
 }
 
-/* TRI_TRUE if the hash of a:port matches none of hashes[], TRI_NULL if
- * there are none to compare with. */
-static enum tristate
-rewritten(const struct probe *p, const struct ip_addr *a, uint16_t port,
-    const uint8_t (*hashes)[IKE_NATD_LEN], int n)
-{
-	uint8_t want[IKE_NATD_LEN];
-
-	if (n == 0 || natd_hash(p->ex.spi_i, p->reply.spi_r, a, port, want) < 0)
-		return TRI_NULL;
-	for (int i = 0; i < n; i++)
-		if (memcmp(hashes[i], want, IKE_NATD_LEN) == 0)
-			return TRI_FALSE;
-	return TRI_TRUE;
-}
-
 static void
 nat_evidence(struct report *rep, const struct probe *p)
 {
@@ -124,6 +108,7 @@ diagnose_nat(struct report *rep)
 	struct nat_report *n = &rep->nat;
 	const struct probe *p = natd_reply(&rep->set), *sa;
 	const struct port_verdict *v;
+	struct natd_seen seen;
 
 	memset(n, 0, sizeof(*n));
 	n->detected = n->client_side = n->gateway_side = TRI_NULL;
@@ -142,14 +127,10 @@ diagnose_nat(struct report *rep)
 		return;
 	}
 	n->probe = p->id;
-	/* The destination hash is over our address as the gateway saw it;
-	 * the source hashes over the addresses the gateway answers from. */
-	n->client_side = rewritten(p, &rep->local.addr, p->sport,
-	    p->reply.has_natd_dst ? &p->reply.natd_dst : NULL,
-	    p->reply.has_natd_dst ? 1 : 0);
-	n->gateway_side = rewritten(p, &rep->target, p->dport,
-	    (const uint8_t (*)[IKE_NATD_LEN])p->reply.natd_src,
-	    p->reply.n_natd_src);
+	natd_judge(p->ex.spi_i, &p->reply, &rep->local.addr, p->sport,
+	    &rep->target, p->dport, &seen);
+	n->client_side = (enum tristate)seen.client;
+	n->gateway_side = (enum tristate)seen.gateway;
 	if (n->client_side == TRI_TRUE || n->gateway_side == TRI_TRUE)
 		n->detected = TRI_TRUE;
 	else if (n->client_side == TRI_FALSE && n->gateway_side == TRI_FALSE)

@@ -46,7 +46,8 @@ struct probe_set
 ike_session_set(const struct ike_session *s)
 {
 	return (struct probe_set){ s->probes, s->n_probes, s->ports,
-	    s->n_ports, s->target.family, s->local.mtu };
+	    s->n_ports, s->target.family, s->local.mtu, &s->local.addr,
+	    &s->target };
 }
 
 static const struct kex_value *

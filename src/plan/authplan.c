@@ -2,9 +2,9 @@
  * stopped before anyone proves who they are (RFC 7296 2.16).
  *
  *  1. In the IKE SA of the full SA answer (kept by the reachability part),
- *     IKE_AUTH with IDi, CERTREQ and no AUTH, which asks for EAP. It goes
- *     to UDP 4500 when 4500 is open, as a client behind a NAT sends it
- *     (RFC 7296 2.23). Lost there without a trace, the SA is closed there
+ *     IKE_AUTH with IDi, CERTREQ and no AUTH, which asks for EAP. Behind a
+ *     NAT it goes to UDP 4500 when 4500 is open, as a client sends it
+ *     there (RFC 7296 2.23); else where the SA was made. Lost there without a trace, the SA is closed there
  *     first (3. below), and only if that is lost too does the IKE_AUTH go
  *     once more to the port the SA was made on, which tells a load
  *     balancer without affinity from a dead path.
@@ -27,6 +27,7 @@
  * At most two IKE SAs, each ended. */
 #include <string.h>
 
+#include "ikeprobe/natd.h"
 #include "ikeprobe/plan.h"
 
 #define AUTH_ATTEMPTS	4
@@ -138,6 +139,19 @@ auth_answered_on(const struct probe_set *set, uint16_t port)
 	return false;
 }
 
+/* Do the SA answer's NAT_DETECTION notifies show a NAT? */
+static bool
+behind_nat(const struct probe_set *set, const struct probe *sa)
+{
+	struct natd_seen seen;
+
+	if (set->local == NULL || set->target == NULL)
+		return false;
+	natd_judge(sa->ex.spi_i, &sa->reply, set->local, sa->sport, set->target,
+	    sa->dport, &seen);
+	return natd_nat(&seen);
+}
+
 /* IKE_AUTH in one SA: the first to float_port. Lost there without a trace
  * (no fragment of an answer), the SA is closed there: an answer to that
  * message 2 shows the gateway took message 1, and its answer was lost on
@@ -212,7 +226,11 @@ plan_auth(const struct plan_view *v, struct probe_spec *out)
 		return 0;
 	for (int i = 0; i < set->n_ports; i++)
 		has_4500 |= set->ports[i].dport == 4500;
-	float_port = has_4500 && port_answered(set, 4500) ? 4500 : sa->dport;
+	/* A client moves to 4500 when it sees a NAT (RFC 7296 2.23); without
+	 * one it stays where the SA was made, and so does ikeprobe (some
+	 * gateways answer an IKE_AUTH on 4500 from 500 then). */
+	float_port = has_4500 && port_answered(set, 4500) && behind_nat(set, sa) ?
+	    4500 : sa->dport;
 
 	n += auth_in(v, sa, float_port, out + n, &done);
 	in_sa(set, sa, PROBE_AUTH, &a1);

@@ -124,7 +124,8 @@ def auth_eap(s):
     rep = run(s, ch, expect_rc=0)
     auth_checks(s, rep, "run 1")
     e1, e2 = rep["auth"]["exchanges"]
-    s.equal((e1["port"], e1["ikev2_fragmentation"]), (4500, True), "run 1: first exchange (port, RFC 7383)")
+    # No NAT here: IKE_AUTH stays on UDP 500, as a client's would.
+    s.equal((e1["port"], e1["ikev2_fragmentation"]), (500, True), "run 1: first exchange (port, RFC 7383)")
     s.check(e1["ike_fragments"] >= 2 and e1["ip_fragments"] == 0,
             f"run 1: first answer in {e1['ike_fragments']} SKF / {e1['ip_fragments']} IP fragments")
     s.equal(e2["ikev2_fragmentation"], False, "run 1: second exchange RFC 7383")
@@ -134,8 +135,9 @@ def auth_eap(s):
     s.equal((f["inbound"], f["inbound_probe"]), ("pass", e2["probe"]), "run 1: fragments (inbound, probe)")
     s.check("reached this machine whole" in f["inbound_evidence"],
             f"run 1: inbound_evidence: {f['inbound_evidence']}")
-    inb = f["ports"]["4500"]["inbound"]
-    s.equal((inb["answered"], inb["lost"]), (2, 0), "run 1: fragments.ports.4500.inbound (answered, lost)")
+    inb = f["ports"]["500"]["inbound"]
+    s.equal((inb["answered"], inb["lost"]), (2, 0), "run 1: fragments.ports.500.inbound (answered, lost)")
+    s.equal(f["ports"]["4500"]["inbound"], None, "run 1: fragments.ports.4500.inbound")
     c = cert_checks(s, rep, "run 1")
     if c:
         s.check(f"DNS:{L.GATEWAY_NAME}" in c["san"], f"run 1: certificate.san {c['san']}")
@@ -156,6 +158,16 @@ def auth_eap(s):
     rc, out, err = s.lab.run_client([s.lab.ikeprobe_path, "show", "--format", "markdown", saved])
     s.check("| Fragments (from the gateway) | pass" in out, "show --format markdown: no inbound row")
     s.check("### The gateway's certificate" in out, "show --format markdown: no certificate table")
+    # Behind a NAT (the router masquerades): IKE_AUTH moves to UDP 4500,
+    # as a client's does (RFC 7296 2.23), and the SA is closed there.
+    s.lab.masquerade()
+    rep = run(s, ch, expect_rc=0, label="behind a NAT")
+    s.equal(rep["nat"]["detected"], True, "behind a NAT: nat.detected")
+    auth_checks(s, rep, "behind a NAT")
+    s.equal([e["port"] for e in rep["auth"]["exchanges"]], [4500, 4500],
+            "behind a NAT: IKE_AUTH ports")
+    s.equal(rep["fragments"]["inbound"], "pass", "behind a NAT: fragments.inbound")
+    s.lab.nft("table ip ikplabnat\ndelete table ip ikplabnat\n")
     # --no-auth: no IKE_AUTH at all; the return direction is untested.
     before = s.lab.charon_log().count("parsed IKE_AUTH request")
     rep = run(s, ch, ["--no-auth"], expect_rc=0, label="--no-auth")
@@ -232,6 +244,8 @@ def load_balancer(s):
     ch = eap_gateway(s)
     g2 = s.lab.add_gateway()
     g2.start(L.GatewayConfig(auth="eap", chain=ch, local_addrs=(L.SECOND_GATEWAY_ADDR,)))
+    # Clients behind a NAT (the router masquerades) move to 4500.
+    s.lab.masquerade()
     s.lab.nft("table ip ikplablb\ndelete table ip ikplablb\ntable ip ikplablb {\n"
               "  chain pre {\n    type nat hook prerouting priority dstnat; policy accept;\n"
               f"    ip daddr {L.GATEWAY_ADDR} udp dport 4500 dnat to {L.SECOND_GATEWAY_ADDR}\n"
@@ -311,8 +325,8 @@ def auth_dropped(s):
     s.h.finding(s, rep, "auth-unanswered", "run 1", severity="error")
     s.check("not IKE_AUTH" in rep["headline"], f"run 1: headline: {rep['headline']}")
     s.equal(a["answer"], "none", "run 1: auth.answer")
-    s.check({e["port"] for e in a["exchanges"]} == {500, 4500},
-            f"run 1: IKE_AUTH went to {[e['port'] for e in a['exchanges']]}, want 4500 then 500")
+    # No NAT: IKE_AUTH on 500, where the SA was made; lost, then its close.
+    s.equal([e["port"] for e in a["exchanges"]], [500], "run 1: IKE_AUTH ports")
     for code in ("return-fragments-dropped", "load-balancer-no-affinity",
                  "return-fragments-inconclusive"):
         s.check(not any(x["code"] == code for x in rep["findings"]),
@@ -343,6 +357,33 @@ def cert_only_gateway(s):
     nothing_left(s, "run 1")
 
 
+def libreswan_cert_only(s):
+    """libreswan (a second, independent IKEv2 implementation) for
+    certificates only: its AUTHENTICATION_FAILED decrypted from its own
+    choice of transforms (AES-GCM-256, PRF-HMAC-SHA2-512, MODP-2048 here),
+    said plainly, and nothing left on it."""
+    if pki is None:
+        raise s.h.Skip("python3-cryptography is not installed (scripts/deps.sh lab)")
+    if not L.Pluto.available():
+        raise s.h.Skip(f"libreswan is not unpacked in {L.LIBRESWAN_ROOT} (scripts/deps.sh)")
+    ch = pki.make(os.path.join(s.lab.tmp, "pki"), "good")
+    pluto = s.lab.start_pluto(ch)
+    rep = run(s, ch, expect_rc=0)
+    a = rep["auth"]
+    s.equal((a["answer"], a["certificate_auth_only"], a["deleted"]),
+            ("authentication_failed", True, True), "run 1: auth (answer, certificate_auth_only, deleted)")
+    s.h.finding(s, rep, "gateway-certificate-auth-only", "run 1", severity="info")
+    p = rep["probes"][a["exchanges"][0]["probe"]]
+    s.check(p.get("keys") and p["keys"]["transforms"],
+            f"run 1: no keys on the IKE_AUTH probe: {p.get('keys')}")
+    s.note(f"libreswan chose {p['keys']['transforms'] if p.get('keys') else '?'}")
+    s.check("Peer attempted EAP authentication" in pluto.log() or
+            "AUTHENTICATION_FAILED" in pluto.log(),
+            "run 1: pluto's log does not show our IKE_AUTH decrypted and refused")
+    sas = pluto.list_sas()
+    s.check(not sas, f"run 1: {len(sas)} IKE SA(s) left on libreswan: {sas[:2]}")
+
+
 def register(scenario, helpers):
     """Put the scenarios into scenarios.py's table."""
     def reg(name, fn, nft=False):
@@ -363,3 +404,5 @@ def register(scenario, helpers):
     for name in CERT_CASES:
         reg("cert-" + name, cert_case(name))
     reg("cert-only-gateway", cert_only_gateway)
+    scenario("libreswan-cert-only", charon=False)(
+        lambda s: (setattr(s, "h", helpers), libreswan_cert_only(s))[1])

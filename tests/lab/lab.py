@@ -58,6 +58,9 @@ SECOND_ROUTER_ADDR = "203.0.113.1"
 GATEWAY_NAME = "gateway.lab.test"
 
 CHARON = "/usr/lib/ipsec/charon"
+# libreswan, unpacked beside strongSwan by scripts/deps.sh (apt will not
+# install both): the lab's second IKE implementation.
+LIBRESWAN_ROOT = os.environ.get("IKP_LIBRESWAN", "/opt/ikeprobe-lab/libreswan")
 NS_PREFIX = "ikp-"
 NETNS_RUN = "/run/netns"
 NETNS_ETC = "/etc/netns"
@@ -515,6 +518,121 @@ class Charon:
         return text
 
 
+class Pluto:
+    """libreswan's pluto in a gateway namespace, for certificates only (a
+    device-tunnel gateway): the RSA chain of a pki.Chain in an NSS database,
+    its files under one directory (its run directory too, so its control
+    socket is reachable from here). It runs in its own mount namespace,
+    where libreswan's helper programs are bound over /usr/libexec, since
+    pluto looks for them there."""
+
+    def __init__(self, lab, ns, directory, addr=GATEWAY_ADDR):
+        self.lab = lab
+        self.ns = ns
+        self.dir = directory
+        self.addr = addr
+        self.proc = None
+        self.rundir = os.path.join(directory, "run")
+        self.ctl = os.path.join(self.rundir, "pluto.ctl")
+
+    @staticmethod
+    def available():
+        return os.access(os.path.join(LIBRESWAN_ROOT, "usr/libexec/ipsec/pluto"), os.X_OK) \
+            and shutil.which("certutil") is not None and shutil.which("pk12util") is not None
+
+    def _tool(self, name):
+        return os.path.join(LIBRESWAN_ROOT, "usr/libexec/ipsec", name)
+
+    def start(self, chain, fragmentation="yes", timeout=15):
+        if not self.available():
+            raise LabUnavailable("libreswan is not unpacked in "
+                                 f"{LIBRESWAN_ROOT} (scripts/deps.sh does it)")
+        os.makedirs(self.rundir, exist_ok=True)
+        nss = os.path.join(self.dir, "nss")
+        os.makedirs(nss, exist_ok=True)
+        _run(["certutil", "-N", "-d", "sql:" + nss, "--empty-password"])
+        p12 = os.path.join(self.dir, "server.p12")
+        _run(["openssl", "pkcs12", "-export", "-in", chain.server, "-inkey", chain.key,
+              "-certfile", chain.intermediate, "-name", "server", "-out", p12,
+              "-passout", "pass:"])
+        _run(["pk12util", "-i", p12, "-d", "sql:" + nss, "-W", ""])
+        _run(["certutil", "-A", "-n", "lab-root", "-t", "CT,,", "-d", "sql:" + nss,
+              "-i", chain.root])
+        conf = os.path.join(self.dir, "ipsec.conf")
+        with open(conf, "w") as f:
+            f.write(f"""# Written by tests/lab/lab.py: a libreswan gateway for certificates only.
+config setup
+    logfile={self.dir}/pluto.log
+    logappend=no
+    plutodebug=none
+conn lab
+    ikev2=insist
+    left={self.addr}
+    leftcert=server
+    leftid=%fromcert
+    leftsendcert=always
+    right=%any
+    rightid=%fromcert
+    rightca=%same
+    authby=rsasig
+    fragmentation={fragmentation}
+    auto=add
+""")
+        secrets = os.path.join(self.dir, "ipsec.secrets")
+        open(secrets, "w").close()
+        out = open(os.path.join(self.dir, "pluto.out"), "ab")
+        cmd = (f"mount --bind {LIBRESWAN_ROOT}/usr/libexec /usr/libexec && "
+               f"exec {self._tool('pluto')} --config {conf} --nssdir {nss} "
+               f"--secretsfile {secrets} --rundir {self.rundir} --nofork --stderrlog")
+        self.proc = subprocess.Popen(
+            ["ip", "netns", "exec", self.ns, "unshare", "--mount", "--propagation", "private",
+             "sh", "-c", cmd], stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+            preexec_fn=die_with_parent)
+        out.close()
+        deadline = time.monotonic() + timeout
+        while not (os.path.exists(self.ctl) and self.lab._udp_listening(self.ns, (500, 4500))):
+            if self.proc.poll() is not None:
+                raise LabError(f"pluto exited with {self.proc.returncode}\n" + self.log(tail=30))
+            if time.monotonic() > deadline:
+                raise LabError(f"pluto did not listen within {timeout}s\n" + self.log(tail=30))
+            time.sleep(0.1)
+        _run([self._tool("addconn"), "--config", conf, "--ctlsocket", self.ctl, "--autoall"])
+        return self.proc.pid
+
+    def list_sas(self):
+        """The IKE SAs pluto holds, half-open ones included."""
+        p = _run([self._tool("whack"), "--ctlsocket", self.ctl, "--showstates"], check=False)
+        return [ln for ln in p.stdout.splitlines() if "STATE_" in ln]
+
+    def running(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self, sig=signal.SIGTERM, timeout=5, quiet=False):
+        p = self.proc
+        if p is None or p.poll() is not None:
+            return
+        try:
+            p.send_signal(sig)
+            p.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait(timeout=5)
+
+    def log(self, tail=None):
+        text = ""
+        for name in ("pluto.log", "pluto.out"):
+            try:
+                with open(os.path.join(self.dir, name), errors="replace") as f:
+                    lines = f.read().splitlines()
+            except OSError:
+                continue
+            if tail:
+                lines = lines[-tail:]
+            if lines:
+                text += f"--- {self.dir}/{name} ---\n" + "\n".join(lines) + "\n"
+        return text
+
+
 # -- the lab -----------------------------------------------------------------
 
 class Lab:
@@ -544,7 +662,7 @@ class Lab:
         }
         self.tmp = None
         self._gw = None
-        self.extra_gateways = []
+        self.extra_gateways = []    # Charons and Plutos besides the first charon
         self._namespaces = []
         self._closed = False
         self.last_ikeprobe = None  # (argv, rc, stdout, stderr) for reports
@@ -809,6 +927,15 @@ class Lab:
         text = "".join(c.log(tail) for c in [self.gw] + self.extra_gateways
                        if c.proc is not None or c is self.gw)
         return text or "(no charon log)\n"
+
+    def start_pluto(self, chain, **kw):
+        """libreswan on the gateway, instead of charon (Pluto)."""
+        d = os.path.join(self.tmp, "pluto")
+        os.makedirs(d, exist_ok=True)
+        p = Pluto(self, self.gateway, d)
+        self.extra_gateways.append(p)
+        p.start(chain, **kw)
+        return p
 
     def add_gateway(self, tag="2", net=3):
         """A second gateway host: namespace PREFIX-g<tag> on its own link

@@ -137,7 +137,7 @@ setup(void)
 	CHECK(memcmp(probes[3].ex.spi_i, probes[0].ex.spi_i, 8) == 0);
 	CHECK(probes[3].ex.unit.ip_id != probes[0].ex.unit.ip_id);
 	ctx = (struct match_ctx){ &local, &target,
-	    { probes, 4, ports, 2, AF_INET, 1500 } };
+	    { probes, 4, ports, 2, AF_INET, 1500, &local, &target } };
 }
 
 static void
@@ -312,7 +312,7 @@ icmpv6(void)
 
 	build(&p6[0], 0, 500, true, 1400, 0, NULL, T0, &local6, &target6);
 	c6 = (struct match_ctx){ &local6, &target6,
-	    { p6, 1, ports, 2, AF_INET6, 1500 } };
+	    { p6, 1, ports, 2, AF_INET6, 1500, NULL, NULL } };
 	d = &p6[0].ex.unit.dgram[0];
 	CHECK_EQ(d->len, 1400);
 	for (int k = 0; k < 2; k++) {

@@ -38,6 +38,8 @@ struct net {
 	bool		 lb_4500;	/* UDP 4500 goes to a gateway without
 					 * the SA: nothing in it answered there */
 	bool		 return_frags_dropped;	/* answers in IP fragments lost */
+	bool		 nat;		/* a NAT on the way: the full answer's
+					 * NAT_DETECTION_DESTINATION_IP differs */
 };
 
 struct event {
@@ -64,6 +66,7 @@ struct sim {
 	int		 datagrams;	/* sent, fragments each */
 	uint32_t	 rng;
 	struct ip_addr	 router;
+	struct ip_addr	 local, target;
 };
 
 static uint32_t
@@ -76,7 +79,8 @@ rnd(struct sim *s)
 static struct probe_set
 set_of(const struct sim *s)
 {
-	return (struct probe_set){ s->probes, s->n, s->ports, 2, AF_INET, 1500 };
+	return (struct probe_set){ s->probes, s->n, s->ports, 2, AF_INET, 1500,
+	    &s->local, &s->target };
 }
 
 /* A probe's record as the session builds it: the natural size of a
@@ -258,8 +262,16 @@ answer_bytes(const struct sim *s, const struct probe *p, uint8_t *b)
 		wb_u8(&w, IKE_PL_NOTIFY); wb_u8(&w, 0); wb_be16(&w, 4 + 32);
 		wb_zero(&w, 32);
 		/* N(IKEV2_FRAGMENTATION_SUPPORTED) */
-		wb_u8(&w, IKE_PL_NONE); wb_u8(&w, 0); wb_be16(&w, 8);
+		wb_u8(&w, s->net.nat ? IKE_PL_NOTIFY : IKE_PL_NONE);
+		wb_u8(&w, 0); wb_be16(&w, 8);
 		wb_u8(&w, 0); wb_u8(&w, 0); wb_be16(&w, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED);
+		/* N(NAT_DETECTION_DESTINATION_IP) of another address: a NAT */
+		if (s->net.nat) {
+			wb_u8(&w, IKE_PL_NONE); wb_u8(&w, 0); wb_be16(&w, 8 + 20);
+			wb_u8(&w, 0); wb_u8(&w, 0);
+			wb_be16(&w, IKE_N_NAT_DETECTION_DESTINATION_IP);
+			wb_zero(&w, 20);
+		}
 	} else {
 		wb_u8(&w, IKE_PL_NOTIFY);
 		wb_u8(&w, IKE_VERSION_2);
@@ -284,7 +296,7 @@ deliver(struct sim *s, const struct event *e)
 {
 	struct probe *p = &s->probes[e->probe];
 	struct observation o;
-	uint8_t b[512];
+	uint8_t b[600];
 
 	memset(&o, 0, sizeof(o));
 	o.probe = e->probe;
@@ -332,6 +344,8 @@ run_cfg(struct sim *s, const struct net *n, uint32_t seed, bool auth)
 	    .backoff = 1.5, .group = IKE_DH_CURVE25519, .auth = auth,
 	    .sizes = { .enabled = true } };
 	ip_addr_parse("192.0.2.1", &s->router);
+	ip_addr_parse("192.0.2.10", &s->local);
+	ip_addr_parse("198.51.100.10", &s->target);
 	plan_init(&s->ps);
 	s->now = 1000000;
 	for (int step = 0; step < 100000; step++) {
@@ -631,29 +645,36 @@ trace_auth(const struct sim *s, struct auth_trace *t)
 	}
 }
 
-/* An EAP gateway that offers IKEv2 fragmentation: IKE_AUTH on 4500 in the
- * reachability SA, answered in SKF fragments; only then a second SA
- * without RFC 7383 and IKE_AUTH in it where the first was answered; each
- * SA closed after its IKE_AUTH, with message 2. */
+/* An EAP gateway that offers IKEv2 fragmentation, behind a NAT: IKE_AUTH
+ * on 4500 in the reachability SA, answered in SKF fragments; only then a
+ * second SA without RFC 7383 and IKE_AUTH in it where the first was
+ * answered; each SA closed after its IKE_AUTH, with message 2. Without a
+ * NAT all of it stays on the SA's port, 500, as a client's would. */
 static void
 auth_eap(void)
 {
 	static struct sim s;
-	struct net n = { .mtu = 1500 };
+	struct net n = { .mtu = 1500, .nat = true };
 	struct auth_trace t;
 
+	run_cfg(&s, &n, 26, true);
+	trace_auth(&s, &t);
+	CHECK_EQ(t.n_auth, 2);
+	for (int i = 0; i < t.n_auth; i++)
+		CHECK_EQ(t.auth[i]->dport, 4500);
+	n.nat = false;
 	run_cfg(&s, &n, 21, true);
 	trace_auth(&s, &t);
 	CHECK_EQ(t.n_auth, 2);
 	CHECK_EQ(t.n_close, 2);
 	CHECK_EQ(t.n_auth_sa, 1);
 	if (t.n_auth == 2 && t.n_close == 2 && t.auth_sa) {
-		CHECK_EQ(t.auth[0]->dport, 4500);
+		CHECK_EQ(t.auth[0]->dport, 500);
 		CHECK_EQ(s.probes[t.auth[0]->sa].purpose, PURPOSE_REACH);
 		CHECK(t.auth_sa->no_fragmentation);
 		CHECK(t.auth_sa->id > t.auth[0]->id);	/* made only after it */
 		CHECK_EQ(t.auth[1]->sa, t.auth_sa->id);
-		CHECK_EQ(t.auth[1]->dport, 4500);
+		CHECK_EQ(t.auth[1]->dport, 500);
 		for (int i = 0; i < 2; i++) {
 			CHECK_EQ(t.close[i]->sa, t.auth[i]->sa);
 			CHECK(t.close[i]->id > t.auth[i]->id);
@@ -689,7 +710,7 @@ static void
 auth_load_balancer(void)
 {
 	static struct sim s;
-	struct net n = { .mtu = 1500, .lb_4500 = true };
+	struct net n = { .mtu = 1500, .lb_4500 = true, .nat = true };
 	struct auth_trace t;
 
 	run_cfg(&s, &n, 23, true);
@@ -718,7 +739,7 @@ static void
 auth_return_dropped(void)
 {
 	static struct sim s;
-	struct net n = { .mtu = 1500, .return_frags_dropped = true };
+	struct net n = { .mtu = 1500, .return_frags_dropped = true, .nat = true };
 	struct auth_trace t;
 
 	run_cfg(&s, &n, 24, true);
@@ -742,7 +763,7 @@ static void
 auth_silent(void)
 {
 	static struct sim s;
-	struct net n = { .mtu = 1500, .auth = GW_AUTH_SILENT };
+	struct net n = { .mtu = 1500, .auth = GW_AUTH_SILENT, .nat = true };
 	struct auth_trace t;
 
 	run_cfg(&s, &n, 25, true);

@@ -19,7 +19,7 @@ static void
 reset(void)
 {
 	memset(probes, 0, sizeof(probes));
-	r = (struct probe_set){ probes, 0, ports, 2, AF_INET, 1500 };
+	r = (struct probe_set){ probes, 0, ports, 2, AF_INET, 1500, NULL, NULL };
 	clock_now = 1000000;
 }
 
