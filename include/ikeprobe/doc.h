@@ -58,7 +58,7 @@ struct doc_icmp {
 
 struct doc_port {
 	long long	 port;
-	struct doc_str	 state, reply, meaning;
+	struct doc_str	 state, reply, meaning, source_port_error;
 	struct doc_icmp	 icmp;
 	struct doc_real	 rtt_ms;
 	struct doc_int	 source_port, attempts;

@@ -29,6 +29,7 @@ struct held_port {
 	struct ip_addr	 local;
 	uint16_t	 dport;		/* the port it stands in for */
 	uint16_t	 sport;		/* the one we got */
+	int		 why;		/* why not dport: the bind's errno */
 	int		 fd;
 };
 
@@ -67,7 +68,7 @@ enum net_err io_open_raw(struct io *, int family, const char *ifname,
 	    char *, size_t);
 /* Hold local:port (or a free port when it is taken); the port got. */
 enum net_err io_hold(struct io *, const struct ip_addr *local, uint16_t port,
-	    uint16_t *got, char *, size_t);
+	    uint16_t *got, int *why, char *, size_t);
 enum net_err io_open_capture(struct io *, const struct local_info *,
 	    const char *filter, const char *pcap_path, char *, size_t);
 void	 io_add(struct io *, struct session *);

@@ -46,10 +46,17 @@ enum net_err rawsock_open(int *fd, int family, const char *ifname, char *, size_
 /* 0, or a negative errno (EMSGSIZE: larger than the interface MTU). */
 int	 rawsock_send(int fd, const uint8_t *, size_t, const struct ip_addr *dst);
 
+/* What a run as a user needs, given once to the binary: raw sockets and
+ * the capture, the interface, and UDP 500 itself (below 1024), so that a
+ * setcap run sends from the ports a sudo run does. */
+#define NET_SETCAP_CAPS	"cap_net_raw,cap_net_admin,cap_net_bind_service+ep"
+
 /* Bind a UDP socket to src:port so the kernel does not answer the
- * gateway's replies with ICMP port unreachable. Falls back to a kernel-
- * chosen port if port is taken (a local IKE daemon); *got says which. */
-enum net_err udp_hold(const struct ip_addr *src, uint16_t port, int *fd,
+ * gateway's replies with ICMP port unreachable. When the port cannot be
+ * had, a kernel-chosen one is taken (*got says which) and *why says why
+ * (the bind's errno: EADDRINUSE a local IKE daemon, EACCES a port below
+ * 1024 without CAP_NET_BIND_SERVICE), else 0. */
+enum net_err udp_hold(const struct ip_addr *src, uint16_t port, int *why, int *fd,
 	    uint16_t *got, char *, size_t);
 void	 udp_drain(int fd);
 

@@ -153,6 +153,7 @@ bool	 probe_sent_by(const struct probe *, usec_t ts);
 /* The ports of a session: to which, and from which (the held socket's). */
 struct port_pair {
 	uint16_t	 dport, sport;
+	int		 sport_errno;	/* why sport is not dport (udp_hold) */
 };
 
 /* One session's probes, read-only: what the plan, the reading of size

@@ -41,6 +41,7 @@ struct port_verdict {
 	uint16_t	 port;
 	uint16_t	 sport;
 	bool		 sport_substituted;
+	int		 sport_errno;	/* why: EADDRINUSE, EACCES (udp_hold) */
 	enum port_state	 state;
 	enum ike_reply_kind reply;
 	struct icmp_obs	 icmp;
@@ -132,7 +133,7 @@ struct auth_report {
 	/* Gateway to client: does the large IKE_AUTH answer reach us as one
 	 * IP-fragmented datagram? */
 	enum frag_outcome inbound;
-	char		 inbound_evidence[700];
+	char		 inbound_evidence[1200];
 	int		 inbound_probe;	/* it rests on, -1 */
 	/* The gateway's certificate, from the first answer that has it. */
 	bool		 has_cert;

@@ -144,7 +144,7 @@ setup(struct io *io, struct local_info *local, struct port_pair *ports,
 	for (int i = 0; i < o->n_ports; i++) {
 		ports[i].dport = o->ports[i];
 		if ((e = io_hold(io, &local->addr, o->ports[i], &ports[i].sport,
-		    err, errlen)) != NET_OK)
+		    &ports[i].sport_errno, err, errlen)) != NET_OK)
 			return net_status(e);
 	}
 	/* MAX_ADDRS addresses always fit. */

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "ikeprobe/net.h"
 #include "ikeprobe/sizes.h"
 
 #include "cli.h"
@@ -69,7 +70,7 @@ static const char usage_text[] =
 "show: 0, or 2 for a file that is not a readable report. compare: 0 no check\n"
 "differs, 1 some differ, 2 a file is not a readable report.\n"
 "Needs CAP_NET_RAW: run with sudo, or once:\n"
-"  sudo setcap cap_net_raw,cap_net_admin+ep \"$(command -v ikeprobe)\"\n";
+"  sudo setcap " NET_SETCAP_CAPS " \"$(command -v ikeprobe)\"\n";
 
 /* A usage error: one line, exit status 2. */
 #define bad(...)	cli_fail(EXIT_USAGE, __VA_ARGS__)

@@ -94,40 +94,10 @@ collect(struct report *rep)
 	}
 }
 
-/* Something on this port answered, sent after p was given up: the gateway
- * was alive. Its id, or -1. */
-static int
-alive_after(const struct report *rep, const struct probe *p)
-{
-	for (int i = 0; i < rep->set.n; i++) {
-		const struct probe *q = &rep->set.p[i];
-		usec_t t = probe_sent_at(q);
-
-		if (q != p && q->dport == p->dport && q->result == PROBE_ANSWERED &&
-		    t != USEC_NONE && p->ended != USEC_NONE && t >= p->ended)
-			return q->id;
-	}
-	return -1;
-}
-
 static void
 kb(char *buf, size_t len, size_t bytes)
 {
 	snprintf(buf, len, "%zu bytes", bytes);
-}
-
-/* A close went after p in its SA on p's port, and is not pending. */
-static bool
-close_sent(const struct report *rep, const struct probe *p)
-{
-	for (int i = 0; i < rep->set.n; i++) {
-		const struct probe *q = &rep->set.p[i];
-
-		if (q->kind == PROBE_CLOSE && q->sa == p->sa && q->id > p->id &&
-		    q->dport == p->dport)
-			return q->result != PROBE_PENDING;
-	}
-	return false;
 }
 
 /* The close sent after p in its SA on p's port, answered: the gateway took
@@ -146,6 +116,9 @@ close_answered(const struct report *rep, const struct probe *p)
 	return -1;
 }
 
+static void lost_samples(struct report *, const struct auth_attempt *, char *,
+    size_t);
+
 /* Gateway to client: the answers that came (or would have come) as one
  * IP-fragmented datagram decide; one that came decides over one lost (on
  * another port, or in another SA). */
@@ -157,8 +130,6 @@ inbound(struct report *rep)
 	size_t elen = sizeof(a->inbound_evidence);
 	const struct auth_attempt *frag_ok = NULL, *t = NULL;
 	const struct probe *p;
-	int ctl = -1;
-	bool by_close = false;
 
 	a->inbound = FRAG_UNKNOWN;
 	a->inbound_probe = -1;
@@ -210,51 +181,88 @@ inbound(struct report *rep)
 		    "IKE_AUTH answer (probe #%d) came or timed out.", t->probe);
 		return;
 	}
-	if (t->partial.firsts > t->partial.whole) {
-		a->inbound = FRAG_DROPPED;
-		snprintf(e, elen, "The first IP fragment of the gateway's %zu-byte "
-		    "IKE_AUTH answer to probe #%d arrived %d time%s (%d "
-		    "transmission%s), %s: IP fragments from the gateway are dropped "
-		    "on the way to this machine.%s", t->partial.size, t->probe,
-		    t->partial.firsts, t->partial.firsts == 1 ? "" : "s",
-		    p->attempts, p->attempts == 1 ? "" : "s", t->partial.others ?
-		    "some of its other fragments came, never all" :
-		    "its other fragments never did", frag_ok ? " The same answer "
-		    "in IKEv2 fragments (RFC 7383) came through." : "");
-		return;
+	lost_samples(rep, frag_ok, e, elen);
+}
+
+/* What one lost IKE_AUTH without RFC 7383 shows of its answer, into e (a
+ * clause); NONE, FIRSTS (first fragments came alone, the later ones
+ * never: what a firewall that drops non-first fragments leaves), or
+ * CLOSED (nothing came, but the gateway answered the next message in the
+ * SA, which it takes only once it has answered this one). */
+enum sample { SAMPLE_NONE, SAMPLE_FIRSTS, SAMPLE_CLOSED };
+
+static enum sample
+lost_sample(const struct report *rep, const struct auth_attempt *t, char *e,
+    size_t elen)
+{
+	const struct probe *p = probe_at(rep, t->probe);
+	int ctl;
+
+	if (t->partial.firsts > t->partial.whole && t->partial.others == 0) {
+		snprintf(e, elen, "the first IP fragment of the gateway's %zu-byte "
+		    "IKE_AUTH answer to probe #%d arrived %d time%s in %d "
+		    "transmission%s, its other fragments never did", t->partial.size,
+		    t->probe, t->partial.firsts - t->partial.whole,
+		    t->partial.firsts - t->partial.whole == 1 ? "" : "s",
+		    p->attempts, p->attempts == 1 ? "" : "s");
+		return SAMPLE_FIRSTS;
 	}
-	/* The close is the control that counts: answered, the gateway had
-	 * answered message 1; sent and lost, it may never have taken it, and
-	 * IKE_SA_INIT answered since proves nothing about IKE_AUTH. */
-	if ((ctl = close_answered(rep, p)) >= 0)
-		by_close = true;
-	else if (close_sent(rep, p))
-		ctl = -1;
-	else if (frag_ok && frag_ok->port == t->port)
-		ctl = frag_ok->probe;
-	else
-		ctl = alive_after(rep, p);
-	if (ctl >= 0) {
+	if (t->partial.firsts == 0 && t->partial.others == 0 &&
+	    (ctl = close_answered(rep, p)) >= 0) {
+		snprintf(e, elen, "nothing of the gateway's IKE_AUTH answer to "
+		    "probe #%d came back (%d transmissions, no IP fragment of it), "
+		    "though the gateway answered the next message in the same IKE "
+		    "SA on the same port (probe #%d, the closing IKE_AUTH: message "
+		    "2, which a gateway takes only once it has answered message 1)",
+		    t->probe, p->attempts, ctl);
+		return SAMPLE_CLOSED;
+	}
+	snprintf(e, elen, "nothing that shows where IKE_AUTH probe #%d's answer "
+	    "was lost came back (%d transmissions)", t->probe, p->attempts);
+	return SAMPLE_NONE;
+}
+
+/* No IKE_AUTH without RFC 7383 answered: the gateway's IP fragments are
+ * dropped on the way here only when two IKE SAs show it, each with its
+ * own evidence (as a lost size counts only when lost twice); seen once,
+ * or with fragments that came and went (random loss), it is undecided. */
+static void
+lost_samples(struct report *rep, const struct auth_attempt *frag_ok, char *e,
+    size_t elen)
+{
+	struct auth_report *a = &rep->auth;
+	char one[2][420];
+	int n = 0, seen = 0, sa_seen[2] = { -1, -1 };
+
+	for (int i = 0; i < a->n && n < 2; i++) {
+		const struct auth_attempt *t = &a->att[i];
+		const struct probe *p = probe_at(rep, t->probe);
+
+		if (t->rfc7383 || p == NULL || p->result == PROBE_PENDING ||
+		    p->sa == sa_seen[0])
+			continue;
+		/* One sample per IKE SA: its last IKE_AUTH (a retry on the
+		 * SA's own port, if one went). */
+		for (int k = i + 1; k < a->n; k++)
+			if (probe_at(rep, a->att[k].probe)->sa == p->sa)
+				t = &a->att[k];
+		sa_seen[n] = p->sa;
+		if (lost_sample(rep, t, one[n], sizeof(one[n])) != SAMPLE_NONE)
+			seen++;
+		n++;
+	}
+	if (n == 2 && seen == 2) {
 		a->inbound = FRAG_DROPPED;
-		snprintf(e, elen, "Nothing of the gateway's IKE_AUTH answer to probe "
-		    "#%d came back (%d transmissions, no IP fragment of it), though "
-		    "the gateway %s (probe #%d%s): its large answer, sent in IP "
-		    "fragments, is lost on the way to this machine.%s", t->probe,
-		    p->attempts, by_close ? "answered the next message in the same "
-		    "IKE SA on the same port" : ctl == (frag_ok ? frag_ok->probe :
-		    -2) ? "answered the same IKE_AUTH in IKEv2 fragments on the "
-		    "same port" : "answered another request on the port after it",
-		    ctl, by_close ? ", the closing IKE_AUTH: message 2, which a "
-		    "gateway takes only once it has answered message 1" : "",
-		    frag_ok && ctl != frag_ok->probe ? " The same answer in IKEv2 "
-		    "fragments (RFC 7383) came through." : "");
+		snprintf(e, elen, "In two IKE SAs without IKEv2 fragmentation, %s; "
+		    "and %s: IP fragments from the gateway are dropped on the way "
+		    "to this machine.%s", one[0], one[1], frag_ok ? " The same "
+		    "answer in IKEv2 fragments (RFC 7383) came through." : "");
 		return;
 	}
 	a->inbound = FRAG_INCONCLUSIVE;
-	snprintf(e, elen, "Nothing came back to IKE_AUTH probe #%d (%d "
-	    "transmissions), and the gateway answered nothing sent after it on "
-	    "UDP %u: it may have stopped answering, so the loss proves nothing "
-	    "about fragments.", t->probe, p->attempts, t->port);
+	snprintf(e, elen, "Undecided: %s%s%s. A loss of the gateway's fragments "
+	    "counts only when two IKE SAs show it.", one[0], n == 2 ? "; and " :
+	    "", n == 2 ? one[1] : "; no second IKE SA was tried");
 }
 
 /* A client behind a NAT sends IKE_AUTH on UDP 4500: a balancer that does
@@ -627,7 +635,8 @@ diagnose_auth(struct report *rep)
 	a->port = a->att[0].port;
 	for (int i = 0; i < a->n && a->answer == AUTH_ANSWER_NONE; i++)
 		a->answer = a->att[i].answer;
-	a->cert_auth_only = a->att[0].answer == AUTH_ANSWER_FAILED;
+	/* The first answer that came (one before it may have been lost). */
+	a->cert_auth_only = a->answer == AUTH_ANSWER_FAILED;
 	/* Every SA that might be left on the gateway ended? */
 	for (int i = 0; i < a->n; i++) {
 		both |= a->att[i].rfc7383 != a->att[0].rfc7383;

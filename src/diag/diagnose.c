@@ -1,5 +1,6 @@
 /* From probes to verdicts. Each verdict's text names the evidence it rests
  * on: which reply, which ICMP message from which router, how many tries. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -442,17 +443,30 @@ run_findings(struct report *rep)
 		    "because this machine's network failed (%s): this report "
 		    "holds only what was observed until then.",
 		    run->fault_after, run->fault);
-	for (int i = 0; i < rep->n_ports; i++)
-		if (rep->ports[i].sport_substituted) {
+	for (int i = 0; i < rep->n_ports; i++) {
+		const struct port_verdict *v = &rep->ports[i];
+
+		if (!v->sport_substituted)
+			continue;
+		if (v->sport_errno == EACCES || v->sport_errno == EPERM)
+			add_finding(rep, SEV_WARNING, "source-port-substituted",
+			    "Run with sudo, or give the binary the right to "
+			    "bind it: sudo setcap " NET_SETCAP_CAPS " \"$(command "
+			    "-v ikeprobe)\".", "This machine did not let ikeprobe "
+			    "bind UDP %u (a port below 1024 needs "
+			    "CAP_NET_BIND_SERVICE): probes to UDP %u were sent "
+			    "from port %u instead, which a VPN client does not "
+			    "do; a firewall that allows only source port %u "
+			    "would be missed.", v->port, v->port, v->sport, v->port);
+		else
 			add_finding(rep, SEV_INFO, "source-port-substituted",
 			    "Stop the local IKE/VPN client for an exact test; "
 			    "NAT gateways rewrite source ports anyway, so the "
 			    "result usually holds.", "UDP %u is in use on this "
 			    "machine (a local IKE daemon?): probes to UDP %u "
-			    "were sent from port %u instead.",
-			    rep->ports[i].port, rep->ports[i].port,
-			    rep->ports[i].sport);
-		}
+			    "were sent from port %u instead.", v->port, v->port,
+			    v->sport);
+	}
 }
 
 static void
@@ -517,6 +531,7 @@ diagnose(struct report *rep, const struct ike_session *run)
 		v->port = run->ports[i].dport;
 		v->sport = run->ports[i].sport;
 		v->sport_substituted = v->sport != v->port;
+		v->sport_errno = run->ports[i].sport_errno;
 		judge_port(rep, v);
 	}
 	for (int i = 0; i < set->n; i++) {

@@ -538,6 +538,7 @@ rd_port(struct rd *rd, json_object *v, void *elem)
 	rd_icmp(rd, v, "icmp", &p->icmp);
 	rd_real(rd, v, "rtt_ms", &p->rtt_ms, NUL);
 	rd_int(rd, v, "source_port", &p->source_port, 0, 65535, OPT);
+	rd_str(rd, v, "source_port_error", &p->source_port_error, NUL);
 	rd_int(rd, v, "attempts", &p->attempts, 0, 1000000, OPT);
 }
 

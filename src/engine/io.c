@@ -55,7 +55,7 @@ io_open_raw(struct io *io, int family, const char *ifname, char *err,
 
 enum net_err
 io_hold(struct io *io, const struct ip_addr *local, uint16_t port,
-    uint16_t *got, char *err, size_t errlen)
+    uint16_t *got, int *why, char *err, size_t errlen)
 {
 	struct held_port *h;
 	enum net_err e;
@@ -63,6 +63,7 @@ io_hold(struct io *io, const struct ip_addr *local, uint16_t port,
 	for (int i = 0; i < io->n_held; i++)
 		if (io->held[i].dport == port && ip_addr_eq(&io->held[i].local, local)) {
 			*got = io->held[i].sport;
+			*why = io->held[i].why;
 			return NET_OK;
 		}
 	if (io->n_held == IO_MAX_HELD) {
@@ -71,11 +72,13 @@ io_hold(struct io *io, const struct ip_addr *local, uint16_t port,
 	}
 	h = &io->held[io->n_held];
 	/* Real initiators send from the port they send to. */
-	if ((e = udp_hold(local, port, &h->fd, &h->sport, err, errlen)) != NET_OK)
+	if ((e = udp_hold(local, port, &h->why, &h->fd, &h->sport, err,
+	    errlen)) != NET_OK)
 		return e;
 	h->local = *local;
 	h->dport = port;
 	*got = h->sport;
+	*why = h->why;
 	io->n_held++;
 	ingest_local(&io->in, local);
 	return NET_OK;

@@ -62,7 +62,8 @@ static int
 errno_of(const struct doc_str *s)
 {
 	static const int known[] = { EMSGSIZE, ENOBUFS, EAGAIN, EINVAL,
-	    ENOTSUP, EPERM, EACCES, ENETUNREACH, EHOSTUNREACH, ENETDOWN };
+	    ENOTSUP, EPERM, EACCES, ENETUNREACH, EHOSTUNREACH, ENETDOWN,
+	    EADDRINUSE };
 
 	for (size_t i = 0; s->st == DOC_SET && i < sizeof(known) / sizeof(known[0]); i++)
 		if (strerrorname_np(known[i]) && strcmp(strerrorname_np(known[i]), s->s) == 0)
@@ -215,6 +216,7 @@ session_from(const struct doc *d, struct ike_session *s, char *err,
 	local.mtu = d->local.mtu.st == DOC_SET ? (int)d->local.mtu.v : 0;
 	for (int i = 0; i < d->n_ports && n_ports < MAX_PORTS; i++) {
 		ports[n_ports].dport = (uint16_t)d->ports[i].port;
+		ports[n_ports].sport_errno = errno_of(&d->ports[i].source_port_error);
 		ports[n_ports++].sport = (uint16_t)d->ports[i].source_port.v;
 	}
 	memset(&cfg, 0, sizeof(cfg));

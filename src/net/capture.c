@@ -103,8 +103,8 @@ capture_open(struct capture *c, const struct local_info *li,
 
 		if (rc == PCAP_ERROR_PERM_DENIED) {
 			snprintf(err, errlen, "capturing needs CAP_NET_RAW: run "
-			    "with sudo, or once: sudo setcap "
-			    "cap_net_raw,cap_net_admin+ep %s", self_path());
+			    "with sudo, or once: sudo setcap " NET_SETCAP_CAPS
+			    " %s", self_path());
 			e = NET_ERR_PRIV;
 		} else
 			snprintf(err, errlen, "cannot capture on `%s': %s",

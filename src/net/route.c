@@ -199,8 +199,8 @@ rawsock_open(int *fdp, int family, const char *ifname, char *err, size_t errlen)
 	if (fd < 0) {
 		if (errno == EPERM || errno == EACCES) {
 			snprintf(err, errlen, "raw sockets need CAP_NET_RAW: run "
-			    "with sudo, or once: sudo setcap "
-			    "cap_net_raw,cap_net_admin+ep %s", self_path());
+			    "with sudo, or once: sudo setcap " NET_SETCAP_CAPS
+			    " %s", self_path());
 			return NET_ERR_PRIV;
 		}
 		snprintf(err, errlen, "cannot open a raw socket: %s", strerror(errno));
@@ -243,8 +243,8 @@ rawsock_send(int fd, const uint8_t *buf, size_t len, const struct ip_addr *dst)
 }
 
 enum net_err
-udp_hold(const struct ip_addr *src, uint16_t port, int *fdp, uint16_t *got,
-    char *err, size_t errlen)
+udp_hold(const struct ip_addr *src, uint16_t port, int *why, int *fdp,
+    uint16_t *got, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
@@ -255,9 +255,13 @@ udp_hold(const struct ip_addr *src, uint16_t port, int *fdp, uint16_t *got,
 		return NET_ERR_ENV;
 	}
 	sl = to_sockaddr(src, port, &ss);
+	*why = 0;
 	if (bind(fd, (struct sockaddr *)&ss, sl) < 0) {
-		/* Taken, most likely by a local IKE daemon: any free port will
-		 * do, a NAT rewrites the source port anyway. */
+		/* Taken (a local IKE daemon), or not ours to bind (below
+		 * 1024 without CAP_NET_BIND_SERVICE): any free port will
+		 * do, a NAT rewrites the source port anyway; the report
+		 * says which. */
+		*why = errno;
 		sl = to_sockaddr(src, 0, &ss);
 		if (bind(fd, (struct sockaddr *)&ss, sl) < 0) {
 			snprintf(err, errlen, "cannot bind a UDP socket: %s",

@@ -75,6 +75,8 @@ j_ports(const struct report *rep)
 		json_object_object_add(p, "icmp", j_icmp(&v->icmp));
 		json_object_object_add(p, "rtt_ms", jms(v->rtt_ms));
 		json_object_object_add(p, "source_port", json_object_new_int(v->sport));
+		json_object_object_add(p, "source_port_error", v->sport_substituted ?
+		    jstr_or_null(v->sport_errno ? strerrorname_np(v->sport_errno) : NULL) : NULL);
 		json_object_object_add(p, "attempts", json_object_new_int(v->attempts));
 		json_object_object_add(p, "meaning", json_object_new_string(v->meaning));
 		snprintf(key, sizeof(key), "%u", v->port);

@@ -325,8 +325,11 @@ def auth_dropped(s):
     s.h.finding(s, rep, "auth-unanswered", "run 1", severity="error")
     s.check("not IKE_AUTH" in rep["headline"], f"run 1: headline: {rep['headline']}")
     s.equal(a["answer"], "none", "run 1: auth.answer")
-    # No NAT: IKE_AUTH on 500, where the SA was made; lost, then its close.
-    s.equal([e["port"] for e in a["exchanges"]], [500], "run 1: IKE_AUTH ports")
+    # No NAT: IKE_AUTH on 500, where the SA was made; lost, its close
+    # lost; the same in three fresh SAs (a lost answer is no verdict).
+    s.equal([e["port"] for e in a["exchanges"]], [500] * 4, "run 1: IKE_AUTH ports")
+    s.equal(len({rep["probes"][e["probe"]]["sa"] for e in a["exchanges"]}), 4,
+            "run 1: IKE SAs IKE_AUTH went in")
     for code in ("return-fragments-dropped", "load-balancer-no-affinity",
                  "return-fragments-inconclusive"):
         s.check(not any(x["code"] == code for x in rep["findings"]),

@@ -891,9 +891,27 @@ def setcap(s):
     rc, out, err = s.lab.run_client(as_nobody + [binary, "--quick", L.GATEWAY_ADDR])
     s.reports.append(("no capabilities", [binary], rc, out, err))
     s.equal(rc, 3, "no capabilities: exit status")
-    s.check(len(err.splitlines()) == 1 and f"setcap cap_net_raw,cap_net_admin+ep {binary}" in err,
+    caps = "cap_net_raw,cap_net_admin,cap_net_bind_service+ep"
+    s.check(len(err.splitlines()) == 1 and f"setcap {caps} {binary}" in err,
             f"no capabilities: want one line with the setcap command for {binary}: {err!r}")
+    # Without the right to bind UDP 500 (what the 0.2 line left out): the
+    # report says so, and what to run instead, not "a local IKE daemon".
     subprocess.run(["setcap", "cap_net_raw,cap_net_admin+ep", binary], check=True)
+    argv = [binary, "--json"] + pcap_args(s, ["--quick"]) + [L.GATEWAY_ADDR]
+    rc, out, err = s.lab.run_client(as_nobody + argv)
+    s.reports.append(("setcap without bind", argv, rc, out, err))
+    try:
+        rep = json.loads(out)
+        s.equal(rep["ports"]["500"]["source_port_error"], "EACCES",
+                "setcap without bind: ports.500.source_port_error")
+        f = finding(s, rep, "source-port-substituted", "setcap without bind")
+        says(s, f, "CAP_NET_BIND_SERVICE", "setcap without bind")
+        if f:
+            s.check(caps in f["advice"], f"setcap without bind: advice lacks `{caps}': {f['advice']}")
+    except ValueError:
+        s.check(False, "setcap without bind: stdout is not JSON")
+    # With the printed line: a setcap run is a sudo run, from UDP 500.
+    subprocess.run(["setcap", caps, binary], check=True)
     argv = [binary, "--json"] + pcap_args(s, ["--quick"]) + [L.GATEWAY_ADDR]
     rc, out, err = s.lab.run_client(as_nobody + argv)
     s.reports.append(("setcap, open gateway", argv, rc, out, err))
@@ -903,6 +921,8 @@ def setcap(s):
         s.validate(rep, "setcap")
         for port in (500, 4500):
             s.equal(rep["ports"][str(port)]["state"], "open", f"setcap: ports.{port}.state")
+            s.equal((rep["ports"][str(port)]["source_port"], rep["ports"][str(port)]["source_port_error"]),
+                    (port, None), f"setcap: ports.{port} (source_port, source_port_error)")
     except ValueError:
         s.check(False, "setcap: stdout is not JSON")
     s.lab.add_rule_table(forward=[gw_rule("meta l4proto udp drop")])

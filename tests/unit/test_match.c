@@ -16,7 +16,7 @@ static struct ip_addr local, target, other, router;
 static struct ip_addr local6, target6;
 static struct kex_value kv;
 static struct probe probes[8];
-static struct port_pair ports[2] = { { 500, 500 }, { 4500, 4500 } };
+static struct port_pair ports[2] = { { 500, 500, 0 }, { 4500, 4500, 0 } };
 static struct match_ctx ctx;
 
 static void

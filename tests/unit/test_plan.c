@@ -38,6 +38,8 @@ struct net {
 	bool		 lb_4500;	/* UDP 4500 goes to a gateway without
 					 * the SA: nothing in it answered there */
 	bool		 return_frags_dropped;	/* answers in IP fragments lost */
+	bool		 lose_first_sa;	/* nothing in the first IKE SA answers:
+					 * its error answer lost, the SA gone */
 	bool		 nat;		/* a NAT on the way: the full answer's
 					 * NAT_DETECTION_DESTINATION_IP differs */
 };
@@ -67,6 +69,7 @@ struct sim {
 	uint32_t	 rng;
 	struct ip_addr	 router;
 	struct ip_addr	 local, target;
+	bool		 sa_gone[PROBE_MAX];	/* the gateway ended the SA */
 };
 
 static uint32_t
@@ -145,7 +148,8 @@ protected_answers(const struct sim *s, const struct probe *p)
 	const struct probe *sa = &s->probes[p->sa];
 	bool msg1 = false;
 
-	if (n->auth == GW_AUTH_SILENT || (n->lb_4500 && p->dport == 4500))
+	if (n->auth == GW_AUTH_SILENT || (n->lb_4500 && p->dport == 4500) ||
+	    (n->lose_first_sa && sa->purpose == PURPOSE_REACH))
 		return false;
 	if (p->kind == PROBE_AUTH)
 		return !(n->return_frags_dropped && sa->no_fragmentation &&
@@ -184,8 +188,12 @@ transmit(struct sim *s, struct probe *p)
 	if (n->stateful_only && p->kind == PROBE_STATELESS)
 		return;
 	if ((p->kind == PROBE_AUTH || p->kind == PROBE_CLOSE) &&
-	    !protected_answers(s, p))
+	    (!protected_answers(s, p) || s->sa_gone[p->sa]))
 		return;
+	/* An error answer ends the SA (RFC 7296 2.21.2): what comes after
+	 * it in that SA, retransmissions included, is not answered. */
+	if ((p->kind == PROBE_AUTH && n->auth == GW_CERT_ONLY) || p->kind == PROBE_CLOSE)
+		s->sa_gone[p->sa] = true;
 	s->answered++;
 	if (rnd(s) < (uint32_t)n->loss_pct)
 		return;
@@ -338,8 +346,8 @@ run_cfg(struct sim *s, const struct net *n, uint32_t seed, bool auth)
 	memset(s, 0, sizeof(*s));
 	s->net = *n;
 	s->rng = seed;
-	s->ports[0] = (struct port_pair){ 500, 500 };
-	s->ports[1] = (struct port_pair){ 4500, 4500 };
+	s->ports[0] = (struct port_pair){ 500, 500, 0 };
+	s->ports[1] = (struct port_pair){ 4500, 4500, 0 };
 	s->cfg = (struct plan_config){ .rto = 0.2, .max_attempts = 5,
 	    .backoff = 1.5, .group = IKE_DH_CURVE25519, .auth = auth,
 	    .sizes = { .enabled = true } };
@@ -624,7 +632,7 @@ stateful_only(void)
  * and what ended each SA. */
 struct auth_trace {
 	int		 n_auth, n_close, n_auth_sa;
-	const struct probe *auth[4], *close[4], *auth_sa;
+	const struct probe *auth[16], *close[16], *auth_sa;
 };
 
 static void
@@ -634,9 +642,9 @@ trace_auth(const struct sim *s, struct auth_trace *t)
 	for (int i = 0; i < s->n; i++) {
 		const struct probe *p = &s->probes[i];
 
-		if (p->kind == PROBE_AUTH && t->n_auth < 4)
+		if (p->kind == PROBE_AUTH && t->n_auth < 16)
 			t->auth[t->n_auth++] = p;
-		if (p->kind == PROBE_CLOSE && t->n_close < 4)
+		if (p->kind == PROBE_CLOSE && t->n_close < 16)
 			t->close[t->n_close++] = p;
 		if (p->purpose == PURPOSE_AUTH_SA) {
 			t->n_auth_sa++;
@@ -703,6 +711,69 @@ auth_cert_only(void)
 	sim_free(&s);
 }
 
+/* The first IKE_AUTH's answer lost, and with it the SA (a gateway that
+ * ends it with its error answer): a fresh SA, IKE_AUTH in it answered,
+ * not a verdict of silence. */
+static void
+auth_retry(void)
+{
+	static struct sim s;
+	struct net n = { .mtu = 1500, .auth = GW_CERT_ONLY, .lose_first_sa = true };
+	struct auth_trace t;
+
+	run_cfg(&s, &n, 27, true);
+	trace_auth(&s, &t);
+	/* The first SA, then one fresh one, answered. */
+	CHECK_EQ(t.n_auth, 2);
+	CHECK_EQ(t.n_auth_sa, 1);
+	if (t.n_auth == 2 && t.auth_sa) {
+		CHECK_EQ(t.auth[0]->result, PROBE_LOST);
+		CHECK(!t.auth_sa->no_fragmentation);
+		CHECK_EQ(t.auth[1]->sa, t.auth_sa->id);
+		CHECK_EQ(probe_auth_answer(t.auth[1]), AUTH_ANSWER_FAILED);
+		/* Beside the first, once it had gone twice unanswered. */
+		CHECK(t.auth_sa->sent[0] < t.auth[0]->ended);
+	}
+	/* The dead SA was closed (in vain), the answered one needs none. */
+	CHECK_EQ(t.n_close, 1);
+	sim_free(&s);
+}
+
+/* 10 % loss both ways against gateways that end the SA with their error
+ * answer (certificates only) and ones that keep it for EAP: IKE_AUTH is
+ * answered in one of its SAs in all but a few of 2000 runs, and where it
+ * is not, no finding of silence can come from it (all its SAs lost). */
+static void
+auth_random_loss(void)
+{
+	static struct sim s;
+	int unanswered[2] = { 0, 0 }, tried[2] = { 0, 0 }, runs = 2000;
+
+	for (int g = 0; g < 2; g++)
+		for (int seed = 0; seed < runs; seed++) {
+			struct net n = { .mtu = 1500, .loss_pct = 10,
+			    .auth = g ? GW_CERT_ONLY : GW_EAP };
+			bool any = false, sent = false;
+
+			run_cfg(&s, &n, (uint32_t)seed * 104729u + 7u, true);
+			for (int i = 0; i < s.n; i++) {
+				sent |= s.probes[i].kind == PROBE_AUTH;
+				any |= s.probes[i].kind == PROBE_AUTH &&
+				    s.probes[i].result == PROBE_ANSWERED;
+			}
+			/* No full SA answer at all (lost too): nothing to try. */
+			tried[g] += sent;
+			unanswered[g] += sent && !any;
+		}
+	fprintf(stderr, "IKE_AUTH, 10 %% loss: %d of %d EAP runs and %d of %d "
+	    "certificate-only runs that sent it got no answer\n", unanswered[0],
+	    tried[0], unanswered[1], tried[1]);
+	CHECK(tried[0] >= runs * 9 / 10 && tried[1] >= runs * 9 / 10);
+	CHECK(unanswered[0] <= runs / 1000);
+	CHECK(unanswered[1] <= runs / 1000);
+	sim_free(&s);
+}
+
 /* A load balancer sends 4500 elsewhere: IKE_AUTH lost there, the close
  * lost there too, then IKE_AUTH on 500, answered, closed there; the second
  * SA's IKE_AUTH goes to 500, where the first was answered. */
@@ -715,19 +786,29 @@ auth_load_balancer(void)
 
 	run_cfg(&s, &n, 23, true);
 	trace_auth(&s, &t);
-	CHECK_EQ(t.n_auth, 3);
-	CHECK_EQ(t.n_close, 3);
-	if (t.n_auth == 3 && t.n_close == 3) {
+
+	if (t.n_auth >= 3) {
 		CHECK_EQ(t.auth[0]->dport, 4500);
 		CHECK_EQ(t.auth[0]->result, PROBE_LOST);
-		CHECK_EQ(t.close[0]->dport, 4500);
-		CHECK_EQ(t.close[0]->result, PROBE_LOST);
-		CHECK_EQ(t.auth[1]->dport, 500);
-		CHECK_EQ(t.auth[1]->sa, t.auth[0]->sa);
-		CHECK_EQ(t.auth[1]->result, PROBE_ANSWERED);
-		CHECK_EQ(t.auth[2]->dport, 500);
-		CHECK_EQ(t.close[1]->dport, 500);
-		CHECK_EQ(t.close[2]->dport, 500);
+	}
+	/* In the reachability SA: lost on 4500, its close lost there too,
+	 * then answered on 500; the SA without RFC 7383 goes to 500. */
+	{
+		const struct probe *on500 = NULL, *close4500 = NULL, *b = NULL;
+
+		for (int i = 0; i < t.n_auth; i++) {
+			if (t.auth[i]->sa == 0 && t.auth[i]->dport == 500)
+				on500 = t.auth[i];
+			if (s.probes[t.auth[i]->sa].no_fragmentation)
+				b = t.auth[i];
+		}
+		for (int i = 0; i < t.n_close; i++)
+			if (t.close[i]->sa == 0 && t.close[i]->dport == 4500)
+				close4500 = t.close[i];
+		CHECK(on500 && on500->result == PROBE_ANSWERED);
+		CHECK(close4500 && close4500->result == PROBE_LOST);
+		CHECK(on500 && close4500 && close4500->id < on500->id);
+		CHECK(b && b->dport == 500 && b->result == PROBE_ANSWERED);
 	}
 	sim_free(&s);
 }
@@ -744,14 +825,19 @@ auth_return_dropped(void)
 
 	run_cfg(&s, &n, 24, true);
 	trace_auth(&s, &t);
-	CHECK_EQ(t.n_auth, 2);
-	CHECK_EQ(t.n_close, 2);
-	if (t.n_auth == 2 && t.n_close == 2) {
-		CHECK_EQ(t.auth[1]->result, PROBE_LOST);
-		CHECK_EQ(t.auth[1]->attempts, t.auth[1]->max_attempts);
-		CHECK_EQ(t.close[1]->result, PROBE_ANSWERED);
-		CHECK_EQ(t.close[1]->dport, 4500);
+	/* The first answered in SKF fragments; two SAs without RFC 7383,
+	 * the second made when the first had gone twice unanswered; both
+	 * lost, both closes answered (message 2 after message 1 answered). */
+	CHECK_EQ(t.n_auth, 3);
+	CHECK_EQ(t.n_close, 3);
+	for (int i = 1; i < t.n_auth && i < 3; i++) {
+		CHECK(s.probes[t.auth[i]->sa].no_fragmentation);
+		CHECK_EQ(t.auth[i]->result, PROBE_LOST);
+		CHECK_EQ(t.auth[i]->attempts, t.auth[i]->max_attempts);
+		CHECK_EQ(t.auth[i]->dport, 4500);
 	}
+	for (int i = 1; i < t.n_close && i < 3; i++)
+		CHECK_EQ(t.close[i]->result, PROBE_ANSWERED);
 	/* Within the bench's budget: under 3 s of simulated time. */
 	CHECK(s.now - 1000000 < 3000000);
 	sim_free(&s);
@@ -768,9 +854,10 @@ auth_silent(void)
 
 	run_cfg(&s, &n, 25, true);
 	trace_auth(&s, &t);
-	CHECK_EQ(t.n_auth, 2);
-	CHECK_EQ(t.n_close, 2);
-	CHECK_EQ(t.n_auth_sa, 0);
+	/* The reachability SA and three fresh ones, one at a time, each
+	 * IKE_AUTH on 4500, its close lost there, then on 500. */
+	CHECK_EQ(t.n_auth_sa, 3);
+	CHECK_EQ(t.n_auth, 8);
 	for (int i = 0; i < t.n_auth; i++)
 		CHECK_EQ(t.auth[i]->result, PROBE_LOST);
 	sim_free(&s);
@@ -810,5 +897,7 @@ main(void)
 	auth_load_balancer();
 	auth_return_dropped();
 	auth_silent();
+	auth_retry();
+	auth_random_loss();
 	return check_done();
 }

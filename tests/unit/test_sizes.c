@@ -11,7 +11,7 @@
 #include "ikeprobe/sizes.h"
 
 static struct probe probes[PROBE_MAX];
-static struct port_pair ports[2] = { { 500, 500 }, { 4500, 4500 } };
+static struct port_pair ports[2] = { { 500, 500, 0 }, { 4500, 4500, 0 } };
 static struct probe_set r;
 static usec_t clock_now;
 
