@@ -124,7 +124,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FZ_CHECK(strchr(err, '\n') == NULL);
 	if (rc == 0) {
 		fz_doc(&d, 0);
-		doc_text(null, &d, COLOR_ALWAYS);
+		doc_text(null, &d, COLOR_ALWAYS, TEXT_WIDTH_MIN);
 		doc_markdown(null, &d);
 		memset(&t, 0, sizeof(t));
 		if (cmp_add(&t, "a.json", &d) == 0 &&

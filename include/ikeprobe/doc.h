@@ -258,6 +258,7 @@ struct doc_stopped {
 	enum doc_state	 st;		/* DOC_NULL: ran to the end */
 	struct doc_str	 reason, error;
 	struct doc_real	 after_ms;
+	struct doc_int	 signal;
 };
 
 struct doc {

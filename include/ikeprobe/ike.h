@@ -89,7 +89,11 @@
 	X(SIGNATURE_HASH_ALGORITHMS, 16431) \
 	X(USE_PPK, 16435) \
 	X(INTERMEDIATE_EXCHANGE_SUPPORTED, 16441) \
-	X(IKEPROBE_PADDING, 40969)	/* private use (40960-65535): ours */
+	/* Ours, for padding size probes: a private-use status type (40960-
+	 * 65535) that no implementation we know of uses (strongSwan has
+	 * 40961-40969, libreswan 40960, 3GPP TS 24.302/24.502 scattered
+	 * 40961-55507, Cisco 40501; see docs/ARCHITECTURE.md). */ \
+	X(IKEPROBE_PADDING, 61873)
 
 #define IKE_TRANSFORM_TYPE_LIST(X) \
 	X(ENCR, 1) \

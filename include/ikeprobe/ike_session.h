@@ -33,6 +33,7 @@ struct ike_session {
 
 	/* How it ended: copied from the I/O when the loop stops. */
 	bool		 interrupted;
+	int		 stop_signal;	/* that interrupted it, 0: none known */
 	bool		 faulted;
 	char		 fault[200];
 	double		 fault_after;

@@ -49,7 +49,8 @@ struct io {
 	 * report. */
 	struct run_stats unclaimed;
 
-	volatile sig_atomic_t *stop;	/* set by a signal: end early */
+	volatile sig_atomic_t *stop;	/* a signal's number: end early */
+	int		 stop_signal;	/* the one that ended the run, or 0 */
 	bool		 interrupted;
 	/* This machine's network failed under the run (interface down,
 	 * route gone): every session stopped there, and says why. */

@@ -12,7 +12,11 @@
 /* Colour only on a terminal, and never with NO_COLOR (the caller decides). */
 enum output_color { COLOR_NEVER, COLOR_ALWAYS };
 
-void	 doc_text(FILE *, const struct doc *, enum output_color);
+/* Text wrapped to cols characters (a terminal's width; TEXT_WIDTH when
+ * not a terminal), never fewer than TEXT_WIDTH_MIN. */
+#define TEXT_WIDTH	80
+#define TEXT_WIDTH_MIN	40
+void	 doc_text(FILE *, const struct doc *, enum output_color, int cols);
 void	 doc_markdown(FILE *, const struct doc *);
 /* Wireshark's IKEv2 decryption table for the IKE SAs of the report: the
  * number of SAs written. */

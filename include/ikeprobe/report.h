@@ -79,6 +79,7 @@ enum tristate { TRI_NULL = -1, TRI_FALSE = 0, TRI_TRUE = 1 };
 struct verdict {
 	enum tristate	 frag_needed;	/* is IKEv2 fragmentation needed here */
 	char		 reason[600];
+	char		 brief[160];	/* its consequence, to lead the report */
 	bool		 in_headline;	/* the headline says it */
 };
 
@@ -200,6 +201,9 @@ void	 diagnose_nat(struct report *);
  * certificate, and their findings (before the size part: its verdict
  * counts the return direction). */
 void	 diagnose_auth(struct report *);
+/* How to turn on IKEv2 fragmentation on the gateway, for every finding
+ * that needs it (written once). */
+extern const char diag_gateway_fragmentation[];
 struct finding *add_finding(struct report *, enum severity, const char *code,
 	    const char *advice, const char *fmt, ...)
 	    __attribute__((format(printf, 5, 6)));

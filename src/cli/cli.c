@@ -5,6 +5,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -12,21 +14,54 @@
 int
 cli_fail(int status, const char *fmt, ...)
 {
+	char msg[2048];
 	va_list ap;
 
-	fprintf(stderr, "ikeprobe: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\n");
+	/* One line whatever was typed: what the user gave is quoted in it,
+	 * so a control character is shown, not obeyed. */
+	fprintf(stderr, "ikeprobe: ");
+	for (const unsigned char *c = (const unsigned char *)msg; *c; c++)
+		if (*c == '\n')
+			fputs("\\n", stderr);
+		else if (*c < 0x20 || *c == 0x7f)
+			fprintf(stderr, "\\x%02x", *c);
+		else
+			fputc(*c, stderr);
+	fputc('\n', stderr);
 	return status;
 }
 
 enum output_color
 cli_color(FILE *f)
 {
-	return isatty(fileno(f)) && getenv("NO_COLOR") == NULL ?
-	    COLOR_ALWAYS : COLOR_NEVER;
+	const char *term = getenv("TERM");
+
+	/* NO_COLOR (no-color.org), and a terminal that says it has none. */
+	return isatty(fileno(f)) && getenv("NO_COLOR") == NULL &&
+	    !(term && strcmp(term, "dumb") == 0) ? COLOR_ALWAYS : COLOR_NEVER;
+}
+
+int
+cli_width(FILE *f)
+{
+	struct winsize ws;
+	const char *cols = getenv("COLUMNS");
+	long n;
+	char *end;
+
+	/* A terminal's own width, else what the shell says; a file or a
+	 * pipe gets TEXT_WIDTH, the same whatever the terminal was. */
+	if (!isatty(fileno(f)))
+		return TEXT_WIDTH;
+	if (ioctl(fileno(f), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	if (cols && (n = strtol(cols, &end, 10)) > 0 && *end == '\0' &&
+	    n < 10000)
+		return (int)n;
+	return TEXT_WIDTH;
 }
 
 /* The whole file, at most one byte more than a report may be, so that a
@@ -81,8 +116,16 @@ cli_read_doc(const char *path, struct doc *d, char **raw)
 	size_t len = 0;
 	int rc;
 
+	char inside[4096];
+	struct stat st;
+
 	memset(d, 0, sizeof(*d));
 	*raw = NULL;
+	/* A bundle directory (--output DIR) stands for its report.json. */
+	if (strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		snprintf(inside, sizeof(inside), "%s/report.json", path);
+		path = inside;
+	}
 	if ((rc = slurp(path, raw, &len)) < 0)
 		return cli_fail(EXIT_USAGE, "%s: cannot read: %s: give the "
 		    "path of a report.json (ikeprobe --output or --format json)",
@@ -110,7 +153,7 @@ cli_render(FILE *out, const struct doc *d, const char *json, enum format f)
 		doc_markdown(out, d);
 		break;
 	case FORMAT_TEXT:
-		doc_text(out, d, cli_color(out));
+		doc_text(out, d, cli_color(out), cli_width(out));
 		break;
 	}
 }

@@ -14,6 +14,8 @@ int	 cli_fail(int status, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 /* Colour for a terminal that has not asked for none (NO_COLOR). */
 enum output_color cli_color(FILE *);
+/* Columns for text on f: the terminal's width, TEXT_WIDTH if not one. */
+int	 cli_width(FILE *);
 /* Read the report in path ("-": standard input) into d: 0, or EXIT_USAGE
  * after one line naming the file and what is wrong with it. *raw (the
  * file's bytes) is for the caller to free. */

@@ -35,8 +35,9 @@ compare_main(int argc, char **argv)
 			    "a time", o.files[n], CMP_MAX_COLS);
 	}
 	if (rc == 0 && t->n_cols < 2)
-		rc = cli_fail(EXIT_USAGE, "compare: give at least two reports, "
-		    "e.g. `ikeprobe compare hq.json hotel.json'");
+		rc = cli_fail(EXIT_USAGE, "compare: give at least two reports "
+		    "(or one of --all-addresses), e.g. `ikeprobe compare "
+		    "hq.json hotel.json'");
 	if (rc == 0) {
 		cmp_build(t);
 		if (o.format == FORMAT_JSON) {

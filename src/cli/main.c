@@ -21,13 +21,13 @@
 #include "ikeprobe/report.h"
 #include "ikeprobe/sizes.h"
 
-static volatile sig_atomic_t stop_flag;
+/* The signal that asked the run to stop, 0 while none has. */
+static volatile sig_atomic_t stop_signal;
 
 static void
 on_signal(int sig)
 {
-	(void)sig;
-	stop_flag = 1;
+	stop_signal = sig;
 }
 
 static int
@@ -61,13 +61,32 @@ resolve(const char *name, bool every, struct resolved *out, char *err,
 {
 	struct addrinfo hints, *res, *ai;
 	struct ip_addr a;
+	char literal[INET6_ADDRSTRLEN + 16];
+	size_t len = strlen(name);
+	const char *host = name;
 	int rc;
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_DGRAM;
-	if ((rc = getaddrinfo(name, NULL, &hints, &res)) != 0) {
-		if (rc == EAI_NONAME || rc == EAI_NODATA || rc == EAI_FAIL)
+	/* [2001:db8::10], as in a URL: an IPv6 address, nothing else. */
+	if (len > 2 && name[0] == '[' && name[len - 1] == ']') {
+		if (len - 2 >= sizeof(literal)) {
+			snprintf(err, errlen, "`%s': brackets hold an IPv6 "
+			    "address only (such as [2001:db8::10])", name);
+			return EXIT_USAGE;
+		}
+		memcpy(literal, name + 1, len - 2);
+		literal[len - 2] = '\0';
+		host = literal;
+		hints.ai_family = AF_INET6;
+		hints.ai_flags = AI_NUMERICHOST;
+	}
+	if ((rc = getaddrinfo(host, NULL, &hints, &res)) != 0) {
+		if (host == literal)
+			snprintf(err, errlen, "`%s': brackets hold an IPv6 "
+			    "address only (such as [2001:db8::10])", name);
+		else if (rc == EAI_NONAME || rc == EAI_NODATA || rc == EAI_FAIL)
 			snprintf(err, errlen, "unknown host `%s': check the "
 			    "gateway's name, or give its address", name);
 		else
@@ -315,7 +334,7 @@ probe_main(int argc, char **argv)
 
 	/* One session per address, all at once in one loop; a signal ends
 	 * them all, and each report says what it saw until then. */
-	io.stop = &stop_flag;
+	io.stop = &stop_signal;
 	io.trace = o.verbose ? stderr : NULL;
 	for (int i = 0; i < t.n_probe; i++) {
 		ike_session_init(&sess[i], &t.probe[i], &local, ports, o.n_ports,
@@ -364,6 +383,10 @@ probe_main(int argc, char **argv)
 	fflush(stdout);
 	doc_free(&d);
 	json_object_put(root);
+	/* Interrupted: the report of what was seen is out; then the shell's
+	 * convention, 128 + the signal (130 for ^C). */
+	if (stop_signal)
+		return 128 + stop_signal;
 	return status;
 }
 

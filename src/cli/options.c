@@ -13,8 +13,8 @@
 
 static const char usage_text[] =
 "usage: ikeprobe [options] GATEWAY\n"
-"       ikeprobe show [--format FMT] REPORT.json\n"
-"       ikeprobe compare [--format FMT] REPORT.json REPORT.json...\n"
+"       ikeprobe show [--format FMT] REPORT.json|DIR|-\n"
+"       ikeprobe compare [--format FMT] REPORT.json|DIR...\n"
 "\n"
 "Tell whether an IKEv2 VPN gateway can be reached from this network, and\n"
 "why not. Sends real IKE_SA_INIT requests on UDP 500 and 4500 and reads\n"
@@ -32,7 +32,7 @@ static const char usage_text[] =
 "                        resolves to (a load-balanced cluster), one report\n"
 "                        each\n"
 "  -w, --pcap FILE       save every packet of the run for Wireshark\n"
-"  -p, --ports LIST      UDP ports to probe (default 500,4500)\n"
+"  -p, --ports LIST      UDP ports to probe, at most 8 (default 500,4500)\n"
 "  -s, --source ADDR     send from this local address\n"
 "  -i, --interface IF    send and capture on this interface\n"
 "  -u, --user USER       unprivileged user to run as after setup (nobody)\n"
@@ -61,12 +61,15 @@ static const char usage_text[] =
 "  -h, --help            this text\n"
 "  -V, --version         print the version\n"
 "\n"
-"show prints a saved report (report.json, or --format json output) again;\n"
-"compare puts reports side by side, one column each, and marks the checks\n"
+"show prints a saved report (report.json, or --format json output; DIR: the\n"
+"report.json of an --output directory; -: standard input) again; compare\n"
+"puts two or more reports side by side, one column each (one per address of\n"
+"an --all-addresses report, which is enough alone), and marks the checks\n"
 "that differ.\n"
 "\n"
 "Exit status: 0 every port open and no problem, 1 a problem found, 2 bad usage,\n"
-"3 could not run (privileges, interface, capture, output directory).\n"
+"3 could not run (privileges, interface, capture, output directory), 130 (128\n"
+"+ the signal) interrupted, after printing the report of what was seen.\n"
 "show: 0, or 2 for a file that is not a readable report. compare: 0 no check\n"
 "differs, 1 some differ, 2 a file is not a readable report.\n"
 "Needs CAP_NET_RAW: run with sudo, or once:\n"
@@ -88,15 +91,15 @@ struct list_kind {
 static int
 parse_list(const char *s, const struct list_kind *k, long *out, int *n)
 {
-	char *copy = strdup(s), *tok, *save = NULL, *end;
+	char *copy = strdup(s), *rest = copy, *tok, *end;
 	long v;
 	int rc = 0;
 
 	if (copy == NULL)
 		return EXIT_CANNOT_RUN;
 	*n = 0;
-	for (tok = strtok_r(copy, ",", &save); tok && rc == 0;
-	    tok = strtok_r(NULL, ",", &save)) {
+	/* strsep, not strtok: "500,,4500" has an empty item, and is wrong. */
+	while (rc == 0 && (tok = strsep(&rest, ",")) != NULL) {
 		v = strtol(tok, &end, 10);
 		if (*tok == '\0' || *end != '\0' || v < k->lo || v > k->hi) {
 			rc = bad("bad %s list `%s': %ss are %s from %ld to %ld, "

@@ -12,15 +12,6 @@
 #include "ikeprobe/plan.h"
 #include "ikeprobe/report.h"
 
-static const char advice_frag[] =
-    "Enable IKEv2 fragmentation (RFC 7383) on both sides: Windows 10/11 "
-    "clients from 1803 on use it when the gateway offers it; Windows "
-    "Server RRAS (2019 and later) offers it with registry HKLM\\SYSTEM\\"
-    "CurrentControlSet\\Services\\RemoteAccess\\Parameters\\Ikev2, DWORD "
-    "EnableServerFragmentation = 1 and a restart of RemoteAccess; "
-    "strongSwan: fragmentation = yes. Or ask the network's owner to pass "
-    "IP fragments from the gateway.";
-
 static const char cert_advice[] =
     "Renew or replace the VPN server's certificate (on RRAS: the certificate "
     "bound to IKEv2 in Routing and Remote Access, or Set-VpnAuthProtocol "
@@ -231,7 +222,9 @@ lost_samples(struct report *rep, const struct auth_attempt *frag_ok, char *e,
     size_t elen)
 {
 	struct auth_report *a = &rep->auth;
+	const struct auth_attempt *used[2] = { NULL, NULL };
 	char one[2][420];
+	enum sample kind[2] = { SAMPLE_NONE, SAMPLE_NONE };
 	int n = 0, seen = 0, sa_seen[2] = { -1, -1 };
 
 	for (int i = 0; i < a->n && n < 2; i++) {
@@ -247,9 +240,29 @@ lost_samples(struct report *rep, const struct auth_attempt *frag_ok, char *e,
 			if (probe_at(rep, a->att[k].probe)->sa == p->sa)
 				t = &a->att[k];
 		sa_seen[n] = p->sa;
-		if (lost_sample(rep, t, one[n], sizeof(one[n])) != SAMPLE_NONE)
+		used[n] = t;
+		if ((kind[n] = lost_sample(rep, t, one[n], sizeof(one[n]))) !=
+		    SAMPLE_NONE)
 			seen++;
 		n++;
+	}
+	if (n == 2 && seen == 2 && kind[0] == SAMPLE_FIRSTS &&
+	    kind[1] == SAMPLE_FIRSTS) {
+		/* The usual case, said once rather than twice. */
+		a->inbound = FRAG_DROPPED;
+		snprintf(e, elen, "In two IKE SAs without IKEv2 fragmentation, "
+		    "only the first IP fragment of the gateway's %zu-byte "
+		    "IKE_AUTH answer arrived (probe #%d: %d time%s in %d "
+		    "transmissions; probe #%d: %d in %d), its other fragments "
+		    "never did: IP fragments from the gateway are dropped on the way "
+		    "to this machine.%s", used[0]->partial.size, used[0]->probe,
+		    used[0]->partial.firsts - used[0]->partial.whole,
+		    used[0]->partial.firsts - used[0]->partial.whole == 1 ? "" :
+		    "s", probe_at(rep, used[0]->probe)->attempts, used[1]->probe,
+		    used[1]->partial.firsts - used[1]->partial.whole,
+		    probe_at(rep, used[1]->probe)->attempts, frag_ok ? " The same "
+		    "answer in IKEv2 fragments (RFC 7383) came through." : "");
+		return;
 	}
 	if (n == 2 && seen == 2) {
 		a->inbound = FRAG_DROPPED;
@@ -418,26 +431,24 @@ cert_findings(struct report *rep)
 	}
 	if (c->expired)
 		lead(rep, "The VPN gateway's certificate expired on %.10s: every "
-		    "client fails to connect (Windows error 13801; SSTP "
-		    "-2146762495, 0x800B0101 CERT_E_EXPIRED).", na);
+		    "client fails (error 13801; SSTP 0x800B0101).", na);
 	else if (c->not_yet_valid)
 		lead(rep, "The VPN gateway's certificate is not valid yet: every "
-		    "client fails to connect (Windows error 13801).");
+		    "client fails (error 13801).");
 	else if (c->name_checked && !c->name_matches)
 		lead(rep, "The VPN gateway's certificate does not carry %s, the "
-		    "name dialled: Windows clients fail to connect (error 13801).",
+		    "name dialled: clients fail (error 13801).",
 		    c->name);
 	else if (!c->server_auth)
 		lead(rep, "The VPN gateway's certificate lacks the Server "
-		    "Authentication EKU: Windows clients fail to connect (error "
-		    "13801).");
+		    "Authentication EKU: Windows clients fail (error 13801).");
 	else if (c->trusted == CERT_TRUST_NO)
 		lead(rep, "The VPN gateway's certificate does not chain to a "
-		    "trusted root%s: clients fail to connect (error 13801).",
-		    c->chain_incomplete ? " (it leaves out its intermediate CA)" : "");
+		    "trusted root%s: clients fail (error 13801).",
+		    c->chain_incomplete ? " (intermediate CA not sent)" : "");
 	else if (a->auth_verified == TRI_FALSE)
 		lead(rep, "The VPN gateway's AUTH does not verify with its "
-		    "certificate's key: clients fail to connect (error 13801).");
+		    "certificate's key: clients fail (error 13801).");
 	if (c->expired)
 		add_finding(rep, SEV_ERROR, "cert-expired", cert_advice, "The "
 		    "gateway's certificate \"%s\" expired on %.10s, %lld full "
@@ -550,26 +561,55 @@ unanswered(struct report *rep)
 	return true;
 }
 
+/* The size of the gateway's IKE_AUTH answer: as it came (in SKF
+ * fragments), or as its first IP fragment announced it. */
+static size_t
+inbound_size(const struct report *rep)
+{
+	const struct auth_report *a = &rep->auth;
+	size_t n = 0;
+
+	for (int i = 0; i < a->n; i++) {
+		if (a->att[i].reply_bytes > n)
+			n = a->att[i].reply_bytes;
+		if (a->att[i].partial.size > n)
+			n = a->att[i].partial.size;
+	}
+	return n;
+}
+
 static void
 findings(struct report *rep)
 {
 	const struct auth_report *a = &rep->auth;
+	char advice[800];
 	const struct ike_session *s = rep->sess;
 	bool stopped = s->interrupted || s->faulted;
 	bool offered = false;
 
 	for (int i = 0; i < a->n; i++)
 		offered |= a->att[i].rfc7383;
-	if (a->inbound == FRAG_DROPPED)
-		add_finding(rep, SEV_ERROR, "return-fragments-dropped", offered ?
-		    "Make sure clients use IKEv2 fragmentation (Windows 10/11 1803 "
-		    "and later do, when the gateway offers it, as this one does; "
-		    "strongSwan: fragmentation = yes). Or ask the network's owner "
-		    "to pass IP fragments from the gateway." : advice_frag,
-		    "IKE_AUTH answers from the gateway cannot reach this network "
-		    "as IP fragments: %s Clients %s with error 809.",
-		    a->inbound_evidence, offered ? "that do not use IKEv2 "
-		    "fragmentation fail" : "fail");
+	if (a->inbound == FRAG_DROPPED) {
+		if (offered)
+			snprintf(advice, sizeof(advice), "Make sure clients use "
+			    "IKEv2 fragmentation (Windows 10/11 1803 and later "
+			    "do, when the gateway offers it, as this one does; "
+			    "strongSwan: fragmentation = yes). Or ask the "
+			    "network's owner to pass IP fragments from the "
+			    "gateway.");
+		else
+			snprintf(advice, sizeof(advice), "Enable IKEv2 "
+			    "fragmentation (RFC 7383) on the gateway: %s; Windows "
+			    "10/11 clients use it from 1803 on. Or ask the "
+			    "network's owner to pass IP fragments from the "
+			    "gateway.", diag_gateway_fragmentation);
+		/* The evidence is fragments.inbound_evidence's, said once. */
+		add_finding(rep, SEV_ERROR, "return-fragments-dropped", advice,
+		    "The gateway's IKE_AUTH answers (about %zu bytes, with its "
+		    "certificates) cannot reach this network as IP fragments: %s "
+		    "with error 809.", inbound_size(rep), offered ? "clients that "
+		    "do not use IKEv2 fragmentation fail" : "every client fails");
+	}
 	else if (unanswered(rep))
 		;	/* says more than "inconclusive" */
 	else if (a->inbound == FRAG_INCONCLUSIVE && !stopped)
@@ -579,9 +619,8 @@ findings(struct report *rep)
 		    "reach this network is undecided. %s", a->inbound_evidence);
 	cert_findings(rep);
 	if (a->lb_no_affinity) {
-		lead(rep, "A load balancer sends this client's UDP 4500 to another "
-		    "gateway than its UDP 500: clients behind a NAT fail "
-		    "intermittently (error 809).");
+		lead(rep, "A load balancer sends UDP 4500 to another gateway than "
+		    "UDP 500: clients behind a NAT fail at times (error 809).");
 		add_finding(rep, SEV_ERROR, "load-balancer-no-affinity", "Give the "
 		    "load balancer in front of the gateways source-IP affinity "
 		    "(persistence) covering UDP 500 and 4500 together, or one "

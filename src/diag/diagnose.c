@@ -170,19 +170,49 @@ judge_port(struct report *rep, struct port_verdict *v)
 	    span + rep->sess->cfg.rto * rep->sess->cfg.max_attempts, v->port);
 }
 
-static const char advice_blocked[] =
-    "Ask whoever runs this network (hotel, guest or carrier Wi-Fi, site "
-    "firewall) to allow outbound UDP 500 and 4500 to the VPN gateway. Until "
-    "then, use another network or a TLS-based fallback such as SSTP.";
+/* Windows Server's IKEv2 fragmentation: in Windows Server 2019 and later
+ * (and the semi-annual Windows Server 1803 on), off by default; Windows
+ * 10/11 clients use it from 1803 on (docs/REPORTS.md cites the sources). */
+const char diag_gateway_fragmentation[] =
+    "Windows Server 2019 and later RRAS: registry HKLM\\SYSTEM\\"
+    "CurrentControlSet\\Services\\RemoteAccess\\Parameters\\Ikev2, "
+    "DWORD EnableServerFragmentation = 1, then restart the RemoteAccess "
+    "service; strongSwan: fragmentation = yes; Cisco: crypto ikev2 "
+    "fragmentation; Palo Alto: IKEv2 fragmentation on the IKE gateway";
+
+/* Only the ports not open here need asking for. */
+static void
+advice_blocked(const struct report *rep, char *buf, size_t len)
+{
+	char ports[MAX_PORTS * 8] = "";
+	size_t at = 0;
+	int n = 0;
+
+	for (int i = 0; i < rep->n_ports; i++)
+		if (rep->ports[i].state != PORT_OPEN &&
+		    rep->ports[i].state != PORT_UNTESTED)
+			at += (size_t)snprintf(ports + at, sizeof(ports) - at,
+			    "%s%u", n++ ? " and " : "", rep->ports[i].port);
+	snprintf(buf, len, "Ask whoever runs this network (hotel, guest or "
+	    "carrier Wi-Fi, site firewall) to allow outbound UDP %s to the VPN "
+	    "gateway. Until then, use another network or a TLS-based fallback "
+	    "such as SSTP.", ports);
+}
 
 static void
 port_findings(struct report *rep, const struct port_verdict *v)
 {
-	char code[40], from[IP_ADDR_STRLEN];
+	char code[40], from[IP_ADDR_STRLEN], advice[400];
 	enum severity sev = v->port == 500 ? SEV_ERROR : SEV_WARNING;
-	const char *why4500 = v->port == 4500 ? " IKEv2 moves to UDP 4500 when "
-	    "a NAT is in the path (almost every hotel and home network), so "
-	    "the tunnel fails there." : "";
+	/* What a client meets: it starts on 500, and moves to 4500 behind a
+	 * NAT. */
+	const char *why = v->port == 4500 ? " IKEv2 moves to UDP 4500 when a "
+	    "NAT is in the path (almost every hotel and home network), so "
+	    "clients behind one fail here with error 809." : v->port == 500 ?
+	    " Clients start IKEv2 on UDP 500, so every connection from this "
+	    "network fails (error 809)." : "";
+
+	advice_blocked(rep, advice, sizeof(advice));
 
 	switch (v->state) {
 	case PORT_OPEN:
@@ -198,19 +228,19 @@ port_findings(struct report *rep, const struct port_verdict *v)
 		return;
 	case PORT_SILENT:
 		snprintf(code, sizeof(code), "udp%u-silent", v->port);
-		add_finding(rep, sev, code, advice_blocked, "UDP %u gets no "
-		    "answer after %d attempts: blocked silently on the path, "
-		    "or the gateway is not answering this address.%s", v->port,
-		    v->attempts, why4500);
+		add_finding(rep, sev, code, advice, "UDP %u gets no answer "
+		    "after %d attempts: blocked silently on the path, or the "
+		    "gateway is not answering this address.%s", v->port,
+		    v->attempts, why);
 		return;
 	case PORT_FILTERED:
 		ip_addr_str(&v->icmp.from, from, sizeof(from));
 		snprintf(code, sizeof(code), "udp%u-filtered", v->port);
-		add_finding(rep, sev, code, advice_blocked, "UDP %u is refused "
-		    "by %s with %s %s (probe #%d).%s", v->port, from,
+		add_finding(rep, sev, code, advice, "UDP %u is refused by %s "
+		    "with %s %s (probe #%d).%s", v->port, from,
 		    v->icmp.family == AF_INET6 ? "ICMPv6" : "ICMP",
 		    icmp_name(v->icmp.family, v->icmp.type, v->icmp.code),
-		    v->probe, why4500);
+		    v->probe, why);
 		return;
 	case PORT_CLOSED:
 		snprintf(code, sizeof(code), "udp%u-closed", v->port);
@@ -219,7 +249,7 @@ port_findings(struct report *rep, const struct port_verdict *v)
 		    "service; strongSwan: charon) and that the name resolves "
 		    "to the gateway's current address.", "The gateway answers "
 		    "but has no IKE service on UDP %u (ICMP port unreachable "
-		    "to probe #%d).", v->port, v->probe);
+		    "to probe #%d).%s", v->port, v->probe, why);
 		return;
 	case PORT_UNTESTED:
 		return;
@@ -230,20 +260,21 @@ static void
 responder_findings(struct report *rep)
 {
 	const struct ike_reply *r = rep->responder;
+	char advice[600];
 
 	if (r == NULL)
 		return;
-	if (r->kind == IKE_REPLY_SA && !r->frag_supported)
+	/* Where fragments were dropped, that finding says it, once. */
+	if (r->kind == IKE_REPLY_SA && !r->frag_supported &&
+	    rep->frag.outbound != FRAG_DROPPED && rep->auth.inbound != FRAG_DROPPED) {
+		snprintf(advice, sizeof(advice), "Enable IKEv2 fragmentation "
+		    "(RFC 7383) on the gateway: %s.", diag_gateway_fragmentation);
 		add_finding(rep, SEV_WARNING, "gateway-no-ikev2-fragmentation",
-		    "Enable IKEv2 fragmentation (RFC 7383) on the gateway. "
-		    "Windows Server RRAS: registry HKLM\\SYSTEM\\"
-		    "CurrentControlSet\\Services\\RemoteAccess\\Parameters\\"
-		    "Ikev2, DWORD EnableServerFragmentation = 1, then restart "
-		    "RemoteAccess. strongSwan: fragmentation = yes.",
-		    "The gateway does not offer IKEv2 fragmentation "
+		    advice, "The gateway does not offer IKEv2 fragmentation "
 		    "(no IKEV2_FRAGMENTATION_SUPPORTED in its reply): IKE_AUTH "
 		    "messages with certificates will be IP-fragmented, which "
-		    "fails on networks that drop fragments.");
+		    "fails (error 809) on networks that drop fragments.");
+	}
 	if (r->has_redirect)
 		add_finding(rep, SEV_INFO, "gateway-redirect", "Probe the "
 		    "gateway named in the REDIRECT as well.", "The gateway "
@@ -469,33 +500,98 @@ run_findings(struct report *rep)
 	}
 }
 
+/* "500 and 4500", "500, 1000 and 4500" of the ports in state st (or not
+ * in it), into buf; their count. */
+static int
+port_list(const struct report *rep, bool in, enum port_state st, char *buf,
+    size_t len)
+{
+	int n = 0, k = 0;
+	size_t at = 0;
+
+	for (int i = 0; i < rep->n_ports; i++)
+		n += (rep->ports[i].state == st) == in;
+	buf[0] = '\0';
+	for (int i = 0; i < rep->n_ports && at < len; i++) {
+		if ((rep->ports[i].state == st) != in)
+			continue;
+		k++;
+		at += (size_t)snprintf(buf + at, len - at, "%s%u", k == 1 ? "" :
+		    k == n ? " and " : ", ", rep->ports[i].port);
+	}
+	return n;
+}
+
+/* One sentence of at most about 120 characters: what a client will see
+ * from this network. The ports first; the rest once every port answered
+ * (after the findings: see diagnose()). */
 static void
 headline(struct report *rep)
 {
-	char open[64] = "", bad[64] = "";
-	int n_open = 0, n_bad = 0;
+	char open[MAX_PORTS * 8], bad[MAX_PORTS * 8], undecided[MAX_PORTS * 8];
+	const struct port_verdict *p500 = NULL;
+	int n_open, n_bad, n_und;
 
-	for (int i = 0; i < rep->n_ports; i++) {
-		char *dst = rep->ports[i].state == PORT_OPEN ? open : bad;
-		size_t l = strlen(dst);
+	n_open = port_list(rep, true, PORT_OPEN, open, sizeof(open));
+	n_und = port_list(rep, true, PORT_UNTESTED, undecided, sizeof(undecided));
+	/* Neither open nor undecided. */
+	n_bad = 0;
+	bad[0] = '\0';
+	for (int i = 0, at = 0; i < rep->n_ports; i++) {
+		const struct port_verdict *v = &rep->ports[i];
 
-		snprintf(dst + l, 64 - l, "%s%u", l ? " and " : "", rep->ports[i].port);
-		if (rep->ports[i].state == PORT_OPEN)
-			n_open++;
-		else
-			n_bad++;
+		if (v->port == 500)
+			p500 = v;
+		if (v->state == PORT_OPEN || v->state == PORT_UNTESTED)
+			continue;
+		n_bad++;
+		at += snprintf(bad + at, sizeof(bad) - (size_t)at, "%s%u",
+		    at ? "/" : "", v->port);
 	}
-	if (n_bad == 0)
+	if (n_und > 0)
+		snprintf(rep->headline, sizeof(rep->headline), "Run cut short: "
+		    "UDP %s %s not decided%s%s%s.", undecided, n_und > 1 ? "were" :
+		    "was", n_open ? "; IKEv2 answers on UDP " : "", n_open ? open :
+		    "", n_bad ? ", not on the others" : "");
+	else if (n_bad == 0)
 		snprintf(rep->headline, sizeof(rep->headline), "The VPN gateway's "
 		    "IKEv2 service is reachable from this network on UDP %s.", open);
 	else if (n_open == 0)
-		snprintf(rep->headline, sizeof(rep->headline), "IKEv2 cannot reach "
-		    "the VPN gateway from this network: UDP %s %s not open.",
+		snprintf(rep->headline, sizeof(rep->headline), "The VPN cannot "
+		    "connect from this network (error 809): UDP %s %s blocked.",
 		    bad, n_bad > 1 ? "are" : "is");
+	else if (p500 && p500->state != PORT_OPEN)
+		/* Clients start on 500: without it nothing begins. */
+		snprintf(rep->headline, sizeof(rep->headline), "The VPN cannot "
+		    "connect from this network (error 809): UDP 500 is blocked, "
+		    "and clients start there.");
+	else if (rep->nat.detected == TRI_TRUE)
+		snprintf(rep->headline, sizeof(rep->headline), "The VPN cannot "
+		    "connect from this network (error 809): it is behind a NAT, "
+		    "and UDP %s is blocked.", bad);
 	else
-		snprintf(rep->headline, sizeof(rep->headline), "IKEv2 reaches the "
-		    "VPN gateway on UDP %s but not on UDP %s from this network.",
-		    open, bad);
+		snprintf(rep->headline, sizeof(rep->headline), "IKEv2 answers on "
+		    "UDP %s but not on UDP %s: clients behind a NAT fail (error "
+		    "809).", open, bad);
+}
+
+/* Errors first, then warnings, then the rest; in the order found within
+ * each (a stable insertion sort: a handful of findings). */
+static void
+sort_findings(struct report *rep)
+{
+	static struct finding tmp;
+
+	for (int i = 1; i < rep->n_findings; i++) {
+		int j = i;
+
+		tmp = rep->findings[i];
+		while (j > 0 && rep->findings[j - 1].severity < tmp.severity) {
+			rep->findings[j] = rep->findings[j - 1];
+			j--;
+		}
+		rep->findings[j] = tmp;
+	}
 }
 
 static bool
@@ -544,10 +640,10 @@ diagnose(struct report *rep, const struct ike_session *run)
 	}
 	rep->responder = best >= 0 ? &set->p[best].reply : NULL;
 
-	headline(rep);
 	for (int i = 0; i < rep->n_ports; i++)
 		port_findings(rep, &rep->ports[i]);
 	diagnose_nat(rep);
+	headline(rep);
 	diagnose_auth(rep);
 	diagnose_sizes(rep);
 	responder_findings(rep);
@@ -562,6 +658,7 @@ diagnose(struct report *rep, const struct ike_session *run)
 	for (int i = 0; i < rep->n_ports; i++)
 		if (rep->ports[i].state != PORT_OPEN)
 			rep->exit_status = 1;
+	sort_findings(rep);
 	if (rep->exit_status == 0)
 		add_finding(rep, SEV_INFO, "ike-reachable", "", "%s", rep->headline);
 	/* Every port answers: what the helpdesk wants to know next is what
@@ -570,9 +667,9 @@ diagnose(struct report *rep, const struct ike_session *run)
 	if (all_open(rep) && rep->auth.headline[0])
 		snprintf(rep->headline, sizeof(rep->headline), "%s",
 		    rep->auth.headline);
-	else if (all_open(rep) && run->cfg.sizes.enabled) {
+	else if (all_open(rep) && run->cfg.sizes.enabled && rep->verdict.brief[0]) {
 		snprintf(rep->headline, sizeof(rep->headline), "%s",
-		    rep->verdict.reason);
+		    rep->verdict.brief);
 		rep->verdict.in_headline = true;
 	}
 }

@@ -7,13 +7,6 @@
 
 #include "ikeprobe/report.h"
 
-static const char advice_rras[] =
-    "Windows Server RRAS (2019, or 2016 with the 1803 update): registry "
-    "HKLM\\SYSTEM\\CurrentControlSet\\Services\\RemoteAccess\\Parameters\\"
-    "Ikev2, DWORD EnableServerFragmentation = 1, then restart the "
-    "RemoteAccess service; strongSwan: fragmentation = yes; Cisco: crypto "
-    "ikev2 fragmentation; Palo Alto: enable IKEv2 fragmentation on the IKE "
-    "gateway";
 
 static const struct probe *
 probe_at(const struct report *rep, int id)
@@ -264,6 +257,12 @@ verdict(struct report *rep)
 	}
 	if (f->outbound == FRAG_DROPPED) {
 		v->frag_needed = TRI_TRUE;
+		snprintf(v->brief, sizeof(v->brief), "%s (error 809): this "
+		    "network drops fragments to the gateway%s", offered == 1 ?
+		    "Clients without IKEv2 fragmentation fail" : offered == 0 ?
+		    "Every client fails" : "Clients may fail",
+		    offered == 0 ? ", which does NOT offer IKEv2 fragmentation." :
+		    ".");
 		snprintf(v->reason, sizeof(v->reason), "IKEv2 fragmentation is "
 		    "needed on this network: fragmented IKE messages (%zu bytes) "
 		    "do not reach the gateway, so IKE_AUTH with certificates "
@@ -279,6 +278,12 @@ verdict(struct report *rep)
 	}
 	if (rep->auth.inbound == FRAG_DROPPED) {
 		v->frag_needed = TRI_TRUE;
+		snprintf(v->brief, sizeof(v->brief), "%s (error 809): the "
+		    "gateway's IP fragments are dropped here%s",
+		    offered == 1 ? "Clients without IKEv2 fragmentation fail" :
+		    offered == 0 ? "Every client fails" : "Clients may fail",
+		    offered == 0 ? "; it does NOT offer IKEv2 fragmentation." :
+		    ".");
 		snprintf(v->reason, sizeof(v->reason), "IKE_AUTH replies from the "
 		    "gateway cannot reach this network in IP fragments: clients "
 		    "fail with error 809 unless IKEv2 fragmentation is enabled on "
@@ -290,6 +295,9 @@ verdict(struct report *rep)
 	}
 	if (m->black_hole) {
 		v->frag_needed = TRI_TRUE;
+		snprintf(v->brief, sizeof(v->brief), "Clients may fail here "
+		    "(error 809): packets over %d bytes vanish without an ICMP "
+		    "error (a path-MTU black hole).", m->value);
 		snprintf(v->reason, sizeof(v->reason), "IKEv2 fragmentation "
 		    "(with fragments of at most %d bytes) or a lower MTU is "
 		    "needed on this network: datagrams larger than %d bytes "
@@ -299,6 +307,9 @@ verdict(struct report *rep)
 	}
 	if (f->outbound == FRAG_PASS && m->value) {
 		v->frag_needed = TRI_FALSE;
+		snprintf(v->brief, sizeof(v->brief), "The VPN can connect from "
+		    "this network: IKEv2 answers, and fragments pass %s.",
+		    rep->auth.inbound == FRAG_PASS ? "both ways" : "to the gateway");
 		if (m->source == PMTU_SRC_ICMP)
 			snprintf(pmtu, sizeof(pmtu), "path MTU %d, reported by "
 			    "the router", m->value);
@@ -312,6 +323,9 @@ verdict(struct report *rep)
 		    "machine" : "");
 		return;
 	}
+	snprintf(v->brief, sizeof(v->brief), "IKEv2 answers from this network; "
+	    "whether fragments pass is undecided%s", run->interrupted ||
+	    run->faulted ? ": the run stopped first." : ": run again.");
 	if (run->interrupted || run->faulted)
 		snprintf(v->reason, sizeof(v->reason), "Whether IKEv2 "
 		    "fragmentation is needed here is undecided: the run %s "
@@ -357,10 +371,14 @@ findings(struct report *rep)
 			    "fragmentation on the gateway: %s. Or ask the "
 			    "network's owner to pass IP fragments to the "
 			    "gateway.", offered == 0 ? "Enable" : "Make sure "
-			    "the gateway offers", advice_rras);
+			    "the gateway offers", diag_gateway_fragmentation);
+		/* The evidence is fragments.evidence's, said once. */
 		add_finding(rep, SEV_ERROR, "fragments-dropped", advice,
-		    "Fragmented IKE datagrams do not reach the gateway. %s",
-		    f->evidence);
+		    "Fragmented IKE datagrams of %zu bytes do not reach the "
+		    "gateway, while unfragmented ones do: %s fail with error 809.",
+		    f->smallest_lost, offered == 0 ? "every client's IKE_AUTH "
+		    "with certificates will" : "clients without IKEv2 "
+		    "fragmentation");
 	} else if (f->outbound == FRAG_INCONCLUSIVE && !stopped)
 		add_finding(rep, SEV_WARNING, "fragments-inconclusive", "Run "
 		    "again in a minute: the gateway may rate-limit new IKE "
@@ -378,7 +396,9 @@ findings(struct report *rep)
 		    "%d).", m->value, m->value, m->value, m->value);
 		add_finding(rep, SEV_ERROR, "path-mtu-black-hole", advice,
 		    "Path-MTU black hole: datagrams larger than %d bytes are "
-		    "lost without an ICMP error. %s", m->value, m->evidence);
+		    "lost without an ICMP error, so path-MTU discovery cannot "
+		    "work here; large IKE_AUTH messages fail (error 809).",
+		    m->value);
 	} else if (m->inconclusive && !stopped)
 		add_finding(rep, SEV_WARNING, "path-mtu-inconclusive", "Run "
 		    "again in a minute.", "The path MTU is undecided. %s",
@@ -395,12 +415,9 @@ findings(struct report *rep)
 		    "this machine's interface and route.", "This machine's own "
 		    "link is the limit: %s", m->evidence);
 
-	if (f->tested && rep->auth.inbound == FRAG_UNKNOWN)
-		add_finding(rep, SEV_INFO, "return-direction-untested", "",
-		    "Tested: client to gateway. Not tested: whether the "
-		    "gateway's large replies (IKE_AUTH with its certificate) "
-		    "reach this machine in IP fragments: %s",
-		    rep->auth.inbound_evidence);
+	/* What the return direction could not tell is fragments.inbound's
+	 * to say (the Return line): no finding (before 0.3,
+	 * return-direction-untested said it in every report). */
 }
 
 void

@@ -28,6 +28,67 @@ title(struct cmp_col *c, const struct doc *d, bool with_address)
 		snprintf(c->title, sizeof(c->title), "%s", base);
 }
 
+/* "2026-12-02T14:43:55Z" as "2026-12-02 14:43" (UTC): when a column was
+ * made, short enough for a column title. */
+static void
+when(char *buf, size_t len, const struct doc *d)
+{
+	snprintf(buf, len, "%.16s", doc_s(&d->started, "?"));
+	if (strlen(buf) > 10 && buf[10] == 'T')
+		buf[10] = ' ';
+}
+
+/* Two runs from one network without --label both read "192.0.2.0/24":
+ * add what tells them apart, the host if that differs, else the time,
+ * else the column's number. */
+static void
+distinct_titles(struct cmp_table *t)
+{
+	char extra[CMP_MAX_COLS][64], a[32], b[32];
+
+	for (int c = 0; c < t->n_cols; c++) {
+		const struct doc *d = t->cols[c].doc;
+		bool dup = false, host = false, time = false;
+
+		extra[c][0] = '\0';
+		for (int o = 0; o < t->n_cols; o++) {
+			const struct doc *e = t->cols[o].doc;
+
+			if (o == c || strcmp(t->cols[o].title, t->cols[c].title))
+				continue;
+			dup = true;
+			if (strcmp(doc_s(&d->local.hostname, ""),
+			    doc_s(&e->local.hostname, "")) != 0)
+				host = true;
+			when(a, sizeof(a), d);
+			when(b, sizeof(b), e);
+			if (strcmp(a, b) != 0)
+				time = true;
+		}
+		if (!dup)
+			continue;
+		if (host && time) {
+			when(a, sizeof(a), d);
+			snprintf(extra[c], sizeof(extra[c]), "%.24s, %s",
+			    doc_s(&d->local.hostname, "unknown host"), a);
+		} else if (host)
+			snprintf(extra[c], sizeof(extra[c]), "%.40s",
+			    doc_s(&d->local.hostname, "unknown host"));
+		else if (time)
+			when(extra[c], sizeof(extra[c]), d);
+		else
+			snprintf(extra[c], sizeof(extra[c]), "#%d", c + 1);
+	}
+	for (int c = 0; c < t->n_cols; c++) {
+		struct cmp_col *col = &t->cols[c];
+		size_t n = strlen(col->title);
+
+		if (extra[c][0])
+			snprintf(col->title + n, sizeof(col->title) - n, ", %s",
+			    extra[c]);
+	}
+}
+
 int
 cmp_add(struct cmp_table *t, const char *file, const struct doc *d)
 {
@@ -136,7 +197,8 @@ static const struct {
 	[ROW_FRAGMENTS] = { "fragments", "Fragments to gateway" },
 	[ROW_INBOUND] = { "fragments_inbound", "Fragments from gateway" },
 	[ROW_PATH_MTU] = { "path_mtu", "Path MTU" },
-	[ROW_ICMP_TOO_BIG] = { "icmp_too_big", "ICMP too big" },
+	/* Worded for the reports' family by icmp_row_words(). */
+	[ROW_ICMP_TOO_BIG] = { "icmp_too_big", "ICMP frag. needed" },
 	[ROW_NEEDED] = { "ikev2_fragmentation_needed",
 	    "IKEv2 fragmentation needed" },
 	[ROW_REPLY] = { "gateway_reply", "Gateway's best reply" },
@@ -373,11 +435,33 @@ sort_rows(struct cmp_table *t)
 	}
 }
 
+/* The row of the path-MTU ICMP in the words of the reports' family:
+ * IPv4's "fragmentation needed", IPv6's "packet too big". */
+static void
+icmp_row_words(struct cmp_table *t)
+{
+	int v4 = 0, v6 = 0;
+
+	for (int c = 0; c < t->n_cols; c++) {
+		if (doc_is(&t->cols[c].doc->target.family, "ipv6"))
+			v6++;
+		else	/* no family: a report from before IPv6 */
+			v4++;
+	}
+	for (int r = 0; r < t->n_rows; r++)
+		if (strcmp(t->rows[r].key, check_rows[ROW_ICMP_TOO_BIG].key) == 0)
+			snprintf(t->rows[r].check, sizeof(t->rows[r].check),
+			    "%s", v6 == 0 ? "ICMP frag. needed" : v4 == 0 ?
+			    "ICMPv6 too big" : "ICMP frag. needed / too big");
+}
+
 void
 cmp_build(struct cmp_table *t)
 {
+	distinct_titles(t);
 	for (int c = 0; c < t->n_cols; c++)
 		checks(t, c, t->cols[c].doc);
+	icmp_row_words(t);
 	unprobed_ports(t);
 	findings(t);
 	for (int c = 0; c < t->n_cols; c++)

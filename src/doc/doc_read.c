@@ -1071,6 +1071,7 @@ rd_run(struct rd *rd, json_object *root)
 		rd_str(rd, o, "reason", &sp->reason, REQ);
 		rd_str(rd, o, "error", &sp->error, NUL);
 		rd_real(rd, o, "after_ms", &sp->after_ms, NUL);
+		rd_int(rd, o, "signal", &sp->signal, 1, 64, NUL);
 		pop(rd, at);
 	}
 }
@@ -1158,7 +1159,7 @@ parse(struct rd *rd, const char *buf, size_t len)
 		return NULL;
 	}
 	if (e != json_tokener_success) {
-		fail(rd, "not JSON: %s at byte %zu",
+		fail(rd, "not an ikeprobe report (not JSON: %s at byte %zu)",
 		    json_tokener_error_desc(e), off);
 		json_object_put(root);
 		return NULL;
@@ -1166,8 +1167,8 @@ parse(struct rd *rd, const char *buf, size_t len)
 	/* Only white space may follow the document. */
 	for (; off < len; off++)
 		if (!strchr(" \t\r\n", buf[off])) {
-			fail(rd, "not JSON: more data after the document, at "
-			    "byte %zu", off);
+			fail(rd, "not an ikeprobe report (not JSON: more data after "
+			    "the document, at byte %zu)", off);
 			json_object_put(root);
 			return NULL;
 		}
@@ -1216,8 +1217,11 @@ derive(const struct doc *top, struct doc *d)
 		v->in_headline.v = v->reason.st == DOC_SET &&
 		    d->headline.st == DOC_SET &&
 		    strcmp(v->reason.s, d->headline.s) == 0;
+	/* The reason explains what a short headline only states (0.3 on):
+	 * shown unless the headline is that very sentence. */
 	v->show = v->st == DOC_SET && v->reason.st == DOC_SET &&
-	    !v->in_headline.v && (f->tested || m->tested);
+	    (f->tested || m->tested) && !(d->headline.st == DOC_SET &&
+	    strcmp(v->reason.s, d->headline.s) == 0);
 	if (c->st == DOC_SET && c->unrelated.st != DOC_SET) {
 		c->unrelated.st = DOC_SET;
 		c->unrelated.v = c->unmatched_ike.v + c->unmatched_icmp.v +

@@ -377,6 +377,7 @@ void
 ike_session_finish(struct ike_session *s, const struct io *io)
 {
 	s->interrupted = io->interrupted;
+	s->stop_signal = io->stop_signal;
 	s->faulted = io->faulted;
 	snprintf(s->fault, sizeof(s->fault), "%s", io->fault);
 	s->fault_after = io->fault_after;

@@ -179,6 +179,7 @@ io_run(struct io *io)
 		now = mono_now();
 		if (io->stop && *io->stop) {
 			io->interrupted = true;
+			io->stop_signal = (int)*io->stop;
 			break;
 		}
 		if (io->faulted)

@@ -238,6 +238,7 @@ session_from(const struct doc *d, struct ike_session *s, char *err,
 	if (d->stopped.st == DOC_SET) {
 		s->faulted = doc_is(&d->stopped.reason, "fault");
 		s->interrupted = !s->faulted;
+		s->stop_signal = d->stopped.signal.st == DOC_SET ? (int)d->stopped.signal.v : 0;
 		snprintf(s->fault, sizeof(s->fault), "%s", doc_s(&d->stopped.error, ""));
 		s->fault_after = d->stopped.after_ms.v / 1000.0;
 	}

@@ -1,8 +1,10 @@
 #include <pcap/pcap.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <sys/socket.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "ikeprobe/net.h"
 
@@ -79,6 +81,28 @@ capture_snaplen(int mtu)
 	return mtu + 128 < 2048 ? 2048 : mtu + 128;
 }
 
+/* Under sudo the capture file is written by root: give it to whoever owns
+ * its directory (the user who asked for it, as --output does). */
+static void
+give_to_dir_owner(const char *path)
+{
+	char dir[4096];
+	struct stat st;
+	char *slash;
+
+	if (geteuid() != 0)
+		return;
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/')) == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	if (stat(dir, &st) == 0 && st.st_uid != 0)
+		(void)!chown(path, st.st_uid, st.st_gid);
+}
+
 enum net_err
 capture_open(struct capture *c, const struct local_info *li,
     const char *filter, const char *pcap_path, char *err, size_t errlen)
@@ -135,6 +159,7 @@ capture_open(struct capture *c, const struct local_info *li,
 			pcap_close(p);
 			return NET_ERR_USAGE;
 		}
+		give_to_dir_owner(pcap_path);
 	}
 	c->pcap = p;
 	return NET_OK;

@@ -392,7 +392,7 @@ bundle_write_report(struct bundle *b, const char *json, const struct doc *d,
 			else if (f == BUNDLE_KEYS)
 				doc_wireshark_keys(m, d);
 			else	/* for reading anywhere: no colour */
-				doc_text(m, d, COLOR_NEVER);
+				doc_text(m, d, COLOR_NEVER, TEXT_WIDTH);
 			if (fclose(m) == 0)
 				rc = write_file(b, (enum bundle_file)f, buf, len);
 		}

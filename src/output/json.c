@@ -639,6 +639,27 @@ j_auth(const struct report *rep)
 	return o;
 }
 
+/* The run's outcome in one word, its exit status and the worst finding:
+ * what a script asks first (`verdict' is about fragmentation only). */
+static void
+j_status(json_object *root, const struct report *rep)
+{
+	enum severity worst = SEV_INFO;
+	/* What the process exits with for this report (main.c). */
+	int exit_status = rep->sess->faulted ? 3 : rep->sess->interrupted &&
+	    rep->sess->stop_signal ? 128 + rep->sess->stop_signal :
+	    rep->exit_status;
+
+	for (int i = 0; i < rep->n_findings; i++)
+		if (rep->findings[i].severity > worst)
+			worst = rep->findings[i].severity;
+	json_object_object_add(root, "status", json_object_new_string(
+	    !rep->complete ? "incomplete" : exit_status ? "problem" : "ok"));
+	json_object_object_add(root, "exit_status", json_object_new_int(exit_status));
+	json_object_object_add(root, "worst_severity", json_object_new_string(
+	    severity_name(worst)));
+}
+
 /* What the run was asked to do. */
 static json_object *
 j_options(const struct report *rep)
@@ -682,6 +703,8 @@ j_stopped(const struct report *rep)
 	    "fault" : "interrupted"));
 	json_object_object_add(o, "error", s->faulted ? json_object_new_string(s->fault) : NULL);
 	json_object_object_add(o, "after_ms", s->faulted ? jms(s->fault_after * 1000.0) : NULL);
+	json_object_object_add(o, "signal", s->interrupted && s->stop_signal ?
+	    json_object_new_int(s->stop_signal) : NULL);
 	return o;
 }
 
@@ -701,6 +724,7 @@ report_json(const struct report *rep)
 	json_object_object_add(root, "stopped", j_stopped(rep));
 	json_object_object_add(root, "options", j_options(rep));
 	json_object_object_add(root, "headline", json_object_new_string(rep->headline));
+	j_status(root, rep);
 	json_object_object_add(root, "target", j_target(rep));
 	json_object_object_add(root, "local", j_local(rep));
 	json_object_object_add(root, "ports", j_ports(rep));

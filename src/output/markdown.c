@@ -163,11 +163,24 @@ summary_table(FILE *out, const struct doc *d)
 		fprintf(out, "not tested");
 	else if (m->value.st == DOC_SET) {
 		fprintf(out, "%lld", m->value.v);
-		if (m->source.st == DOC_SET) {
-			fprintf(out, " (");
-			md(out, m->source.s);
-			fprintf(out, ")");
-		}
+		/* What the number rests on, in words: "1500 (local)" read
+		 * like a fault when it means nothing on the path is smaller. */
+		if (doc_is(&m->source, "icmp")) {
+			fprintf(out, ", from a router's ICMP");
+			if (m->router.st == DOC_SET) {
+				fprintf(out, " (");
+				md(out, m->router.s);
+				fprintf(out, ")");
+			}
+		} else if (doc_is(&m->source, "local") &&
+		    d->local.mtu.st == DOC_SET && m->value.v >= d->local.mtu.v)
+			fprintf(out, ", this machine's interface MTU: the path "
+			    "carries all it sends");
+		else if (doc_is(&m->source, "local"))
+			fprintf(out, ": this machine's own link is the limit, "
+			    "not the path");
+		else if (doc_is(&m->source, "probing"))
+			fprintf(out, ", found by probing");
 		if (m->black_hole.v)
 			fprintf(out, ", **black hole**: ICMP filtered");
 	} else

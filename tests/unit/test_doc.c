@@ -53,7 +53,7 @@ render_all(const struct doc *d)
 
 	if (null == NULL)
 		return;
-	doc_text(null, d, COLOR_ALWAYS);
+	doc_text(null, d, COLOR_ALWAYS, TEXT_WIDTH);
 	doc_markdown(null, d);
 	fclose(null);
 }

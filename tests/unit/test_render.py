@@ -19,8 +19,11 @@ IKEPROBE_WRITE_GOLDEN=1, and review the diff.
 
 import json
 import os
+import fcntl
 import pty
 import shutil
+import struct
+import termios
 import subprocess
 import sys
 
@@ -44,7 +47,14 @@ COMPARES = [
     ("old-new", ["old-0.1", "hq"], ("txt", "md")),
     ("cluster", ["cluster"], ("txt", "md")),
     ("all", ["hq", "hotel", "nat", "cluster", "old-0.1"], ("txt",)),
+    # Two runs from one network without --label: the columns must differ.
+    ("unlabelled", ["unlabelled-1", "unlabelled-2"], ("txt", "md")),
 ]
+# Text on a pipe or in a file is wrapped to this many columns.
+TEXT_WIDTH = 80
+# The narrowest text column (the evidence table's detail, from column 60):
+# a longer word may overrun the width, since it is never cut.
+NARROWEST = TEXT_WIDTH - 60
 FORMATS = {"txt": "text", "md": "markdown", "json": "json"}
 
 failures = []
@@ -137,9 +147,20 @@ def validator(path, strict):
     return jsonschema.validators.validator_for(schema)(schema)
 
 
-def on_terminal(binary, args, env):
-    """stdout of ikeprobe ARGS on a pseudo-terminal."""
+def too_wide(text, width):
+    """Lines past width that are not one word too long to break."""
+    bad = []
+    for ln in text.splitlines():
+        if len(ln) > width and len(ln.split()[-1]) <= NARROWEST:
+            bad.append(ln)
+    return bad
+
+
+def on_terminal(binary, args, env, cols=None):
+    """stdout of ikeprobe ARGS on a pseudo-terminal (cols wide)."""
     master, slave = pty.openpty()
+    if cols:
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, cols, 0, 0))
     e = dict(os.environ)
     e.pop("NO_COLOR", None)
     e.update(env)
@@ -188,6 +209,9 @@ def main():
                     fail(f"show --format json {f}: not the file as saved")
             else:
                 golden(f"show-{name}.{ext}", out)
+            if ext == "txt":
+                for ln in too_wide(out, TEXT_WIDTH)[:3]:
+                    fail(f"show {f} on a pipe: wider than {TEXT_WIDTH}: {ln!r}")
             if ext == "md":
                 check_markdown(f"show --format markdown {f}", out)
         # --json is the short form; the default on a pipe is text.
@@ -211,6 +235,19 @@ def main():
     tty = on_terminal(binary, ["compare", "hq.json", "hotel.json"], {"NO_COLOR": "1"})
     if "\033[" in tty:
         fail("compare on a terminal with NO_COLOR: colour")
+    # TERM=dumb: a terminal that has no colour.
+    for argv in (["show", "hq.json"], ["compare", "hq.json", "hotel.json"]):
+        tty = on_terminal(binary, argv, {"TERM": "dumb"})
+        if "\033[" in tty:
+            fail(f"{' '.join(argv)} on a terminal with TERM=dumb: colour")
+    # On a terminal, text fits its width, whatever it is.
+    for cols in (100, 132):
+        tty = on_terminal(binary, ["show", "auth.json"], {"NO_COLOR": "1"}, cols)
+        for ln in too_wide(tty.replace("\r", ""), cols)[:3]:
+            fail(f"show on a {cols}-column terminal: wider: {ln!r}")
+        widest = max(len(ln) for ln in tty.replace("\r", "").splitlines())
+        if widest <= cols - 25:
+            fail(f"show on a {cols}-column terminal: widest line {widest}: not wrapped to the terminal")
 
     for f in sorted(os.listdir(REPORTS)):
         if not f.startswith("broken-"):
