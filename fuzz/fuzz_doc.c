@@ -1,7 +1,10 @@
 /* The saved-report reader that `show' and `compare' run on files from
  * tickets and mail (and every live run on its own JSON), then what is
- * built from what it accepted: the text and Markdown renderings and a
- * comparison of the report with itself. */
+ * built from what it accepted: the text and Markdown renderings, and a
+ * comparison of two reports (or of one with itself) in text, Markdown and
+ * JSON, under file names taken from the input. */
+#include <json-c/json.h>
+
 #include "fuzz.h"
 #include "ikeprobe/compare.h"
 #include "ikeprobe/doc.h"
@@ -106,39 +109,128 @@ fz_doc(const struct doc *d, int depth)
 		fz_doc(&d->others[i], depth + 1);
 }
 
+/* The next piece of the input, up to a NUL (which no JSON text holds
+ * outside a string, and inside one only escaped). */
+static const uint8_t *
+piece(const uint8_t **at, const uint8_t *end, size_t *len)
+{
+	const uint8_t *p = *at, *nul;
+
+	if (p == NULL)
+		return NULL;
+	nul = memchr(p, 0, (size_t)(end - p));
+	*len = (size_t)((nul ? nul : end) - p);
+	*at = nul ? nul + 1 : NULL;
+	return p;
+}
+
+/* A file name as a user might give it, kept to what the caller holds. */
+static const char *
+name_of(const uint8_t *p, size_t n, char *buf, size_t len, const char *dflt)
+{
+	if (p == NULL || n == 0)
+		return dflt;
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	return buf;
+}
+
+static int
+read_one(const uint8_t *p, size_t n, struct doc *d)
+{
+	char err[256];
+	int rc;
+
+	rc = doc_read((const char *)p, n, d, err, sizeof(err));
+	/* Either a report or exactly one line saying why not. */
+	FZ_CHECK(memchr(err, 0, sizeof(err)) != NULL);
+	FZ_CHECK((rc == 0) == (err[0] == '\0'));
+	FZ_CHECK(strchr(err, '\n') == NULL);
+	return rc;
+}
+
+/* What compare prints, as JSON: well-formed, and the count of differences
+ * is the check rows marked. */
+static void
+fz_cmp_json(const struct cmp_table *t)
+{
+	struct json_object *j = cmp_json(t), *back, *v;
+	const char *s;
+	int marked = 0;
+
+	FZ_CHECK(j != NULL);
+	s = json_object_to_json_string_ext(j, RENDER_JSON_FLAGS);
+	FZ_CHECK(s != NULL);
+	back = json_tokener_parse(s);
+	FZ_CHECK(back != NULL);
+	FZ_CHECK(json_object_object_get_ex(back, "rows", &v) &&
+	    (int)json_object_array_length(v) == t->n_rows);
+	for (int r = 0; r < t->n_rows; r++)
+		marked += t->rows[r].differs && t->rows[r].kind == CMP_CHECK;
+	FZ_CHECK(marked == t->n_differ);
+	json_object_put(back);
+	json_object_put(j);
+}
+
+/* Input: one report, or pieces split at NUL bytes: report A, report B,
+ * A's file name, B's file name. One report is compared with itself. */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static FILE *null;
 	static struct cmp_table t;
-	char err[256];
-	struct doc d;
-	int rc;
+	const uint8_t *at = data, *end = data + size, *pa, *pb, *na, *nb;
+	size_t la = 0, lb = 0, lna = 0, lnb = 0;
+	char fa[64], fb[64];
+	struct doc a, b;
+	bool two;
+	int ra, rb = -1;
 
 	if (null == NULL && (null = fopen("/dev/null", "w")) == NULL)
 		abort();
-	rc = doc_read((const char *)data, size, &d, err, sizeof(err));
-	/* Either a report or exactly one line saying why not. */
-	FZ_CHECK(memchr(err, 0, sizeof(err)) != NULL);
-	FZ_CHECK((rc == 0) == (err[0] == '\0'));
-	FZ_CHECK(strchr(err, '\n') == NULL);
-	if (rc == 0) {
-		fz_doc(&d, 0);
-		doc_text(null, &d, COLOR_ALWAYS, TEXT_WIDTH_MIN);
-		doc_markdown(null, &d);
+	pa = piece(&at, end, &la);
+	pb = piece(&at, end, &lb);
+	na = piece(&at, end, &lna);
+	nb = piece(&at, end, &lnb);
+	two = pb != NULL;
+	ra = read_one(pa, la, &a);
+	if (two)
+		rb = read_one(pb, lb, &b);
+	if (ra == 0) {
+		fz_doc(&a, 0);
+		doc_text(null, &a, COLOR_ALWAYS, TEXT_WIDTH_MIN);
+		doc_markdown(null, &a);
+	}
+	if (rb == 0) {
+		fz_doc(&b, 0);
+		doc_text(null, &b, COLOR_NEVER, TEXT_WIDTH);
+	}
+	if (ra == 0 && (!two || rb == 0)) {
+		const struct doc *second = two ? &b : &a;
+		bool same = !two || (la == lb && memcmp(pa, pb, la) == 0);
+
 		memset(&t, 0, sizeof(t));
-		if (cmp_add(&t, "a.json", &d) == 0 &&
-		    cmp_add(&t, "b.json", &d) == 0) {
+		if (cmp_add(&t, name_of(na, lna, fa, sizeof(fa), "a.json"), &a) == 0 &&
+		    cmp_add(&t, name_of(nb, lnb, fb, sizeof(fb), "b.json"), second) == 0) {
 			cmp_build(&t);
 			FZ_CHECK(t.n_rows >= 0 && t.n_rows <= CMP_MAX_ROWS);
+			FZ_CHECK(t.n_cols >= 2 && t.n_cols <= CMP_MAX_COLS);
+			for (int c = 0; c < t.n_cols; c++)
+				FZ_CHECK(memchr(t.cols[c].title, 0,
+				    sizeof(t.cols[c].title)) != NULL);
 			/* A report never differs from itself (its other
 			 * addresses' columns may differ from each other). */
-			if (d.n_others == 0)
+			if (same && a.n_others == 0)
 				FZ_CHECK(t.n_differ == 0);
 			cmp_text(null, &t, COLOR_ALWAYS);
 			cmp_markdown(null, &t);
+			fz_cmp_json(&t);
 		}
 	}
-	doc_free(&d);
+	doc_free(&a);
+	if (two)
+		doc_free(&b);
 	return 0;
 }

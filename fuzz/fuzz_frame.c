@@ -4,7 +4,9 @@
  *
  * Input: one byte choosing the link type, then frames, each as
  *	2 bytes	frame length, big-endian (cut to what is left)
- *	1 byte	clock step since the previous frame, in 10 ms
+ *	1 byte	clock step since the previous frame: below 200 in 10 ms,
+ *		else (n - 199) s, so that one step can pass reassembly's
+ *		timeout (REASM_TIMEOUT) and the clock decides what joins
  *	...	the frame
  * so one input can carry all the fragments of a datagram, in any order,
  * interleaved with other traffic. The clock only moves forward, as the
@@ -56,7 +58,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t flen = (size_t)data[off] << 8 | data[off + 1];
 		const uint8_t *frame = data + off + FRAME_HDR;
 
-		now += data[off + 2] * 0.01;
+		now += data[off + 2] < 200 ? data[off + 2] * 0.01 :
+		    (data[off + 2] - 199) * 1.0;
 		off += FRAME_HDR;
 		if (flen > size - off)
 			flen = size - off;

@@ -9,7 +9,7 @@ fuzz/corpus/<target>/:
   ip     every IPv4 datagram, as it follows the link header
   doc    every saved report the unit and lab tests read
          (tests/unit/reports/*.json, tests/lab/sample-report.json), good
-         and hand-broken alike
+         and hand-broken alike, and pairs of them to compare
   frame  fuzz_frame's input format (fuzz_frame.c): a link-type byte, then
          frames each behind a 2-byte length and a 1-byte clock step. One
          file per captured frame, one per whole capture, the same datagrams
@@ -219,8 +219,9 @@ def main():
         link, frames = read_pcap(os.path.join(captures, fn))
         steps, prev = [], frames[0][0] if frames else 0
         for i, (ts, frame) in enumerate(frames):
-            # 10 ms units, as fuzz_frame's clock; a byte at most.
-            steps.append(max(0, min(255, int((ts - prev) * 100))))
+            # 10 ms units, as fuzz_frame's clock (from 200 on a byte
+            # means seconds).
+            steps.append(max(0, min(199, int((ts - prev) * 100))))
             prev = ts
             out.add('frame', '%s-%d' % (stem, i), frame_input(link, [(0, frame)]))
             dg = ip_of_frame(link, frame)
@@ -249,6 +250,17 @@ def main():
     with open(os.path.join(HERE, '..', 'tests', 'lab',
                            'sample-report.json'), 'rb') as f:
         out.add('doc', 'lab-sample', f.read())
+    # Two reports to compare, with file names (fuzz_doc.c: pieces split at
+    # NUL bytes), as the render tests compare them; one name long enough to
+    # be cut in a column title.
+    def report(name):
+        with open(os.path.join(reports, name + '.json'), 'rb') as f:
+            return f.read()
+    for a, b in (('hq', 'hotel'), ('hq', 'auth'), ('old-0.1', 'hq'),
+                 ('unlabelled-1', 'unlabelled-2'), ('cluster', 'nat')):
+        out.add('doc', 'pair-%s-%s' % (a, b), b'\0'.join((
+            report(a), report(b), a.encode() + b'.json',
+            b'reports/from-the-branch-office-on-tuesday/' + b.encode() + b'.json')))
 
     if largest is None:
         return
@@ -268,6 +280,11 @@ def main():
     out.add('frame', '%s-frag-duplicate' % name,
             frame_input(LINK_EN10MB, [ordered[1], ordered[0], ordered[1],
                                       ordered[2]]))
+    # The first fragment, then the rest 21 s later: past REASM_TIMEOUT,
+    # so they must not join it.
+    out.add('frame', '%s-frag-expired' % name,
+            frame_input(LINK_EN10MB, [ordered[0]] + [(220, f) for _, f in
+                                                     ordered[1:]]))
     out.add('frame', '%s-frag-raw' % name,
             frame_input(LINK_RAW, [(1, f) for f in frags]))
     out.add('ip', '%s-frag0' % name, frags[0])

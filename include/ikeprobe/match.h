@@ -12,6 +12,7 @@
 #ifndef IKEPROBE_MATCH_H
 #define IKEPROBE_MATCH_H
 
+#include "ikeprobe/ingest.h"
 #include "ikeprobe/obs.h"
 #include "ikeprobe/probe.h"
 
@@ -48,6 +49,15 @@ enum observed {
 /* Apply an observation to the probes and counters of a session. */
 enum observed observe(struct probe *probes, int n_probes, struct run_stats *,
 	    const struct observation *);
+
+/* One frame as ingest hands it over (a whole datagram, maybe put
+ * together, or a fragment held for reassembly): matched, observed, and
+ * counted in stats. The live run and a replay both go through here
+ * (engine/ike_session.c), and so does fuzz/fuzz_match.c. o says what it
+ * was (OBS_OTHER for a held fragment of no answer, OBS_MALFORMED). */
+enum observed match_frame(const struct match_ctx *, struct probe *probes,
+	    int n_probes, struct run_stats *, enum frame_kind,
+	    const struct pkt *, usec_t ts, struct observation *o);
 
 /* A probe that nothing answered by its last timer: given up at ts, as
  * lost, or as never sent when the local stack refused every attempt. */

@@ -30,5 +30,7 @@ void	 cmp_markdown(FILE *, const struct cmp_table *);
 
 /* The comparison as JSON (schema/compare.schema.json), put by the caller. */
 struct json_object *cmp_json(const struct cmp_table *);
+/* {"name": "ikeprobe", "version": ...}: the `tool' of every document. */
+struct json_object *render_json_tool(void);
 
 #endif

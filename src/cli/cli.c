@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ikeprobe/utf8.h"
+
 #include "cli.h"
 
 int
@@ -21,15 +23,23 @@ cli_fail(int status, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	/* One line whatever was typed: what the user gave is quoted in it,
-	 * so a control character is shown, not obeyed. */
+	 * so a control character is shown, not obeyed, and a byte that is
+	 * not UTF-8 is shown as what it is. */
 	fprintf(stderr, "ikeprobe: ");
-	for (const unsigned char *c = (const unsigned char *)msg; *c; c++)
-		if (*c == '\n')
+	for (size_t i = 0, n = strlen(msg), k; i < n; i += k) {
+		const unsigned char *c = (const unsigned char *)msg + i;
+		uint32_t cp;
+
+		if ((k = utf8_char(c, n - i, &cp)) == 0) {
+			fprintf(stderr, "\\x%02x", *c);
+			k = 1;
+		} else if (cp == '\n')
 			fputs("\\n", stderr);
-		else if (*c < 0x20 || *c == 0x7f)
+		else if (cp < 0x20 || cp == 0x7f)
 			fprintf(stderr, "\\x%02x", *c);
 		else
-			fputc(*c, stderr);
+			fwrite(c, 1, k, stderr);
+	}
 	fputc('\n', stderr);
 	return status;
 }

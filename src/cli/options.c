@@ -7,6 +7,7 @@
 #include "config.h"
 #include "ikeprobe/net.h"
 #include "ikeprobe/sizes.h"
+#include "ikeprobe/utf8.h"
 
 #include "cli.h"
 #include "options.h"
@@ -187,6 +188,7 @@ static int
 parse_label(const char *s, struct options *o)
 {
 	size_t n = strlen(s);
+	char copy[201];
 
 	if (n == 0 || n > 200)
 		return bad("--label `%s' must be 1 to 200 bytes long", s);
@@ -194,6 +196,10 @@ parse_label(const char *s, struct options *o)
 		if (*c < 0x20 || *c == 0x7f)
 			return bad("--label `%s' has a control character: give "
 			    "one line of text", s);
+	/* A report with one invalid byte is one no JSON reader opens. */
+	if (utf8_copy(copy, sizeof(copy), s, n) != n || strcmp(copy, s) != 0)
+		return bad("--label `%s' is not UTF-8 text (check the "
+		    "terminal's locale)", s);
 	o->label = s;
 	return 0;
 }

@@ -180,19 +180,38 @@ const char diag_gateway_fragmentation[] =
     "service; strongSwan: fragmentation = yes; Cisco: crypto ikev2 "
     "fragmentation; Palo Alto: IKEv2 fragmentation on the IKE gateway";
 
+#define STATE(s)	(1u << (s))
+
+/* "500", "500 and 4500", "500, 1000 and 4500": the ports in one of the
+ * states of the mask, into buf (cut, never past len); their count. */
+static int
+port_list(const struct report *rep, unsigned states, char *buf, size_t len)
+{
+	int n = 0, k = 0;
+	size_t at = 0;
+
+	for (int i = 0; i < rep->n_ports; i++)
+		n += (STATE(rep->ports[i].state) & states) != 0;
+	buf[0] = '\0';
+	for (int i = 0; i < rep->n_ports && at < len; i++) {
+		if (!(STATE(rep->ports[i].state) & states))
+			continue;
+		k++;
+		at += (size_t)snprintf(buf + at, len - at, "%s%u", k == 1 ? "" :
+		    k == n ? " and " : ", ", rep->ports[i].port);
+	}
+	return n;
+}
+
 /* Only the ports not open here need asking for. */
 static void
 advice_blocked(const struct report *rep, char *buf, size_t len)
 {
-	char ports[MAX_PORTS * 8] = "";
-	size_t at = 0;
-	int n = 0;
+	/* Room for every port with its separator, so nothing is cut. */
+	char ports[MAX_PORTS * (5 + 5) + 1];
 
-	for (int i = 0; i < rep->n_ports; i++)
-		if (rep->ports[i].state != PORT_OPEN &&
-		    rep->ports[i].state != PORT_UNTESTED)
-			at += (size_t)snprintf(ports + at, sizeof(ports) - at,
-			    "%s%u", n++ ? " and " : "", rep->ports[i].port);
+	port_list(rep, ~(STATE(PORT_OPEN) | STATE(PORT_UNTESTED)), ports,
+	    sizeof(ports));
 	snprintf(buf, len, "Ask whoever runs this network (hotel, guest or "
 	    "carrier Wi-Fi, site firewall) to allow outbound UDP %s to the VPN "
 	    "gateway. Until then, use another network or a TLS-based fallback "
@@ -500,40 +519,20 @@ run_findings(struct report *rep)
 	}
 }
 
-/* "500 and 4500", "500, 1000 and 4500" of the ports in state st (or not
- * in it), into buf; their count. */
-static int
-port_list(const struct report *rep, bool in, enum port_state st, char *buf,
-    size_t len)
-{
-	int n = 0, k = 0;
-	size_t at = 0;
-
-	for (int i = 0; i < rep->n_ports; i++)
-		n += (rep->ports[i].state == st) == in;
-	buf[0] = '\0';
-	for (int i = 0; i < rep->n_ports && at < len; i++) {
-		if ((rep->ports[i].state == st) != in)
-			continue;
-		k++;
-		at += (size_t)snprintf(buf + at, len - at, "%s%u", k == 1 ? "" :
-		    k == n ? " and " : ", ", rep->ports[i].port);
-	}
-	return n;
-}
-
 /* One sentence of at most about 120 characters: what a client will see
  * from this network. The ports first; the rest once every port answered
  * (after the findings: see diagnose()). */
 static void
 headline(struct report *rep)
 {
-	char open[MAX_PORTS * 8], bad[MAX_PORTS * 8], undecided[MAX_PORTS * 8];
+	char open[MAX_PORTS * 10 + 1], bad[MAX_PORTS * 6 + 1];
+	char undecided[MAX_PORTS * 10 + 1];
 	const struct port_verdict *p500 = NULL;
 	int n_open, n_bad, n_und;
 
-	n_open = port_list(rep, true, PORT_OPEN, open, sizeof(open));
-	n_und = port_list(rep, true, PORT_UNTESTED, undecided, sizeof(undecided));
+	n_open = port_list(rep, STATE(PORT_OPEN), open, sizeof(open));
+	n_und = port_list(rep, STATE(PORT_UNTESTED), undecided,
+	    sizeof(undecided));
 	/* Neither open nor undecided. */
 	n_bad = 0;
 	bad[0] = '\0';

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "ikeprobe/doc.h"
+#include "ikeprobe/utf8.h"
 
 #define SCHEMA_V1	"ikeprobe.report/1"
 #define SCHEMA_PREFIX	"ikeprobe.report/"
@@ -183,37 +184,6 @@ member(struct rd *rd, json_object *obj, const char *key, enum json_type t,
 	}
 	*st = DOC_SET;
 	return v;
-}
-
-/* One code point of valid UTF-8 at s (n bytes left): its length, or 0. */
-static size_t
-utf8_char(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	size_t len;
-	uint32_t min;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if ((s[0] & 0xe0) == 0xc0) {
-		len = 2, min = 0x80, *cp = s[0] & 0x1fu;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		len = 3, min = 0x800, *cp = s[0] & 0x0fu;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		len = 4, min = 0x10000, *cp = s[0] & 0x07u;
-	} else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t k = 1; k < len; k++) {
-		if ((s[k] & 0xc0) != 0x80)
-			return 0;
-		*cp = *cp << 6 | (s[k] & 0x3fu);
-	}
-	if (*cp < min || *cp > 0x10ffff || (*cp >= 0xd800 && *cp <= 0xdfff))
-		return 0;
-	return len;
 }
 
 /* Characters that would move the cursor, colour a terminal, or reorder

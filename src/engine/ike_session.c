@@ -325,26 +325,13 @@ ike_frame(struct session *base, struct io *io, enum frame_kind kind,
 	const struct probe *p;
 
 	(void)io;
-	s->stats.captured++;
-	switch (kind) {
-	case FRAME_HELD:
-		ike_match_fragment(&c, pk, ts, &o);
-		if (o.kind == OBS_FRAGMENT)
-			observe(s->probes, s->n_probes, &s->stats, &o);
+	match_frame(&c, s->probes, s->n_probes, &s->stats, kind, pk, ts, &o);
+	if (kind == FRAME_NOT_IP)
+		return;
+	if (kind != FRAME_PACKET) {
 		trace_frame(s->trace, s->started, kind, pk, ts, NULL, NULL);
 		return;
-	case FRAME_MALFORMED:
-		s->stats.malformed++;
-		trace_frame(s->trace, s->started, kind, pk, ts, NULL, NULL);
-		return;
-	case FRAME_NOT_IP:
-		s->stats.other++;
-		return;
-	case FRAME_PACKET:
-		break;
 	}
-	ike_match(&c, pk, ts, &o);
-	observe(s->probes, s->n_probes, &s->stats, &o);
 	p = o.probe >= 0 && o.probe < s->n_probes ? &s->probes[o.probe] : NULL;
 	trace_frame(s->trace, s->started, kind, pk, ts, &o, p);
 }

@@ -6,6 +6,7 @@
  * often after the probe was judged lost. */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "ikeprobe/match.h"
 
@@ -116,12 +117,19 @@ observe(struct probe *probes, int n, struct run_stats *st,
 		st->own++;
 		if (p == NULL)
 			return OBSERVED_COUNTED;
-		if (p->first_wire == USEC_NONE)
-			p->first_wire = o->ts;
+		/* None seen before and this one after the probe ended (the
+		 * capture missed the first, and a retransmission crossed the
+		 * answer): it does not say when the probe went out. */
+		if (p->first_wire != USEC_NONE || p->result == PROBE_PENDING ||
+		    o->ts <= p->ended) {
+			if (p->first_wire == USEC_NONE)
+				p->first_wire = o->ts;
+			/* The attempt's time, as it left. */
+			if (p->wire_seen < p->attempts &&
+			    p->wire_seen < PROBE_MAX_ATTEMPTS)
+				p->sent[p->wire_seen] = o->ts;
+		}
 		p->last_wire = o->ts;
-		/* The attempt's time, as it left. */
-		if (p->wire_seen < p->attempts && p->wire_seen < PROBE_MAX_ATTEMPTS)
-			p->sent[p->wire_seen] = o->ts;
 		p->wire_seen++;
 		/* What the capture shows of our own request, where nothing
 		 * kept it (a replay): the IKE_AUTH signature covers our
@@ -206,4 +214,31 @@ observe_send_error(struct probe *p, int err, usec_t ts)
 	p->result = PROBE_SEND_FAILED;
 	p->ended = ts;
 	return true;
+}
+
+enum observed
+match_frame(const struct match_ctx *c, struct probe *probes, int n,
+    struct run_stats *st, enum frame_kind kind, const struct pkt *pk,
+    usec_t ts, struct observation *o)
+{
+	st->captured++;
+	switch (kind) {
+	case FRAME_HELD:
+		ike_match_fragment(c, pk, ts, o);
+		/* Only a piece of an answer is evidence; the rest waits
+		 * for its datagram to be whole. */
+		return o->kind == OBS_FRAGMENT ? observe(probes, n, st, o) :
+		    OBSERVED_NOTHING;
+	case FRAME_MALFORMED:
+	case FRAME_NOT_IP:
+		memset(o, 0, sizeof(*o));
+		o->probe = -1;
+		o->ts = ts;
+		o->kind = kind == FRAME_MALFORMED ? OBS_MALFORMED : OBS_OTHER;
+		return observe(probes, n, st, o);
+	case FRAME_PACKET:
+		break;
+	}
+	ike_match(c, pk, ts, o);
+	return observe(probes, n, st, o);
 }

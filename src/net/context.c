@@ -12,60 +12,41 @@
 #include <unistd.h>
 
 #include "ikeprobe/context.h"
+#include "ikeprobe/sysparse.h"
+#include "ikeprobe/utf8.h"
 
-/* Copy at most len - 1 bytes: a long value is cut, not an error (and
- * unlike snprintf, -Wformat-truncation does not object). */
-static void
-copy_cut(char *dst, size_t len, const char *src)
-{
-	size_t n = strnlen(src, len - 1);
-
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-}
-
-/* The value of KEY= in an os-release file, unquoted; false if absent. */
+/* An os-release file, whole: it is a few hundred bytes; more is not one. */
 static bool
-os_release(const char *path, const char *key, char *out, size_t len)
+os_release(const char *path, char *out, size_t len)
 {
-	char line[512], *v, *e;
-	size_t klen = strlen(key);
+	char buf[16384];
+	size_t n;
 	FILE *f = fopen(path, "re");
-	bool found = false;
 
 	if (f == NULL)
 		return false;
-	while (!found && fgets(line, sizeof(line), f)) {
-		if (strncmp(line, key, klen) != 0 || line[klen] != '=')
-			continue;
-		v = line + klen + 1;
-		v[strcspn(v, "\n")] = '\0';
-		if ((*v == '"' || *v == '\'') && (e = strrchr(v + 1, *v)) != NULL) {
-			*e = '\0';
-			v++;
-		}
-		/* An empty value leaves what was there (uname's name). */
-		if ((found = *v != '\0'))
-			copy_cut(out, len, v);
-	}
+	n = fread(buf, 1, sizeof(buf), f);
 	fclose(f);
-	return found;
+	return sys_os_release(buf, n, "PRETTY_NAME", out, len);
 }
 
 void
 host_info_read(struct host_info *h)
 {
 	struct utsname u;
+	char name[2 * sizeof(u.release) + 2];
 
 	memset(h, 0, sizeof(*h));
-	if (gethostname(h->hostname, sizeof(h->hostname) - 1) < 0)
-		h->hostname[0] = '\0';
+	/* What the system says goes into reports as valid UTF-8 text. */
+	if (gethostname(name, sizeof(name) - 1) == 0)
+		utf8_copy(h->hostname, sizeof(h->hostname), name, strlen(name));
 	if (uname(&u) == 0) {
-		snprintf(h->kernel, sizeof(h->kernel), "%s %s", u.sysname, u.release);
-		copy_cut(h->os, sizeof(h->os), u.sysname);
+		snprintf(name, sizeof(name), "%s %s", u.sysname, u.release);
+		utf8_copy(h->kernel, sizeof(h->kernel), name, strlen(name));
+		utf8_copy(h->os, sizeof(h->os), u.sysname, strlen(u.sysname));
 	}
-	if (!os_release("/etc/os-release", "PRETTY_NAME", h->os, sizeof(h->os)))
-		os_release("/usr/lib/os-release", "PRETTY_NAME", h->os, sizeof(h->os));
+	if (!os_release("/etc/os-release", h->os, sizeof(h->os)))
+		os_release("/usr/lib/os-release", h->os, sizeof(h->os));
 }
 
 static void
@@ -81,46 +62,6 @@ add_attr(uint8_t *buf, size_t *len, size_t cap, unsigned short type,
 	memcpy(buf + *len, &ra, sizeof(ra));
 	memcpy(buf + *len + RTA_LENGTH(0), data, dlen);
 	*len += RTA_SPACE(dlen);
-}
-
-/* The gateway attribute of the kernel's answer, read with every length
- * checked against what arrived. */
-static void
-read_route(const uint8_t *buf, size_t n, int family, struct path_info *pi)
-{
-	const size_t hdr = NLMSG_LENGTH(sizeof(struct rtmsg));
-	size_t off = 0, a, end;
-	struct nlmsghdr nh;
-	struct rtattr ra;
-	struct ip_addr gw = { .family = family };
-
-	while (n - off >= sizeof(nh)) {
-		memcpy(&nh, buf + off, sizeof(nh));
-		if (nh.nlmsg_len < sizeof(nh) || nh.nlmsg_len > n - off)
-			return;
-		if (nh.nlmsg_type == RTM_NEWROUTE && nh.nlmsg_len >= hdr) {
-			end = off + nh.nlmsg_len;
-			for (a = off + NLMSG_ALIGN(hdr); a < end &&
-			    end - a >= sizeof(ra); a += RTA_ALIGN((size_t)ra.rta_len)) {
-				memcpy(&ra, buf + a, sizeof(ra));
-				if (ra.rta_len < sizeof(ra) || ra.rta_len > end - a)
-					break;
-				if (ra.rta_type == RTA_GATEWAY &&
-				    ra.rta_len - RTA_LENGTH(0) == ip_addr_len(&gw)) {
-					memcpy(gw.a, buf + a + RTA_LENGTH(0),
-					    ip_addr_len(&gw));
-					pi->nexthop = gw;
-					pi->has_nexthop = true;
-				}
-			}
-			return;
-		}
-		if (nh.nlmsg_type == NLMSG_ERROR || nh.nlmsg_type == NLMSG_DONE)
-			return;
-		off += NLMSG_ALIGN((size_t)nh.nlmsg_len);
-		if (off > n)
-			return;
-	}
 }
 
 static void
@@ -161,7 +102,8 @@ nexthop(const struct ip_addr *target, const struct local_info *li,
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if (send(fd, req, len, 0) == (ssize_t)len &&
 	    (n = recv(fd, resp, sizeof(resp), 0)) > 0)
-		read_route(resp, (size_t)n, target->family, pi);
+		pi->has_nexthop = sys_route_gateway(resp, (size_t)n,
+		    target->family, &pi->nexthop);
 	close(fd);
 }
 

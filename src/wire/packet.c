@@ -716,8 +716,10 @@ pkt_decode_frame(int link, const uint8_t *buf, size_t len, struct pkt *p)
 		 * order: 2 is AF_INET everywhere; BSDs number AF_INET6 24,
 		 * 28 or 30, Linux 10. */
 		uint32_t af = f ? (link == LINK_LOOP || f[0] == 0 ?
-		    (uint32_t)(f[0] << 24 | f[1] << 16 | f[2] << 8 | f[3]) :
-		    (uint32_t)(f[3] << 24 | f[2] << 16 | f[1] << 8 | f[0])) : 0;
+		    (uint32_t)f[0] << 24 | (uint32_t)f[1] << 16 |
+		    (uint32_t)f[2] << 8 | f[3] :
+		    (uint32_t)f[3] << 24 | (uint32_t)f[2] << 16 |
+		    (uint32_t)f[1] << 8 | f[0]) : 0;
 
 		ver = af == 2 ? 4 : af == 10 || af == 24 || af == 28 ||
 		    af == 30 ? 6 : 0;

@@ -1232,6 +1232,8 @@ def bad_usage(s):
         ("bracketed IPv6 literal", [binary, "[2001:db8::10]"], "IPv4 only", 2),
         # Refused, and the newline shown escaped: the error stays one line.
         ("--label with a newline", [binary, "--label", "Hotel\nBerlin", g], "Hotel\\nBerlin", 2),
+        # Byte 0xff (a Latin-1 terminal): no JSON reader would open the report.
+        ("--label not UTF-8", [binary, "--label", "Z\udcfcrich", g], "Z\\xfcrich' is not UTF-8", 2),
     ]
     for label, argv, quoted, want in cases:
         rc, out, err = s.lab.run_client(argv, timeout=30)

@@ -28,8 +28,15 @@ def main():
     targets = json.loads(subprocess.run(
         ["meson", "introspect", "--targets", build], check=True,
         capture_output=True, text=True).stdout)
+    options = json.loads(subprocess.run(
+        ["meson", "introspect", "--buildoptions", build], check=True,
+        capture_output=True, text=True).stdout)
+    # -Dfuzzing=true asks for the libFuzzer binaries: a developer's build.
+    fuzzing = any(o["name"] == "fuzzing" and o["value"] for o in options)
     for t in targets:
         if t["type"] != "executable":
+            continue
+        if fuzzing and t["name"].startswith("fuzz_"):
             continue
         if t["name"] == "ikeprobe":
             if not t["build_by_default"] or not t["installed"]:

@@ -395,9 +395,20 @@ observing(void)
 	CHECK_EQ(p[1].result, PROBE_PENDING);
 	CHECK(observe_send_error(&p[1], EMSGSIZE, T0));
 	CHECK_EQ(p[1].result, PROBE_SEND_FAILED);
+	/* Answered with no transmission seen (the capture missed it), then
+	 * a retransmission seen leaving after the answer: it is counted,
+	 * but the probe still went out when it was sent, before its answer
+	 * (fuzz_match found the answer dated before the send). */
+	p[1].result = PROBE_ANSWERED;
+	p[1].ended = T0 + 100;
+	o = (struct observation){ .kind = OBS_SENT, .probe = 1, .ts = T0 + 200 };
+	CHECK_EQ(observe(p, 2, &st, &o), OBSERVED_PROBE);
+	CHECK_EQ(p[1].wire_seen, 1);
+	CHECK_EQ(p[1].first_wire, USEC_NONE);
+	CHECK(probe_sent_at(&p[1]) <= p[1].ended);
 	/* Counters add up: every kind goes to one. */
 	CHECK_EQ(st.replies, 2);
-	CHECK_EQ(st.own, 1);
+	CHECK_EQ(st.own, 2);
 	CHECK_EQ(st.icmp_matched, 2);
 	wb_free(&p[0].ex.response);
 }

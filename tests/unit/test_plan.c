@@ -127,7 +127,7 @@ plan(struct sim *s)
 		for (int i = 0; i < n && s->n < PROBE_MAX; i++)
 			add(s, &specs[i]);
 	}
-	CHECK(!"the plan never settles");
+	CHECK(false && "the plan never settles");
 }
 
 static void
@@ -411,7 +411,7 @@ run_cfg(struct sim *s, const struct net *n, uint32_t seed, bool auth)
 				s->ev[k--] = s->ev[--s->n_ev];
 			}
 	}
-	CHECK(!"the run never ends");
+	CHECK(false && "the run never ends");
 }
 
 static void

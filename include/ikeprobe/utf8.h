@@ -1,0 +1,20 @@
+/* UTF-8, as reports carry text: JSON readers (json-c with
+ * JSON_TOKENER_VALIDATE_UTF8, jq, browsers) refuse a document with one
+ * invalid byte, so text from outside (os-release, the host name, a label)
+ * is made valid before it goes into a report. */
+#ifndef IKEPROBE_UTF8_H
+#define IKEPROBE_UTF8_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* One code point of valid UTF-8 at s (n bytes left, n > 0): its length,
+ * or 0 (overlong forms, surrogates and values past U+10FFFF are not). */
+size_t	 utf8_char(const unsigned char *s, size_t n, uint32_t *cp);
+/* Copy at most n bytes of s into out (len bytes, len > 0), terminated:
+ * every byte not part of valid UTF-8 and every C0 control character or
+ * DEL becomes '?'; a character that does not fit whole is left out.
+ * Returns the bytes written. */
+size_t	 utf8_copy(char *out, size_t len, const char *s, size_t n);
+
+#endif
