@@ -264,6 +264,27 @@ lost_samples(struct report *rep, const struct auth_attempt *frag_ok, char *e,
 		    "answer in IKEv2 fragments (RFC 7383) came through." : "");
 		return;
 	}
+	if (n == 2 && seen == 2 && kind[0] == SAMPLE_CLOSED &&
+	    kind[1] == SAMPLE_CLOSED) {
+		/* Every fragment dropped (not only the later ones): the
+		 * closing message answered in each SA is the control. */
+		const struct probe *p0 = probe_at(rep, used[0]->probe);
+		const struct probe *p1 = probe_at(rep, used[1]->probe);
+
+		a->inbound = FRAG_DROPPED;
+		snprintf(e, elen, "In two IKE SAs without IKEv2 fragmentation, "
+		    "nothing of the gateway's IKE_AUTH answer came back, not one "
+		    "IP fragment (probe #%d: %d transmissions; probe #%d: %d), "
+		    "though in each SA the gateway answered the next message on "
+		    "the same port (probes #%d and #%d, the closing IKE_AUTH: "
+		    "message 2, which a gateway takes only once it has answered "
+		    "message 1): IP fragments from the gateway are dropped on the "
+		    "way to this machine.%s", p0->id, p0->attempts, p1->id,
+		    p1->attempts, close_answered(rep, p0), close_answered(rep, p1),
+		    frag_ok ? " The same answer in IKEv2 fragments (RFC 7383) "
+		    "came through." : "");
+		return;
+	}
 	if (n == 2 && seen == 2) {
 		a->inbound = FRAG_DROPPED;
 		snprintf(e, elen, "In two IKE SAs without IKEv2 fragmentation, %s; "

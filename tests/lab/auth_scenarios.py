@@ -230,6 +230,10 @@ def return_dropped(s, rule, gateway_frag="yes"):
     else:
         s.check("the closing IKE_AUTH: message 2" in f["inbound_evidence"],
                 f"run 1: evidence does not rest on the close: {f['inbound_evidence']}")
+    # Two IKE SAs that show the same: said once, not a sentence per SA
+    # (user test, issue 16).
+    s.check(f["inbound_evidence"].count("IKE_AUTH answer") == 1 and "; and " not in f["inbound_evidence"],
+            f"run 1: evidence repeats itself: {f['inbound_evidence']}")
     # The load balancer test stays quiet: 4500 answered in this SA.
     s.check(not a["load_balancer_no_affinity"], "run 1: load balancer blamed for dropped fragments")
     s.equal(a["deleted"], True, "run 1: auth.deleted")
