@@ -13,7 +13,7 @@
 #include "ikeprobe/sysparse.h"
 #include "ikeprobe/utf8.h"
 
-/* Valid UTF-8, no C0 control character or DEL, within len - 1 bytes. */
+/* Valid UTF-8 with nothing utf8_unsafe, within len - 1 bytes. */
 static void
 fz_text(const char *s, size_t len)
 {
@@ -25,7 +25,7 @@ fz_text(const char *s, size_t len)
 	n = strlen(s);
 	for (size_t i = 0; i < n; i += k) {
 		k = utf8_char(u + i, n - i, &cp);
-		FZ_CHECK(k > 0 && cp >= 0x20 && cp != 0x7f);
+		FZ_CHECK(k > 0 && !utf8_unsafe(cp));
 	}
 }
 

@@ -5,13 +5,13 @@
 #
 #	scripts/fuzz.sh [-m] [SECONDS] [TARGET...]
 #
-# SECONDS defaults to 60; TARGET is ike, ip, frame, doc, sk, cert, host or
-# match (default: all). Each runs from a copy of fuzz/corpus/TARGET in
+# SECONDS defaults to 60 (a first word that is not a number is a target);
+# TARGET is ike, ip, frame, doc, sk, cert, host or match (default: all). Each runs from a copy of fuzz/corpus/TARGET in
 # $FUZZ_WORK (default /tmp/ikeprobe-fuzz), with its own -max_len and
 # dictionary; crashes go to $FUZZ_WORK/TARGET-artifacts/. With -m, what a
 # run found is merged back into fuzz/corpus/TARGET (seeds kept, one input
 # per coverage edge, as fuzz/README.md says). Exit 1 if any target found
-# something.
+# something or its fuzzer failed.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -20,11 +20,17 @@ if [ "${1:-}" = "-m" ]; then
 	merge=1
 	shift
 fi
-secs=${1:-60}
-case $secs in
-*[!0-9]* | "") echo "usage: scripts/fuzz.sh [-m] [SECONDS] [TARGET...]" >&2; exit 2 ;;
+# SECONDS if the first word is a number, else every word is a target.
+secs=60
+case ${1:-} in
+"" | *[!0-9]*) ;;
+*) secs=$1; shift ;;
 esac
-[ $# -gt 0 ] && shift
+if [ "$secs" -eq 0 ]; then
+	# libFuzzer's -max_total_time=0 means no limit.
+	echo "usage: scripts/fuzz.sh [-m] [SECONDS] [TARGET...] (SECONDS > 0)" >&2
+	exit 2
+fi
 targets=${*:-ike ip frame doc sk cert host match}
 work=${FUZZ_WORK:-/tmp/ikeprobe-fuzz}
 build=${FUZZ_BUILD:-build-fuzz}
@@ -60,18 +66,31 @@ for t in $targets; do
 	# -jobs=1 with -max_total_time: one core; crashes do not stop the
 	# others (each run ends at the first, and is reported below).
 	# shellcheck disable=SC2086
+	if [ ! -x "$build/fuzz/fuzz_$t" ]; then
+		echo "scripts/fuzz.sh: $build/fuzz/fuzz_$t not built" >&2
+		exit 2
+	fi
+	rc=0
 	"$build"/fuzz/fuzz_"$t" $o -max_total_time="$secs" -print_final_stats=1 \
-	    -artifact_prefix="$art"/ "$dir" >"$log" 2>&1 || true
+	    -artifact_prefix="$art"/ "$dir" >"$log" 2>&1 || rc=$?
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
 	rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
 	cov=$(sed -n 's/.*cov: \([0-9]*\) ft: \([0-9]*\) corp: \([0-9]*\).*/\1 \2 \3/p' "$log" | tail -n 1)
-	cov=${cov:-"? ? ?"}
 	n=$(find "$art" -type f | wc -l)
-	[ "$n" -eq 0 ] || found=1
+	if [ "$n" -gt 0 ]; then
+		what="$n in $art"
+	elif [ "$rc" -ne 0 ]; then
+		what="fuzzer failed (exit $rc): see $log"
+	else
+		what=none
+	fi
+	[ "$what" = none ] || found=1
+	set -f		# the figures are split into fields, never globbed
 	# shellcheck disable=SC2086
 	printf '%-7s %6s %12s %8s %6s %6s %7s %s\n' "$t" "$secs" "${runs:-?}" \
-	    "${rate:-?}" $cov "$( [ "$n" -eq 0 ] && echo none || echo "$n in $art")"
-	if [ "$merge" -eq 1 ] && [ "$n" -eq 0 ]; then
+	    "${rate:-?}" ${cov:-"? ? ?"} "$what"
+	set +f
+	if [ "$merge" -eq 1 ] && [ "$what" = none ]; then
 		min=$work/$t-min
 		rm -rf "$min"
 		mkdir -p "$min"

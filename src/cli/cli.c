@@ -35,8 +35,8 @@ cli_fail(int status, const char *fmt, ...)
 			k = 1;
 		} else if (cp == '\n')
 			fputs("\\n", stderr);
-		else if (cp < 0x20 || cp == 0x7f)
-			fprintf(stderr, "\\x%02x", *c);
+		else if (utf8_unsafe(cp))
+			fprintf(stderr, "\\u%04x", (unsigned)cp);
 		else
 			fwrite(c, 1, k, stderr);
 	}

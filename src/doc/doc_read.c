@@ -186,16 +186,6 @@ member(struct rd *rd, json_object *obj, const char *key, enum json_type t,
 	return v;
 }
 
-/* Characters that would move the cursor, colour a terminal, or reorder
- * what is shown (bidirectional overrides) are not let through. */
-static bool
-unsafe(uint32_t cp)
-{
-	return cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0) ||
-	    cp == 0x061c || cp == 0x200e || cp == 0x200f ||
-	    (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
-}
-
 static const char *
 clean(struct rd *rd, const char *s, size_t n)
 {
@@ -214,7 +204,7 @@ clean(struct rd *rd, const char *s, size_t n)
 		}
 		if (cp == '\n' || cp == '\r' || cp == '\t')
 			o[j++] = ' ';
-		else if (unsafe(cp))
+		else if (utf8_unsafe(cp))
 			o[j++] = '?';
 		else {
 			memcpy(o + j, s + i, len);

@@ -38,6 +38,7 @@ host_info_read(struct host_info *h)
 
 	memset(h, 0, sizeof(*h));
 	/* What the system says goes into reports as valid UTF-8 text. */
+	name[sizeof(name) - 1] = '\0';	/* POSIX leaves a cut name open */
 	if (gethostname(name, sizeof(name) - 1) == 0)
 		utf8_copy(h->hostname, sizeof(h->hostname), name, strlen(name));
 	if (uname(&u) == 0) {

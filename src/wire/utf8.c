@@ -32,6 +32,14 @@ utf8_char(const unsigned char *s, size_t n, uint32_t *cp)
 	return len;
 }
 
+bool
+utf8_unsafe(uint32_t cp)
+{
+	return cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0) ||
+	    cp == 0x061c || cp == 0x200e || cp == 0x200f ||
+	    (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
 size_t
 utf8_copy(char *out, size_t len, const char *s, size_t n)
 {
@@ -40,8 +48,7 @@ utf8_copy(char *out, size_t len, const char *s, size_t n)
 	uint32_t cp;
 
 	while (i < n) {
-		if ((k = utf8_char(u + i, n - i, &cp)) == 0 || cp < 0x20 ||
-		    cp == 0x7f) {
+		if ((k = utf8_char(u + i, n - i, &cp)) == 0 || utf8_unsafe(cp)) {
 			k = 1;
 			if (j + 1 >= len)
 				break;
