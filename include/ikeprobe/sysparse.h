@@ -19,9 +19,9 @@ bool	 sys_route_gateway(const uint8_t *buf, size_t n, int family,
 	    struct ip_addr *gw);
 
 /* The value of KEY= in os-release text (os-release(5)): the last line
- * that sets it, unquoted, as valid UTF-8 without control characters or bidirectional marks
- * (utf8_copy), cut to fit len bytes (empty when its first character
- * does not fit). False when no line gives it a non-empty value; out is
+ * that sets it, unquoted, as valid UTF-8 without control characters or
+ * bidirectional marks (utf8_copy), cut to fit len bytes (empty when its
+ * first character does not fit). False when no line gives it a non-empty value; out is
  * then untouched. */
 bool	 sys_os_release(const char *text, size_t n, const char *key, char *out,
 	    size_t len);
