@@ -342,7 +342,8 @@ seal_payload(const struct ike_keys *k, bool from_responder, struct wbuf *w,
 		pad = 0, ct = len + 1;
 	if (ct > sizeof(plain))
 		return -1;
-	memcpy(plain, inner, len);
+	if (len)	/* an empty IKE_AUTH (the close) has no inner bytes */
+		memcpy(plain, inner, len);
 	memset(plain + len, 0, pad);
 	plain[len + pad] = (uint8_t)pad;
 	if (iv_in)

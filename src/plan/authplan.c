@@ -325,8 +325,11 @@ hedge_due(const struct probe_set *set, const struct probe *const *s, int n,
 			return false;
 	if (in_sa(set, s[n - 1], PROBE_AUTH, &a) == 0)
 		return false;
+	/* Something came back in it. While its IKE_AUTH waits, a first
+	 * fragment may just be ahead of the rest (a slow machine reads it
+	 * before they come): it is due once the IKE_AUTH went again. */
 	if (sa_state(set, s[n - 1]) != SA_BUSY)
-		return true;
+		return a->result != PROBE_PENDING || a->attempts >= 2;
 	return early && a->partial.firsts == 0 && a->partial.others == 0 &&
 	    a->attempts >= 2;
 }

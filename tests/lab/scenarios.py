@@ -151,6 +151,9 @@ class Scenario:
             raise Abort()
         if expect_rc is not None:
             self.equal(rc, expect_rc, f"{label}: exit status")
+        # The ASan+UBSan build reports on stderr and may carry on.
+        for mark in SANITIZER_MARKS:
+            self.check(mark not in err, f"{label}: `{mark}' on stderr: {err[-400:]}")
         if not self.validate(report, label):
             raise Abort()
         args = list(args)
@@ -885,6 +888,8 @@ def check_dropped_while_running(s, argv, label, want_uid):
             break
     out, err = p.communicate(timeout=30)
     s.reports.append((label, argv, p.returncode, out, err))
+    for mark in SANITIZER_MARKS:
+        s.check(mark not in err, f"{label}: `{mark}' on stderr: {err[-400:]}")
     if not s.check(seen is not None, f"{label}: never saw ikeprobe running as uid {want_uid}"):
         return
     uids = seen["Uid"].split()
@@ -979,6 +984,8 @@ def finish(s, p, argv, label):
     """Wait for the ikeprobe --json started as p; its report, schema-checked."""
     out, err = p.communicate(timeout=30)
     s.reports.append((label, argv, p.returncode, out, err))
+    for mark in SANITIZER_MARKS:
+        s.check(mark not in err, f"{label}: `{mark}' on stderr: {err[-400:]}")
     try:
         rep = json.loads(out)
     except ValueError:
