@@ -395,11 +395,58 @@ secrets {{
 """
 
 
-class Charon:
+class Daemon:
+    """What the lab's IKE daemons share: one process, stopped in order, and
+    its log files (LOGS, under self.dir) for a failure's report."""
+    NAME = "daemon"
+    LOGS = ()
+    REPORT_EXIT = False     # say so when SIGTERM ends it with an error
+
+    proc = None
+    dir = None
+
+    def running(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self, sig=signal.SIGTERM, timeout=5, quiet=False):
+        """Stop it (SIGTERM: orderly; SIGKILL: as if it crashed)."""
+        p = self.proc
+        if p is None or p.poll() is not None:
+            return
+        try:
+            p.send_signal(sig)
+            p.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait(timeout=5)
+        if self.REPORT_EXIT and not quiet and sig == signal.SIGTERM and \
+                p.returncode not in (0, -signal.SIGTERM):
+            print(f"lab: {self.NAME} exited with {p.returncode}", flush=True)
+
+    def log(self, tail=None):
+        text = ""
+        for name in self.LOGS:
+            path = os.path.join(self.dir or "", name)
+            try:
+                with open(path, errors="replace") as f:
+                    lines = f.read().splitlines()
+            except OSError:
+                continue
+            if tail:
+                lines = lines[-tail:]
+            if lines:
+                text += f"--- {path} ---\n" + "\n".join(lines) + "\n"
+        return text
+
+
+class Charon(Daemon):
     """strongSwan's charon in one gateway namespace, its files (config,
     vici socket, log, credentials) under one directory. It runs in its own
     mount namespace with a tmpfs on /run, so its pid file stays out of the
     host's /run and two charons never meet."""
+    NAME = "charon"
+    LOGS = ("charon.log", "charon.out")
+    REPORT_EXIT = True
 
     def __init__(self, lab, ns, directory, addrs=None):
         self.lab = lab
@@ -484,47 +531,16 @@ class Charon:
         out = self.swanctl(["--list-sas", "--raw"], check=False).stdout
         return [ln for ln in out.splitlines() if ln.startswith("list-sa event")]
 
-    def running(self):
-        return self.proc is not None and self.proc.poll() is None
 
-    def stop(self, sig=signal.SIGTERM, timeout=5, quiet=False):
-        """Stop charon (SIGTERM: orderly; SIGKILL: as if it crashed)."""
-        p = self.proc
-        if p is None or p.poll() is not None:
-            return
-        try:
-            p.send_signal(sig)
-            p.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait(timeout=5)
-        if not quiet and sig == signal.SIGTERM and p.returncode not in (0, -signal.SIGTERM):
-            print(f"lab: charon exited with {p.returncode}", flush=True)
-
-    def log(self, tail=None):
-        text = ""
-        for name in ("charon.log", "charon.out"):
-            path = os.path.join(self.dir or "", name)
-            try:
-                with open(path, errors="replace") as f:
-                    body = f.read()
-            except OSError:
-                continue
-            lines = body.splitlines()
-            if tail:
-                lines = lines[-tail:]
-            if lines:
-                text += f"--- {path} ---\n" + "\n".join(lines) + "\n"
-        return text
-
-
-class Pluto:
+class Pluto(Daemon):
     """libreswan's pluto in a gateway namespace, for certificates only (a
     device-tunnel gateway): the RSA chain of a pki.Chain in an NSS database,
     its files under one directory (its run directory too, so its control
     socket is reachable from here). It runs in its own mount namespace,
     where libreswan's helper programs are bound over /usr/libexec, since
     pluto looks for them there."""
+    NAME = "pluto"
+    LOGS = ("pluto.log", "pluto.out")
 
     def __init__(self, lab, ns, directory, addr=GATEWAY_ADDR):
         self.lab = lab
@@ -603,34 +619,6 @@ conn lab
         """The IKE SAs pluto holds, half-open ones included."""
         p = _run([self._tool("whack"), "--ctlsocket", self.ctl, "--showstates"], check=False)
         return [ln for ln in p.stdout.splitlines() if "STATE_" in ln]
-
-    def running(self):
-        return self.proc is not None and self.proc.poll() is None
-
-    def stop(self, sig=signal.SIGTERM, timeout=5, quiet=False):
-        p = self.proc
-        if p is None or p.poll() is not None:
-            return
-        try:
-            p.send_signal(sig)
-            p.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait(timeout=5)
-
-    def log(self, tail=None):
-        text = ""
-        for name in ("pluto.log", "pluto.out"):
-            try:
-                with open(os.path.join(self.dir, name), errors="replace") as f:
-                    lines = f.read().splitlines()
-            except OSError:
-                continue
-            if tail:
-                lines = lines[-tail:]
-            if lines:
-                text += f"--- {self.dir}/{name} ---\n" + "\n".join(lines) + "\n"
-        return text
 
 
 # -- the lab -----------------------------------------------------------------
