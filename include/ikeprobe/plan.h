@@ -69,6 +69,10 @@ int	 plan_sizes(const struct plan_view *, struct plan_state *,
 int	 plan_auth(const struct plan_view *, struct probe_spec *out);
 /* Is the probe part of the IKE_AUTH test (its SA, IKE_AUTH, DELETE)? */
 bool	 plan_is_auth(const struct probe *);
+/* A spec for the plan's parts to complete: the port pair, our group, no
+ * parent or SA, the configured retransmission. */
+struct probe_spec plan_spec(const struct plan_view *, enum probe_kind,
+	    enum probe_purpose, uint16_t dport);
 /* The full SA answer IKE_AUTH works in: the first reachability or
  * follow-up request answered with SA, KE and nonce; NULL if none. */
 const struct probe *plan_full_sa(const struct probe_set *);

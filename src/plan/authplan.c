@@ -82,15 +82,9 @@ static struct probe_spec
 spec(const struct plan_view *v, enum probe_kind kind, enum probe_purpose purpose,
     const struct probe *sa, uint16_t dport)
 {
-	struct probe_spec s;
+	struct probe_spec s = plan_spec(v, kind, purpose, dport);
 
-	memset(&s, 0, sizeof(s));
-	s.kind = kind;
-	s.purpose = purpose;
-	s.dport = dport;
-	s.sport = probe_set_sport(&v->set, dport);
 	s.ke_group = sa->ke_group;
-	s.parent = -1;
 	s.sa = sa->id;
 	s.backoff = 1.5;
 	if (kind == PROBE_CLOSE) {

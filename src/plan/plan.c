@@ -19,14 +19,15 @@ plan_init(struct plan_state *ps)
 	ps->pmtu_port = -1;
 }
 
-static struct probe_spec
-base_spec(const struct plan_view *v, enum probe_kind kind, uint16_t dport)
+struct probe_spec
+plan_spec(const struct plan_view *v, enum probe_kind kind,
+    enum probe_purpose purpose, uint16_t dport)
 {
 	struct probe_spec s;
 
 	memset(&s, 0, sizeof(s));
 	s.kind = kind;
-	s.purpose = PURPOSE_REACH;
+	s.purpose = purpose;
 	s.dport = dport;
 	s.sport = probe_set_sport(&v->set, dport);
 	s.ke_group = v->cfg->group;
@@ -47,8 +48,9 @@ reach(const struct plan_view *v, struct probe_spec *out)
 
 	for (int i = 0; i < v->set.n_ports; i++) {
 		if (i == 0)
-			out[n++] = base_spec(v, PROBE_SA, v->set.ports[i].dport);
-		out[n++] = base_spec(v, PROBE_STATELESS, v->set.ports[i].dport);
+			out[n++] = plan_spec(v, PROBE_SA, PURPOSE_REACH, v->set.ports[i].dport);
+		out[n++] = plan_spec(v, PROBE_STATELESS, PURPOSE_REACH,
+		    v->set.ports[i].dport);
 	}
 	return n;
 }
@@ -117,7 +119,7 @@ react(const struct plan_view *v, const struct probe *p, struct probe_spec *s)
 	if (p->result != PROBE_ANSWERED || p->kind != PROBE_SA ||
 	    has_child(&v->set, p))
 		return false;
-	*s = base_spec(v, PROBE_SA, p->dport);
+	*s = plan_spec(v, PROBE_SA, PURPOSE_REACH, p->dport);
 	s->no_fragmentation = p->no_fragmentation;
 	/* RFC 7296 1.2: retry with the group the responder asked for. */
 	if (r->kind == IKE_REPLY_INVALID_KE && r->invalid_ke_group != p->ke_group &&
@@ -159,7 +161,7 @@ another_port(const struct plan_view *v, struct probe_spec *s)
 
 		if (q->result != PROBE_ANSWERED || q->kind != PROBE_STATELESS)
 			continue;
-		*s = base_spec(v, PROBE_SA, q->dport);
+		*s = plan_spec(v, PROBE_SA, PURPOSE_REACH, q->dport);
 		s->purpose = PURPOSE_FOLLOW_UP;
 		if (q->reply.kind == IKE_REPLY_INVALID_KE &&
 		    group_ok(v, q->reply.invalid_ke_group))

@@ -43,17 +43,10 @@ add(const struct plan_view *v, const struct plan_state *ps, struct batch *b,
 	if (b->n == PLAN_BATCH)
 		return false;
 	s = &b->out[b->n++];
-	memset(s, 0, sizeof(*s));
-	s->kind = ps->kind[pi];
-	s->purpose = purpose;
+	*s = plan_spec(v, ps->kind[pi], purpose, set->ports[pi].dport);
 	s->confirm = confirm;
-	s->dport = set->ports[pi].dport;
-	s->sport = set->ports[pi].sport;
 	s->size = size;
 	s->df = df;
-	s->ke_group = v->cfg->group;
-	s->parent = -1;
-	s->sa = -1;
 	if (s->kind == PROBE_SA) {
 		/* The group this port's full SA was answered with. */
 		for (int i = 0; i < set->n; i++) {
