@@ -77,14 +77,19 @@ md_or(FILE *out, const struct doc_str *s, const char *if_null)
 	md(out, doc_s(s, if_null));
 }
 
+/* A state word, in bold when it is a fault. */
+static void
+md_state(FILE *out, const char *state, bool bad)
+{
+	fprintf(out, "%s", bad ? "**" : "");
+	md(out, state);
+	fprintf(out, "%s", bad ? "**" : "");
+}
+
 static void
 port_cell(FILE *out, const struct doc_port *v)
 {
-	bool bad = !doc_is(&v->state, "open");
-
-	fprintf(out, "%s", bad ? "**" : "");
-	md(out, v->state.s);
-	fprintf(out, "%s", bad ? "**" : "");
+	md_state(out, v->state.s, !doc_is(&v->state, "open"));
 	if (v->reply.st == DOC_SET) {
 		fprintf(out, ": ");
 		md(out, v->reply.s);
@@ -148,11 +153,7 @@ summary_table(FILE *out, const struct doc *d)
 	else if (doc_is(&f->inbound, "untested"))
 		fprintf(out, "not tested");
 	else {
-		bool bad = doc_is(&f->inbound, "dropped");
-
-		fprintf(out, "%s", bad ? "**" : "");
-		md(out, f->inbound.s);
-		fprintf(out, "%s", bad ? "**" : "");
+		md_state(out, f->inbound.s, doc_is(&f->inbound, "dropped"));
 		if (f->inbound_evidence.st == DOC_SET) {
 			fprintf(out, ": ");
 			md(out, f->inbound_evidence.s);

@@ -394,6 +394,17 @@ def spawn(s, argv, text=True):
                             text=text, preexec_fn=L.die_with_parent)
 
 
+def user_home(s, name):
+    """A directory of the user nobody in the lab's temporary directory, as
+    a user's home under sudo: (nobody's passwd entry, its path)."""
+    nobody = pwd.getpwnam("nobody")
+    home = os.path.join(s.lab.tmp, name)
+    os.mkdir(home, 0o755)
+    os.chown(home, nobody.pw_uid, nobody.pw_gid)
+    os.chmod(s.lab.tmp, 0o755)
+    return nobody, home
+
+
 def pcap_args(s, args):
     """args with --pcap FILE added, unless the run writes a capture of its
     own (--pcap, -w, --output): every report is then re-derived from its
@@ -1198,11 +1209,7 @@ def pcap(s):
 
     # `sudo ikeprobe -w FILE' in a user's directory: the capture belongs to
     # that user (here nobody), as --output's files do.
-    nobody = pwd.getpwnam("nobody")
-    home = os.path.join(s.lab.tmp, "pcap-home")
-    os.mkdir(home, 0o755)
-    os.chown(home, nobody.pw_uid, nobody.pw_gid)
-    os.chmod(s.lab.tmp, 0o755)
+    nobody, home = user_home(s, "pcap-home")
     path = os.path.join(home, "run.pcap")
     s.ikeprobe(["--quick", "--pcap", path], expect_rc=0, label="-w in a user's directory")
     s.check(os.path.isfile(path) and os.stat(path).st_uid == nobody.pw_uid,
@@ -1376,11 +1383,7 @@ def bundle(s):
 
     # `sudo ikeprobe -o DIR' with DIR in a user's home: the files belong
     # to that user (here nobody), and so does DIR when ikeprobe makes it.
-    nobody = pwd.getpwnam("nobody")
-    home = os.path.join(s.lab.tmp, "home")
-    os.mkdir(home, 0o755)
-    os.chown(home, nobody.pw_uid, nobody.pw_gid)
-    os.chmod(s.lab.tmp, 0o755)
+    nobody, home = user_home(s, "home")
     d4 = os.path.join(home, "ticket")
     label = "bundle in a user's directory"
     s.ikeprobe(["--quick", "--output", d4], expect_rc=0, label=label)
