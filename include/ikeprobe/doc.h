@@ -109,6 +109,7 @@ struct doc_probe {
 	struct doc_int	 sa, message_id, ike_fragments, ip_fragments, reply_bytes;
 	struct doc_str	 spi_r, exchange, answer;
 	struct doc_bool	 no_fragmentation;
+	struct doc_str	 offer;		/* audit probes (0.4 on) */
 	struct doc_keys	 keys;
 	struct doc_incomplete incomplete;
 };
@@ -129,6 +130,24 @@ struct doc_auth {
 	struct doc_str	 what, proposal, answer, load_balancer_evidence;
 	struct doc_auth_exchange *exchanges;
 	int		 n_exchanges;
+};
+
+/* audit.accepted[] and its siblings: one offer and its answer. */
+struct doc_audit_entry {
+	struct doc_str	 offer, type, rfc8247, label, source, answer, group, note;
+	struct doc_int	 id, key_length, probe;
+	struct doc_bool	 weak;
+};
+
+/* The proposal audit (0.4 on; null without --audit). */
+struct doc_audit {
+	enum doc_state	 st;
+	struct doc_int	 port, requests, positive_probe, negative_probe;
+	struct doc_real	 duration_ms;
+	struct doc_bool	 conclusive;
+	struct doc_str	 reason, verified_order, negative_answer, windows_default;
+	struct doc_audit_entry *accepted, *refused, *unanswered, *clients;
+	int		 n_accepted, n_refused, n_unanswered, n_clients;
 };
 
 /* The gateway's certificate, as judged. */
@@ -246,7 +265,7 @@ struct doc_options {
 	enum doc_state	 st;
 	double		*ports;
 	int		 n_ports;
-	struct doc_bool	 quick, stateful, all_addresses, auth;
+	struct doc_bool	 quick, stateful, all_addresses, auth, audit;
 	struct doc_str	 ca;
 	struct doc_int	 attempts, fragment_size;
 	struct doc_real	 rto_ms;
@@ -277,6 +296,7 @@ struct doc {
 	struct doc_fragments fragments;
 	struct doc_auth	 auth;
 	struct doc_certificate certificate;
+	struct doc_audit audit;
 	struct doc_path_mtu path_mtu;
 	struct doc_probe *probes;
 	int		 n_probes;

@@ -75,6 +75,7 @@ struct sa_init_params {
 	uint16_t	 sport, dport;
 	const struct kex_value *kex;
 	bool		 stateless;	/* leave the KE group out of the proposals */
+	const struct ike_offer *offer;	/* these proposals instead (audit.h) */
 	const uint8_t	*spi_i;		/* reuse (a COOKIE echo), or NULL: fresh */
 	const uint8_t	*nonce;		/* reuse, or NULL: fresh */
 	size_t		 nonce_len;

@@ -17,6 +17,26 @@
 #define IKE_VID_MAX		64	/* we keep this much of each Vendor ID */
 #define IKE_NATD_LEN		20	/* SHA-1 of SPIs, address, port (RFC 7296 2.23) */
 
+/* One transform as offered: type, ID and key length in bits (0: none). */
+struct ike_xform {
+	uint8_t		 type;
+	uint16_t	 id;
+	uint16_t	 keylen;
+};
+
+#define IKE_OFFER_PROPS		8
+#define IKE_OFFER_XFORMS	40
+
+/* An SA payload's proposals, numbered 1.. in order (the proposal audit's
+ * offers; the usual request's broad offer is ike_build.c's own). */
+struct ike_offer {
+	struct ike_offer_prop {
+		struct ike_xform x[IKE_OFFER_XFORMS];
+		int		 n;
+	}		 prop[IKE_OFFER_PROPS];
+	int		 n;
+};
+
 struct ike_sa_init_req {
 	uint8_t		 spi_i[IKE_SPI_LEN];
 	const uint8_t	*nonce;
@@ -38,6 +58,9 @@ struct ike_sa_init_req {
 	/* Leave IKEV2_FRAGMENTATION_SUPPORTED out: the IKE SA is then made
 	 * without RFC 7383, and a large IKE_AUTH reply comes IP-fragmented. */
 	bool		 no_fragmentation;
+	/* These proposals instead of the broad offer (omit_group then plays
+	 * no part: the offer is taken as it is), or NULL. */
+	const struct ike_offer *offer;
 };
 
 /* Build an IKE_SA_INIT request into w (IKE header onwards). */

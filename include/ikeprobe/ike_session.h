@@ -11,7 +11,7 @@
 #include "ikeprobe/plan.h"
 #include "ikeprobe/probe.h"
 
-#define SESSION_KEX_MAX	4
+#define SESSION_KEX_MAX	6
 
 struct ike_session {
 	struct session	 base;

@@ -13,7 +13,7 @@
 
 struct doc_line {
 	const char	*label;
-	char		 value[600];
+	char		 value[1400];
 	bool		 bad;		/* what a client fails on: emphasise */
 };
 
@@ -26,6 +26,9 @@ struct doc_lines {
 void	 doc_cert_lines(const struct doc *, struct doc_lines *);
 /* The IKE_AUTH probe: what went, each exchange, what was left behind. */
 void	 doc_auth_lines(const struct doc *, struct doc_lines *);
+/* The proposal audit: what went, whether it can be read, what was
+ * accepted (RFC 8247 levels), and what each client suite gets. */
+void	 doc_audit_lines(const struct doc *, struct doc_lines *);
 /* An IKE_AUTH or closing probe's answer for the evidence table: "eap,
  * 3340 bytes in 3 IKEv2 fragments"; empty for any other probe. */
 void	 doc_probe_answer(const struct doc_probe *, char *buf, size_t len);

@@ -28,6 +28,7 @@ struct plan_config {
 	struct size_config sizes;
 	bool		 auth;		/* the IKE_AUTH probe (not --quick,
 					 * not --no-auth) */
+	bool		 audit;		/* the proposal audit (--audit) */
 	/* kex_supported(), as the session can generate them */
 	bool		 (*group_ok)(uint16_t);
 };
@@ -38,6 +39,7 @@ struct plan_config {
 struct plan_state {
 	bool		 reach_started;
 	bool		 sizes_started;
+	bool		 audit_started;
 	int		 pmtu_port;	/* index into the probe_set's ports, -1 */
 	bool		 frag_port[MAX_PORTS];
 	enum probe_kind	 kind[MAX_PORTS];
@@ -67,6 +69,14 @@ int	 plan_sizes(const struct plan_view *, struct plan_state *,
 	    struct probe_spec *out);
 /* The IKE_AUTH part (authplan.c), once reachability is settled. */
 int	 plan_auth(const struct plan_view *, struct probe_spec *out);
+/* The proposal audit (auditplan.c), once the size tests are done. */
+int	 plan_audit(const struct plan_view *, struct probe_spec *out);
+/* The reachability answer the audit starts from (its port, its round
+ * trip): one that shows the gateway picking a proposal (INVALID_KE_PAYLOAD,
+ * then a full SA) if any, else any IKE answer; NULL if none. */
+const struct probe *plan_audit_base(const struct probe_set *);
+/* Does it show the gateway picking a proposal (the positive control)? */
+bool	 plan_audit_chose(const struct probe *);
 /* Is the probe part of the IKE_AUTH test (its SA, IKE_AUTH, DELETE)? */
 bool	 plan_is_auth(const struct probe *);
 /* A spec for the plan's parts to complete: the port pair, our group, no

@@ -14,7 +14,7 @@
 #include "ikeprobe/obs.h"
 
 #define PROBE_MAX_FRAGS	XMIT_MAX_DGRAMS
-#define PROBE_MAX	96
+#define PROBE_MAX	160
 #define PROBE_MAX_ATTEMPTS 20
 #define MAX_PORTS	8
 #define MAX_SIZES	16
@@ -39,6 +39,7 @@ enum probe_purpose {
 	PURPOSE_AUTH,		/* the gateway's IKE_AUTH answer: its
 				 * certificate, and does it reach us */
 	PURPOSE_CLOSE,		/* leave nothing on the gateway */
+	PURPOSE_AUDIT,		/* one offer of the proposal audit (audit.h) */
 };
 
 enum probe_result {
@@ -69,6 +70,7 @@ struct probe_spec {
 					 * an empty IKE_AUTH (authplan.c) */
 	int		 sa;		/* AUTH, CLOSE: the SA probe whose IKE
 					 * SA it works in, else -1 */
+	int		 offer;		/* AUDIT: its audit_offers[] index, else -1 */
 	/* retransmission: attempts at 0, rto, rto + rto*backoff, ... */
 	int		 max_attempts;
 	double		 rto;		/* s */
@@ -93,6 +95,7 @@ struct probe {
 	bool		 no_fragmentation;
 	bool		 close_by_delete;
 	int		 sa;
+	int		 offer;
 
 	struct exchange ex;		/* SPIs, messages, the unit sent */
 

@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 
+#include "ikeprobe/audit.h"
 #include "ikeprobe/cert.h"
 #include "ikeprobe/context.h"
 #include "ikeprobe/ike_session.h"
@@ -144,6 +145,38 @@ struct auth_report {
 	int		 cert_probe;
 };
 
+/* The proposal audit (--audit, audit.h): what each offer got. */
+enum audit_answer {
+	AUDIT_NOT_ASKED,	/* the audit stopped before it (reason says) */
+	AUDIT_ACCEPTED,		/* INVALID_KE_PAYLOAD naming an offered group */
+	AUDIT_REFUSED,		/* NO_PROPOSAL_CHOSEN */
+	AUDIT_UNANSWERED,	/* nothing, after every transmission */
+	AUDIT_ODD,		/* another answer: note says which */
+};
+
+struct audit_result {
+	enum audit_answer answer;
+	int		 probe;		/* whose answer it is, -1 */
+	uint16_t	 group;		/* ACCEPTED: the group the gateway named */
+	char		 note[120];	/* ODD: what came */
+};
+
+struct audit_report {
+	bool		 tested;	/* --audit */
+	bool		 ran;		/* offers went out beyond the control */
+	bool		 conclusive;	/* the controls held; else reason */
+	uint16_t	 port;
+	int		 requests;	/* audit requests sent, echoes included */
+	double		 duration_ms;	/* first audit request to last answer */
+	struct audit_result r[AUDIT_MAX_OFFERS];	/* by audit_offers[] */
+	int		 base_probe;	/* the positive control, -1 */
+	int		 control_probe;	/* the negative control, -1 */
+	/* The family of gateway the proposal-before-KE order was verified
+	 * on in the lab, when this one says (Vendor ID) it is one; NULL. */
+	const char	*verified_order;
+	char		 reason[400];	/* not conclusive: why */
+};
+
 struct report {
 	double		 started;	/* wall clock */
 	double		 duration_ms;
@@ -176,6 +209,7 @@ struct report {
 	struct verdict	 verdict;
 	struct nat_report nat;
 	struct auth_report auth;
+	struct audit_report audit;
 	const char	*ca_file;	/* --ca, or NULL: the system's store */
 	struct cert_store *trust;	/* opened from it; NULL: not judged */
 	/* Requests answered with a full SA: the half-open SAs the run
@@ -201,6 +235,9 @@ void	 diagnose_nat(struct report *);
  * certificate, and their findings (before the size part: its verdict
  * counts the return direction). */
 void	 diagnose_auth(struct report *);
+/* The proposal audit and its findings (audit.c). */
+void	 diagnose_audit(struct report *);
+const char *audit_answer_name(enum audit_answer);
 /* How to turn on IKEv2 fragmentation on the gateway, for every finding
  * that needs it (written once). */
 extern const char diag_gateway_fragmentation[];

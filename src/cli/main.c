@@ -320,6 +320,7 @@ probe_main(int argc, char **argv)
 	cfg.group = IKE_DH_CURVE25519;
 	cfg.group_ok = group_ok;
 	cfg.auth = !o.quick && !o.no_auth;
+	cfg.audit = o.audit;
 	if ((rc = size_config(&cfg.sizes, &local, &o, err, sizeof(err))) != 0) {
 		bundle_abort(&b);
 		cert_store_free(trust);

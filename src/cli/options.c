@@ -47,6 +47,9 @@ static const char usage_text[] =
 "                        interface MTU)\n"
 "      --no-auth         skip the IKE_AUTH probe (the gateway's certificate\n"
 "                        and whether its large replies reach this network)\n"
+"      --audit           also audit the proposals the gateway accepts (weak\n"
+"                        transforms, whether default Windows clients get in);\n"
+"                        stateless, at most 60 requests\n"
 "      --ca FILE         judge the gateway's certificate against the CA\n"
 "                        certificates in FILE (PEM), not this machine's\n"
 "                        trust store\n"
@@ -206,7 +209,7 @@ parse_label(const char *s, struct options *o)
 
 enum {
 	OPT_ATTEMPTS = 256, OPT_RTO, OPT_SIZES, OPT_FRAG_SIZE, OPT_STATEFUL,
-	OPT_LABEL, OPT_ALL_ADDRESSES, OPT_NO_AUTH, OPT_CA,
+	OPT_LABEL, OPT_ALL_ADDRESSES, OPT_NO_AUTH, OPT_CA, OPT_AUDIT,
 };
 
 int
@@ -230,6 +233,7 @@ options_parse(int argc, char **argv, struct options *o)
 		{ "fragment-size", required_argument, NULL, OPT_FRAG_SIZE },
 		{ "stateful", no_argument, NULL, OPT_STATEFUL },
 		{ "no-auth", no_argument, NULL, OPT_NO_AUTH },
+		{ "audit", no_argument, NULL, OPT_AUDIT },
 		{ "ca", required_argument, NULL, OPT_CA },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -302,6 +306,9 @@ options_parse(int argc, char **argv, struct options *o)
 			break;
 		case OPT_NO_AUTH:
 			o->no_auth = true;
+			break;
+		case OPT_AUDIT:
+			o->audit = true;
 			break;
 		case OPT_CA:
 			if (access(optarg, R_OK) != 0)

@@ -37,6 +37,7 @@ struct options {
 	size_t		 frag_size;
 	bool		 verbose;	/* -v: the packet trace */
 	bool		 no_auth;	/* --no-auth: no IKE_AUTH probe */
+	bool		 audit;		/* --audit: the proposal audit */
 	const char	*ca_file;	/* --ca: trust these, not the system's */
 };
 

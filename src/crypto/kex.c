@@ -24,6 +24,8 @@ static const struct group_info group_infos[] = {
 	{ IKE_DH_ECP_256, "EC", "P-256", 64 },
 	{ IKE_DH_ECP_384, "EC", "P-384", 96 },
 	{ IKE_DH_ECP_521, "EC", "P-521", 132 },
+	/* RFC 6954; the proposal audit's KE (audit.h) */
+	{ IKE_DH_ECP_256_BP, "EC", "brainpoolP256r1", 64 },
 	{ IKE_DH_MODP_1024, "DH", NULL, 128 },	/* RFC 2409 group 2, see below */
 	{ IKE_DH_MODP_1536, "DH", "modp_1536", 192 },
 	{ IKE_DH_MODP_2048, "DH", "modp_2048", 256 },

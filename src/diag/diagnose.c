@@ -593,6 +593,21 @@ sort_findings(struct report *rep)
 	}
 }
 
+/* Default Windows clients refused: what the helpdesk meets first when
+ * nothing on the path is wrong. */
+static bool
+audit_headline(struct report *rep)
+{
+	for (int i = 0; i < rep->n_findings; i++)
+		if (strcmp(rep->findings[i].code, "windows-default-refused") == 0) {
+			snprintf(rep->headline, sizeof(rep->headline), "Windows "
+			    "clients with default IKEv2 settings cannot connect "
+			    "(error 13868): the gateway refuses their proposals.");
+			return true;
+		}
+	return false;
+}
+
 static bool
 all_open(const struct report *rep)
 {
@@ -645,6 +660,7 @@ diagnose(struct report *rep, const struct ike_session *run)
 	headline(rep);
 	diagnose_auth(rep);
 	diagnose_sizes(rep);
+	diagnose_audit(rep);
 	responder_findings(rep);
 	target_findings(rep);
 	run_findings(rep);
@@ -666,6 +682,9 @@ diagnose(struct report *rep, const struct ike_session *run)
 	if (all_open(rep) && rep->auth.headline[0])
 		snprintf(rep->headline, sizeof(rep->headline), "%s",
 		    rep->auth.headline);
+	else if (all_open(rep) && rep->verdict.frag_needed != TRI_TRUE &&
+	    audit_headline(rep))
+		;
 	else if (all_open(rep) && run->cfg.sizes.enabled && rep->verdict.brief[0]) {
 		snprintf(rep->headline, sizeof(rep->headline), "%s",
 		    rep->verdict.brief);

@@ -668,6 +668,7 @@ rd_probe(struct rd *rd, json_object *o, void *elem)
 	rd_real(rd, o, "ended_ms", &p->ended_ms, NUL);
 	p->n_sent_ms = rd_numbers(rd, o, "sent_ms", DOC_MAX_ATTEMPTS, 0, 1e9,
 	    false, &p->sent_ms);
+	rd_str(rd, o, "offer", &p->offer, OPT);
 	rd_protected(rd, o, p);
 }
 
@@ -1020,6 +1021,7 @@ rd_run(struct rd *rd, json_object *root)
 		rd_bool(rd, o, "stateful", &op->stateful, OPT);
 		rd_bool(rd, o, "all_addresses", &op->all_addresses, OPT);
 		rd_bool(rd, o, "auth", &op->auth, OPT);
+		rd_bool(rd, o, "audit", &op->audit, OPT);
 		rd_str(rd, o, "ca", &op->ca, NUL);
 		rd_int(rd, o, "attempts", &op->attempts, 1, DOC_MAX_ATTEMPTS, OPT);
 		rd_int(rd, o, "fragment_size", &op->fragment_size, 0, 65535, NUL);
@@ -1034,6 +1036,62 @@ rd_run(struct rd *rd, json_object *root)
 		rd_int(rd, o, "signal", &sp->signal, 1, 64, NUL);
 		pop(rd, at);
 	}
+}
+
+static void
+rd_audit_entry(struct rd *rd, json_object *o, void *elem)
+{
+	struct doc_audit_entry *e = elem;
+
+	rd_str(rd, o, "offer", &e->offer, REQ);
+	rd_str(rd, o, "type", &e->type, OPT);
+	rd_int(rd, o, "id", &e->id, 0, 65535, OPT);
+	rd_int(rd, o, "key_length", &e->key_length, 0, 65535, NUL);
+	rd_str(rd, o, "rfc8247", &e->rfc8247, OPT);
+	rd_bool(rd, o, "weak", &e->weak, OPT);
+	rd_str(rd, o, "label", &e->label, OPT);
+	rd_str(rd, o, "source", &e->source, OPT);
+	rd_str(rd, o, "answer", &e->answer, REQ);
+	rd_int(rd, o, "probe", &e->probe, 0, 1000000, NUL);
+	rd_str(rd, o, "group", &e->group, NUL);
+	rd_str(rd, o, "note", &e->note, NUL);
+}
+
+/* audit (0.4 on): the proposal audit, null without --audit. */
+static void
+rd_audit(struct rd *rd, json_object *root)
+{
+	struct doc_audit *a = &rd->d->audit;
+	json_object *o, *c;
+	size_t at;
+
+	if ((o = rd_obj(rd, root, "audit", NUL, &a->st)) == NULL)
+		return;
+	at = push(rd, "audit");
+	rd_int(rd, o, "port", &a->port, 1, 65535, NUL);
+	rd_int(rd, o, "requests", &a->requests, 0, 1000, REQ);
+	rd_real(rd, o, "duration_ms", &a->duration_ms, NUL);
+	rd_bool(rd, o, "conclusive", &a->conclusive, REQ);
+	rd_str(rd, o, "reason", &a->reason, NUL);
+	rd_str(rd, o, "verified_order", &a->verified_order, NUL);
+	rd_str(rd, o, "windows_default", &a->windows_default, NUL);
+	if ((c = rd_obj(rd, o, "controls", OPT, NULL)) != NULL) {
+		size_t at2 = push(rd, "controls");
+
+		rd_int(rd, c, "positive_probe", &a->positive_probe, 0, 1000000, NUL);
+		rd_int(rd, c, "negative_probe", &a->negative_probe, 0, 1000000, NUL);
+		rd_str(rd, c, "negative_answer", &a->negative_answer, NUL);
+		pop(rd, at2);
+	}
+	a->accepted = rd_objects(rd, o, "accepted", REQ, DOC_MAX_LIST,
+	    sizeof(*a->accepted), &a->n_accepted, rd_audit_entry);
+	a->refused = rd_objects(rd, o, "refused", REQ, DOC_MAX_LIST,
+	    sizeof(*a->refused), &a->n_refused, rd_audit_entry);
+	a->unanswered = rd_objects(rd, o, "unanswered", REQ, DOC_MAX_LIST,
+	    sizeof(*a->unanswered), &a->n_unanswered, rd_audit_entry);
+	a->clients = rd_objects(rd, o, "clients", OPT, DOC_MAX_LIST,
+	    sizeof(*a->clients), &a->n_clients, rd_audit_entry);
+	pop(rd, at);
 }
 
 static void
@@ -1056,6 +1114,7 @@ rd_report(struct rd *rd, json_object *root, bool top)
 	rd_responder(rd, root);
 	rd_sizes(rd, root);
 	rd_auth(rd, root);
+	rd_audit(rd, root);
 	rd->d->probes = rd_objects(rd, root, "probes", REQ, DOC_MAX_PROBES,
 	    sizeof(*rd->d->probes), &rd->d->n_probes, rd_probe);
 	rd->d->findings = rd_objects(rd, root, "findings", REQ,

@@ -175,6 +175,94 @@ doc_auth_lines(const struct doc *d, struct doc_lines *l)
 	    "half-open timeout" : "not known");
 }
 
+static void
+entries(struct doc_line *ln, const struct doc_audit_entry *e, int n,
+    bool weak_only, bool levels)
+{
+	int k = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (weak_only && !yes(&e[i].weak))
+			continue;
+		app(ln, "%s%s", k++ ? ", " : "", doc_s(&e[i].offer, "?"));
+		if (levels && e[i].rfc8247.st == DOC_SET)
+			app(ln, " (%s)", e[i].rfc8247.s);
+		if (e[i].note.st == DOC_SET)
+			app(ln, " (%s)", e[i].note.s);
+	}
+	if (k == 0)
+		app(ln, "none");
+}
+
+void
+doc_audit_lines(const struct doc *d, struct doc_lines *l)
+{
+	const struct doc_audit *a = &d->audit;
+	struct doc_line *ln;
+	int weak = 0;
+
+	l->n = 0;
+	if (a->st != DOC_SET)
+		return;
+	ln = add(l, "offers", false);
+	if (a->requests.v == 0)
+		app(ln, "none sent");
+	else {
+		app(ln, "%lld requests", a->requests.v);
+		if (a->port.st == DOC_SET)
+			app(ln, " on UDP %lld", a->port.v);
+		if (a->duration_ms.st == DOC_SET)
+			app(ln, " in %.2f s", a->duration_ms.v / 1000.0);
+		app(ln, ", each with a KE of a group it does not offer: no IKE "
+		    "SA made");
+	}
+	ln = add(l, "order", !yes(&a->conclusive));
+	if (!yes(&a->conclusive))
+		app(ln, "INCONCLUSIVE: %s", doc_s(&a->reason, "?"));
+	else {
+		if (a->verified_order.st == DOC_SET)
+			app(ln, "%s (by its Vendor ID): ikeprobe's lab verified "
+			    "that it picks the proposal before it reads the KE. ",
+			    a->verified_order.s);
+		else
+			app(ln, "not a gateway ikeprobe's lab verified (no Vendor "
+			    "ID it knows). ");
+		app(ln, "Controls held: ");
+		if (a->negative_probe.st == DOC_SET)
+			app(ln, "#%lld, an offer no gateway accepts, got "
+			    "NO_PROPOSAL_CHOSEN", a->negative_probe.v);
+		if (a->positive_probe.st == DOC_SET)
+			app(ln, "; #%lld shows it choosing a proposal", a->positive_probe.v);
+	}
+	if (!yes(&a->conclusive) && a->n_accepted + a->n_refused == 0)
+		return;
+	for (int i = 0; i < a->n_accepted; i++)
+		weak += yes(&a->accepted[i].weak);
+	entries(add(l, "accepted", false), a->accepted, a->n_accepted, false, true);
+	if (weak)
+		entries(add(l, "weak", true), a->accepted, a->n_accepted, true, true);
+	entries(add(l, "refused", false), a->refused, a->n_refused, false, false);
+	if (a->n_unanswered)
+		entries(add(l, "unanswered", false), a->unanswered,
+		    a->n_unanswered, false, false);
+	for (int i = 0; i < a->n_clients; i++) {
+		const struct doc_audit_entry *c = &a->clients[i];
+		bool refused = doc_is(&c->answer, "refused");
+
+		ln = add(l, "client", refused && doc_is(&c->offer, "windows-default"));
+		app(ln, "%s: ", doc_s(&c->label, doc_s(&c->offer, "?")));
+		if (doc_is(&c->answer, "accepted"))
+			app(ln, "accepted (the gateway would take %s)",
+			    doc_s(&c->group, "?"));
+		else if (refused)
+			app(ln, "REFUSED (NO_PROPOSAL_CHOSEN)");
+		else
+			app(ln, "%s", doc_s(&c->answer, "?"));
+		if (c->probe.st == DOC_SET)
+			app(ln, ", #%lld", c->probe.v);
+	}
+}
+
 void
 doc_probe_answer(const struct doc_probe *p, char *buf, size_t len)
 {

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ikeprobe/audit.h"
 #include "ikeprobe/ike_session.h"
 #include "ikeprobe/match.h"
 #include "ikeprobe/trace.h"
@@ -113,6 +114,7 @@ add_probe(struct ike_session *s, const struct probe_spec *spec)
 	const struct probe *parent = spec->parent >= 0 &&
 	    spec->parent < s->n_probes ? &s->probes[spec->parent] : NULL;
 	struct sa_init_params sp;
+	struct ike_offer offer;
 	char err[160];
 
 	probe_init(p, s->n_probes++, spec);
@@ -123,6 +125,8 @@ add_probe(struct ike_session *s, const struct probe_spec *spec)
 	sp.dport = spec->dport;
 	sp.kex = session_kex(s, spec->ke_group);
 	sp.stateless = spec->kind == PROBE_STATELESS;
+	if (spec->purpose == PURPOSE_AUDIT && audit_offer_build(spec->offer, &offer) == 0)
+		sp.offer = &offer;
 	if (spec->reuse_parent && parent) {
 		sp.spi_i = parent->ex.spi_i;
 		sp.nonce = parent->ex.nonce;

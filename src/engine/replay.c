@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "ikeprobe/audit.h"
 #include "ikeprobe/ike_session.h"
 #include "ikeprobe/match.h"
 #include "ikeprobe/replay.h"
@@ -43,7 +44,7 @@ kind_of(const char *s)
 static int
 purpose_of(const char *s)
 {
-	for (int p = PURPOSE_REACH; p <= PURPOSE_CLOSE; p++)
+	for (int p = PURPOSE_REACH; p <= PURPOSE_AUDIT; p++)
 		if (s && strcmp(probe_purpose_name((enum probe_purpose)p), s) == 0)
 			return p;
 	return PURPOSE_REACH;
@@ -155,6 +156,7 @@ probe_from(const struct doc *d, const struct doc_probe *dp, int id,
 	sp.sa = dp->sa.st == DOC_SET ? (int)dp->sa.v : -1;
 	sp.no_fragmentation = dp->no_fragmentation.v;
 	sp.close_by_delete = doc_is(&dp->exchange, "INFORMATIONAL");
+	sp.offer = sp.purpose == PURPOSE_AUDIT ? audit_offer_index(dp->offer.s) : -1;
 	probe_init(p, id, &sp);
 	if ((sp.kind == PROBE_AUTH || sp.kind == PROBE_CLOSE) &&
 	    !protected_from(dp, p, err, errlen))
@@ -225,6 +227,7 @@ session_from(const struct doc *d, struct ike_session *s, char *err,
 	cfg.backoff = 1.5;
 	cfg.group = IKE_DH_CURVE25519;
 	cfg.auth = d->options.auth.v;
+	cfg.audit = d->options.audit.v;
 	cfg.sizes.enabled = !d->options.quick.v;
 	cfg.sizes.stateful = d->options.stateful.v;
 	cfg.sizes.frag_size = d->options.fragment_size.st == DOC_SET ?

@@ -34,6 +34,7 @@ build_message(struct wbuf *w, const struct exchange *ex,
 		.natd_src = natd,
 		.natd_dst = natd ? natd + IKE_NATD_LEN : NULL,
 		.no_fragmentation = s->no_fragmentation,
+		.offer = s->offer,
 	};
 
 	memcpy(req.spi_i, ex->spi_i, IKE_SPI_LEN);

@@ -43,6 +43,7 @@ probe_init(struct probe *p, int id, const struct probe_spec *s)
 	p->no_fragmentation = s->no_fragmentation;
 	p->close_by_delete = s->close_by_delete;
 	p->sa = s->sa;
+	p->offer = s->offer;
 	p->first_wire = p->last_wire = USEC_NONE;
 	p->ended = USEC_NONE;
 	p->rtt_ms = -1;
@@ -145,6 +146,7 @@ probe_purpose_name(enum probe_purpose p)
 	case PURPOSE_AUTH_SA:	return "auth-sa";
 	case PURPOSE_AUTH:	return "auth";
 	case PURPOSE_CLOSE:	return "close";
+	case PURPOSE_AUDIT:	return "audit";
 	}
 	return "?";
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "ikeprobe/audit.h"
 #include "ikeprobe/ikecrypto.h"
 #include "ikeprobe/render.h"
 #include "ikeprobe/report.h"
@@ -264,6 +265,8 @@ j_probes(const struct report *rep)
 		json_object_object_add(o, "icmp", j_icmp(&p->icmp));
 		if (p->parent >= 0)
 			json_object_object_add(o, "follows", json_object_new_int(p->parent));
+		if (p->purpose == PURPOSE_AUDIT && p->offer >= 0 && p->offer < audit_n_offers)
+			json_object_object_add(o, "offer", json_object_new_string(audit_offers[p->offer].name));
 		if (p->result == PROBE_ANSWERED && p->reply.status != IKE_PARSE_OK)
 			json_object_object_add(o, "problem", json_object_new_string(p->reply.problem));
 		if (p->result == PROBE_SEND_FAILED && p->send_errno) {
@@ -675,6 +678,7 @@ j_options(const struct report *rep)
 	json_object_object_add(o, "fragment_size", jsize(c->sizes.frag_size));
 	json_object_object_add(o, "all_addresses", json_object_new_boolean(rep->all_addresses));
 	json_object_object_add(o, "auth", json_object_new_boolean(c->auth));
+	json_object_object_add(o, "audit", json_object_new_boolean(c->audit));
 	json_object_object_add(o, "ca", jstr_or_null(rep->ca_file));
 	return o;
 }
@@ -695,6 +699,82 @@ j_stopped(const struct report *rep)
 	json_object_object_add(o, "after_ms", s->faulted ? jms(s->fault_after * 1000.0) : NULL);
 	json_object_object_add(o, "signal", s->interrupted && s->stop_signal ?
 	    json_object_new_int(s->stop_signal) : NULL);
+	return o;
+}
+
+/* One audited transform or client suite, as the audit found it. */
+static json_object *
+j_audit_entry(const struct audit_report *a, int i)
+{
+	const struct audit_offer_def *d = &audit_offers[i];
+	const struct audit_result *r = &a->r[i];
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "offer", json_object_new_string(d->name));
+	if (d->role == AUDIT_TRANSFORM) {
+		json_object_object_add(o, "type", json_object_new_string(ike_transform_type_name(d->x.type)));
+		json_object_object_add(o, "id", json_object_new_int(d->x.id));
+		json_object_object_add(o, "key_length", d->x.keylen ? json_object_new_int(d->x.keylen) : NULL);
+		json_object_object_add(o, "rfc8247", json_object_new_string(rfc8247_name(d->level)));
+		json_object_object_add(o, "weak", json_object_new_boolean(rfc8247_weak(d->level)));
+	} else {
+		json_object_object_add(o, "label", json_object_new_string(d->label));
+		json_object_object_add(o, "source", json_object_new_string(d->source));
+	}
+	json_object_object_add(o, "answer", json_object_new_string(audit_answer_name(r->answer)));
+	json_object_object_add(o, "probe", r->probe >= 0 ? json_object_new_int(r->probe) : NULL);
+	json_object_object_add(o, "group", r->answer == AUDIT_ACCEPTED && r->group ?
+	    json_object_new_string(ike_dh_name(r->group)) : NULL);
+	json_object_object_add(o, "note", r->note[0] ? json_object_new_string(r->note) : NULL);
+	return o;
+}
+
+/* null without --audit. */
+static json_object *
+j_audit(const struct report *rep)
+{
+	const struct audit_report *a = &rep->audit;
+	json_object *o, *acc, *ref, *una, *cli, *c;
+	int wd = audit_offer_index("windows-default");
+
+	if (!a->tested)
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "port", a->port ? json_object_new_int(a->port) : NULL);
+	json_object_object_add(o, "requests", json_object_new_int(a->requests));
+	json_object_object_add(o, "duration_ms", jms(a->requests ? a->duration_ms : -1));
+	json_object_object_add(o, "conclusive", json_object_new_boolean(a->conclusive));
+	json_object_object_add(o, "reason", a->reason[0] ? json_object_new_string(a->reason) : NULL);
+	json_object_object_add(o, "verified_order", jstr_or_null(a->verified_order));
+	c = json_object_new_object();
+	json_object_object_add(c, "positive_probe", a->base_probe >= 0 ? json_object_new_int(a->base_probe) : NULL);
+	json_object_object_add(c, "negative_probe", a->control_probe >= 0 ? json_object_new_int(a->control_probe) : NULL);
+	json_object_object_add(c, "negative_answer", a->control_probe >= 0 ?
+	    json_object_new_string(audit_answer_name(a->r[0].answer)) : NULL);
+	json_object_object_add(o, "controls", c);
+	acc = json_object_new_array();
+	ref = json_object_new_array();
+	una = json_object_new_array();
+	cli = json_object_new_array();
+	for (int i = 1; i < audit_n_offers && i < AUDIT_MAX_OFFERS; i++) {
+		json_object *e = j_audit_entry(a, i);
+
+		if (audit_offers[i].role == AUDIT_CLIENT)
+			json_object_array_add(cli, e);
+		else if (a->r[i].answer == AUDIT_ACCEPTED)
+			json_object_array_add(acc, e);
+		else if (a->r[i].answer == AUDIT_REFUSED)
+			json_object_array_add(ref, e);
+		else
+			json_object_array_add(una, e);
+	}
+	json_object_object_add(o, "accepted", acc);
+	json_object_object_add(o, "refused", ref);
+	json_object_object_add(o, "unanswered", una);
+	json_object_object_add(o, "clients", cli);
+	json_object_object_add(o, "windows_default", a->conclusive && wd >= 0 &&
+	    (a->r[wd].answer == AUDIT_ACCEPTED || a->r[wd].answer == AUDIT_REFUSED) ?
+	    json_object_new_string(audit_answer_name(a->r[wd].answer)) : NULL);
 	return o;
 }
 
@@ -723,6 +803,7 @@ report_json(const struct report *rep)
 	json_object_object_add(root, "verdict", j_verdict(rep));
 	json_object_object_add(root, "auth", j_auth(rep));
 	json_object_object_add(root, "certificate", j_certificate(rep));
+	json_object_object_add(root, "audit", j_audit(rep));
 	json_object_object_add(root, "fragments", j_fragments(rep));
 	json_object_object_add(root, "path_mtu", j_path_mtu(rep));
 	json_object_object_add(root, "probes", j_probes(rep));

@@ -311,6 +311,8 @@ auth_md(FILE *out, const struct doc *d)
 		lines_md(out, "IKE_AUTH", &l);
 	doc_cert_lines(d, &l);
 	lines_md(out, "The gateway's certificate", &l);
+	doc_audit_lines(d, &l);
+	lines_md(out, "Proposal audit", &l);
 }
 
 static void
@@ -396,6 +398,11 @@ probes_md(FILE *out, const struct doc *d)
 				fprintf(out, ": ");
 				md(out, p->send_error.s);
 			}
+			sep = "; ";
+		}
+		if (p->offer.st == DOC_SET) {
+			fprintf(out, "%soffer ", sep);
+			md(out, p->offer.s);
 			sep = "; ";
 		}
 		if (p->follows.st == DOC_SET)

@@ -267,6 +267,8 @@ auth_text(const struct tout *o, const struct doc *d)
 		lines_text(o, "IKE_AUTH", &l);
 	doc_cert_lines(d, &l);
 	lines_text(o, "Gateway's certificate", &l);
+	doc_audit_lines(d, &l);
+	lines_text(o, "Proposal audit", &l);
 }
 
 static void
@@ -426,6 +428,8 @@ probes_text(const struct tout *o, const struct doc *d)
 			app(det, sizeof(det), &n, " not sent%s%s",
 			    p->send_error.st == DOC_SET ? ": " : "",
 			    p->send_error.st == DOC_SET ? p->send_error.s : "");
+		if (p->offer.st == DOC_SET)
+			app(det, sizeof(det), &n, " [%s]", p->offer.s);
 		if (p->follows.st == DOC_SET)
 			app(det, sizeof(det), &n, " [follows #%lld]",
 			    p->follows.v);

@@ -33,6 +33,7 @@ plan_spec(const struct plan_view *v, enum probe_kind kind,
 	s.ke_group = v->cfg->group;
 	s.parent = -1;
 	s.sa = -1;
+	s.offer = -1;
 	s.max_attempts = v->cfg->max_attempts;
 	s.rto = v->cfg->rto;
 	s.backoff = v->cfg->backoff;
@@ -209,7 +210,14 @@ plan_next(const struct plan_view *v, struct plan_state *ps,
 	if ((n = plan_auth(v, out)) > 0)
 		return n;
 	for (int i = 0; i < set->n; i++)
-		if (set->p[i].result == PROBE_PENDING && !plan_is_auth(&set->p[i]))
+		if (set->p[i].result == PROBE_PENDING && !plan_is_auth(&set->p[i]) &&
+		    set->p[i].purpose != PURPOSE_AUDIT)
 			return 0;
-	return plan_sizes(v, ps, out);
+	/* The audit follows the size tests, whose losses it must not
+	 * disturb; once it has begun, they are over. */
+	if (!ps->audit_started && (n = plan_sizes(v, ps, out)) > 0)
+		return n;
+	if ((n = plan_audit(v, out)) > 0)
+		ps->audit_started = true;
+	return n;
 }

@@ -7,14 +7,8 @@
 #include "ikeprobe/ike.h"
 #include "ikeprobe/ike_msg.h"
 
-struct xform {
-	uint8_t		 type;
-	uint16_t	 id;
-	uint16_t	 keylen;	/* 0: no Key Length attribute */
-};
-
 /* AEAD suites of modern gateways. No INTEG transform (RFC 5282). */
-static const struct xform aead_xforms[] = {
+static const struct ike_xform aead_xforms[] = {
 	{ IKE_TT_ENCR, IKE_ENCR_AES_GCM_16, 256 },
 	{ IKE_TT_ENCR, IKE_ENCR_AES_GCM_16, 128 },
 	{ IKE_TT_ENCR, IKE_ENCR_CHACHA20_POLY1305, 0 },
@@ -25,7 +19,7 @@ static const struct xform aead_xforms[] = {
 
 /* CBC suites, including the Windows RRAS and Always On VPN defaults
  * (3DES/AES-CBC with SHA-1/SHA-256 and MODP 1024/2048). */
-static const struct xform cbc_xforms[] = {
+static const struct ike_xform cbc_xforms[] = {
 	{ IKE_TT_ENCR, IKE_ENCR_AES_CBC, 256 },
 	{ IKE_TT_ENCR, IKE_ENCR_AES_CBC, 128 },
 	{ IKE_TT_ENCR, IKE_ENCR_3DES, 0 },
@@ -77,7 +71,7 @@ pl_end(struct pl_chain *c)
 }
 
 static void
-add_transform(struct wbuf *w, const struct xform *x, bool last)
+add_transform(struct wbuf *w, const struct ike_xform *x, bool last)
 {
 	wb_u8(w, last ? 0 : 3);
 	wb_u8(w, 0);
@@ -92,7 +86,7 @@ add_transform(struct wbuf *w, const struct xform *x, bool last)
 }
 
 static void
-add_proposal(struct wbuf *w, uint8_t num, bool last, const struct xform *xs,
+add_proposal(struct wbuf *w, uint8_t num, bool last, const struct ike_xform *xs,
     size_t nxs, const struct ike_sa_init_req *r)
 {
 	size_t start = w->len, ncount = nxs, i, ng = 0;
@@ -113,10 +107,32 @@ add_proposal(struct wbuf *w, uint8_t num, bool last, const struct xform *xs,
 	for (i = 0; i < nxs; i++)
 		add_transform(w, &xs[i], false);
 	for (i = 0; i < ng; i++) {
-		struct xform x = { IKE_TT_DH, *gl[i], 0 };
+		struct ike_xform x = { IKE_TT_DH, *gl[i], 0 };
 		add_transform(w, &x, i + 1 == ng);
 	}
 	wb_patch_be16(w, start + 2, (uint16_t)(w->len - start));
+}
+
+/* An offer as given: no group left out (its KE names none of its groups). */
+static void
+add_offer(struct wbuf *w, const struct ike_offer *o)
+{
+	for (int p = 0; p < o->n && p < IKE_OFFER_PROPS; p++) {
+		const struct ike_offer_prop *pr = &o->prop[p];
+		size_t start = w->len;
+		int n = pr->n < IKE_OFFER_XFORMS ? pr->n : IKE_OFFER_XFORMS;
+
+		wb_u8(w, p + 1 == o->n ? 0 : 2);
+		wb_u8(w, 0);
+		wb_be16(w, 0);		/* length, patched */
+		wb_u8(w, (uint8_t)(p + 1));
+		wb_u8(w, IKE_PROTO_IKE);
+		wb_u8(w, 0);
+		wb_u8(w, (uint8_t)n);
+		for (int i = 0; i < n; i++)
+			add_transform(w, &pr->x[i], i + 1 == n);
+		wb_patch_be16(w, start + 2, (uint16_t)(w->len - start));
+	}
 }
 
 static void
@@ -153,10 +169,14 @@ ike_build_sa_init(struct wbuf *w, const struct ike_sa_init_req *r)
 		add_notify(&c, IKE_N_COOKIE, r->cookie, r->cookie_len);
 
 	pl_begin(&c, IKE_PL_SA);
-	add_proposal(w, 1, false, aead_xforms,
-	    sizeof(aead_xforms) / sizeof(aead_xforms[0]), r);
-	add_proposal(w, 2, true, cbc_xforms,
-	    sizeof(cbc_xforms) / sizeof(cbc_xforms[0]), r);
+	if (r->offer)
+		add_offer(w, r->offer);
+	else {
+		add_proposal(w, 1, false, aead_xforms,
+		    sizeof(aead_xforms) / sizeof(aead_xforms[0]), r);
+		add_proposal(w, 2, true, cbc_xforms,
+		    sizeof(cbc_xforms) / sizeof(cbc_xforms[0]), r);
+	}
 	pl_end(&c);
 
 	pl_begin(&c, IKE_PL_KE);
@@ -241,19 +261,19 @@ add_ts(struct pl_chain *c, uint8_t type, int family)
 static void
 add_esp_sa(struct pl_chain *c, const uint8_t spi[4])
 {
-	static const struct xform gcm[] = {
+	static const struct ike_xform gcm[] = {
 		{ IKE_TT_ENCR, IKE_ENCR_AES_GCM_16, 256 },
 		{ IKE_TT_ENCR, IKE_ENCR_AES_GCM_16, 128 },
 		{ IKE_TT_ESN, 0, 0 },
 	};
-	static const struct xform cbc[] = {
+	static const struct ike_xform cbc[] = {
 		{ IKE_TT_ENCR, IKE_ENCR_AES_CBC, 256 },
 		{ IKE_TT_ENCR, IKE_ENCR_AES_CBC, 128 },
 		{ IKE_TT_INTEG, IKE_INTEG_AUTH_HMAC_SHA2_256_128, 0 },
 		{ IKE_TT_INTEG, IKE_INTEG_AUTH_HMAC_SHA1_96, 0 },
 		{ IKE_TT_ESN, 0, 0 },
 	};
-	const struct { const struct xform *x; size_t n; } props[] = {
+	const struct { const struct ike_xform *x; size_t n; } props[] = {
 		{ gcm, sizeof(gcm) / sizeof(gcm[0]) },
 		{ cbc, sizeof(cbc) / sizeof(cbc[0]) },
 	};

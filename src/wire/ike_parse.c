@@ -406,6 +406,7 @@ static const struct known_vid known_vids[] = {
 	{ "RFC 3947 NAT-T", "4a131c81070358455c5728f20e95452f" },
 	{ "Dead Peer Detection", "afcad71368a1f1c96b8696fc77570100" },
 	{ "ikeprobe", "696b6570726f6265" },				/* "ikeprobe" */
+	{ "libreswan", "4f452d4c696272657377616e2d" },		/* "OE-Libreswan-" + version */
 	{ "libreswan/Openswan", "4f45" },				/* "OE" + hash */
 };
 

@@ -559,7 +559,9 @@ class Pluto(Daemon):
     def _tool(self, name):
         return os.path.join(LIBRESWAN_ROOT, "usr/libexec/ipsec", name)
 
-    def start(self, chain, fragmentation="yes", timeout=15):
+    def start(self, chain, fragmentation="yes", ike=None, send_vendorid=False, timeout=15):
+        """ike: the conn's ike= proposals (None: libreswan's defaults);
+        send_vendorid: libreswan's own Vendor ID in its answers."""
         if not self.available():
             raise LabUnavailable("libreswan is not unpacked in "
                                  f"{LIBRESWAN_ROOT} (scripts/deps.sh does it)")
@@ -593,7 +595,7 @@ conn lab
     authby=rsasig
     fragmentation={fragmentation}
     auto=add
-""")
+""" + (f"    ike={ike}\n" if ike else "") + ("    send-vendorid=yes\n" if send_vendorid else ""))
         secrets = os.path.join(self.dir, "ipsec.secrets")
         open(secrets, "w").close()
         out = open(os.path.join(self.dir, "pluto.out"), "ab")

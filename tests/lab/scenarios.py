@@ -2116,6 +2116,9 @@ def check_schema(s):
 # The IKE_AUTH probe's scenarios (auth_scenarios.py), in the same table.
 import auth_scenarios  # noqa: E402
 auth_scenarios.register(scenario, sys.modules[__name__])
+# The proposal audit's (audit_scenarios.py).
+import audit_scenarios  # noqa: E402
+audit_scenarios.register(scenario, sys.modules[__name__])
 
 
 # -- driver ------------------------------------------------------------------

@@ -4,6 +4,7 @@
 #define IKEPROBE_CHECK_H
 
 #include <stdio.h>
+#include <string.h>
 
 static int check_pass, check_fail;
 
@@ -25,6 +26,17 @@ static int check_pass, check_fail;
 		check_fail++; \
 		fprintf(stderr, "%s:%d: %s: %s == %lld, expected %s == %lld\n", \
 		    __FILE__, __LINE__, __func__, #a, a_, #b, b_); \
+	} \
+} while (0)
+
+#define CHECK_STR(a, b) do { \
+	const char *a_ = (a), *b_ = (b); \
+	if (strcmp(a_, b_) == 0) \
+		check_pass++; \
+	else { \
+		check_fail++; \
+		fprintf(stderr, "%s:%d: %s: %s == \"%s\", expected \"%s\"\n", \
+		    __FILE__, __LINE__, __func__, #a, a_, b_); \
 	} \
 } while (0)
 

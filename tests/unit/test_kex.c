@@ -56,6 +56,8 @@ both_ends(void)
 		{ IKE_DH_ECP_384, 48 }, { IKE_DH_ECP_521, 66 },
 		{ IKE_DH_MODP_1024, 128 }, { IKE_DH_MODP_2048, 256 },
 		{ IKE_DH_MODP_2048_256, 256 },
+		/* the proposal audit's KE group (audit.h) */
+		{ IKE_DH_ECP_256_BP, 32 },
 	};
 	uint8_t s1[KEX_SHARED_MAX], s2[KEX_SHARED_MAX], bad[IKE_KE_MAX];
 	struct kex_value a, b;

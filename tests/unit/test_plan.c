@@ -11,13 +11,21 @@
 #include <sys/socket.h>
 
 #include "check.h"
+#include "ikeprobe/audit.h"
 #include "ikeprobe/match.h"
 #include "ikeprobe/plan.h"
+#include "ikeprobe/report.h"
 #include "ikeprobe/sizes.h"
 
 #define RTT_US		2000	/* the path's round trip */
 #define GROUP_WANTED	IKE_DH_ECP_256	/* the gateway's, as the lab's charon */
 #define EVENTS_MAX	4096
+
+/* A gateway's proposal for the audit: its transforms, preferred first. */
+struct gw_prop {
+	struct ike_xform x[16];
+	int		 n;
+};
 
 /* The simulated network, and what it answers. */
 struct net {
@@ -42,6 +50,11 @@ struct net {
 					 * its error answer lost, the SA gone */
 	bool		 nat;		/* a NAT on the way: the full answer's
 					 * NAT_DETECTION_DESTINATION_IP differs */
+	/* --audit: the gateway's proposals (RFC 7296 2.7 selection), and
+	 * whether it asks for a COOKIE before answering each new offer */
+	const struct gw_prop *gw;
+	int		 n_gw;
+	bool		 audit_cookie;
 	bool		 slow_reasm;	/* an answer in IP fragments is read
 					 * first fragment first, the rest 20 ms
 					 * later (a machine under load) */
@@ -236,6 +249,61 @@ protected_answer_sim(struct sim *s, struct probe *p, usec_t at)
 	p->rtt_ms = (double)RTT_US / 1000.0;
 }
 
+static bool
+has_xf(const struct ike_xform *x, int n, const struct ike_xform *t)
+{
+	for (int i = 0; i < n; i++)
+		if (x[i].type == t->type && x[i].id == t->id && x[i].keylen == t->keylen)
+			return true;
+	return false;
+}
+
+static bool
+has_type(const struct ike_xform *x, int n, uint8_t type)
+{
+	for (int i = 0; i < n; i++)
+		if (x[i].type == type)
+			return true;
+	return false;
+}
+
+/* RFC 7296 2.7 as a responder does it: the first offered proposal that
+ * one of its own matches in every transform type (a type absent on both
+ * sides matches); the group it would take, or 0 (NO_PROPOSAL_CHOSEN). */
+static int
+gw_choose(const struct sim *s, const struct probe *p)
+{
+	struct ike_offer o;
+
+	if (audit_offer_build(p->offer, &o) < 0)
+		return 0;
+	for (int k = 0; k < o.n; k++)
+		for (int g = 0; g < s->net.n_gw; g++) {
+			const struct gw_prop *gp = &s->net.gw[g];
+			const struct ike_offer_prop *op = &o.prop[k];
+			int group = 0;
+			bool ok = true;
+
+			for (uint8_t t = IKE_TT_ENCR; t <= IKE_TT_DH && ok; t++) {
+				bool any = false;
+
+				if (!has_type(gp->x, gp->n, t) && !has_type(op->x, op->n, t))
+					continue;
+				for (int i = 0; i < gp->n; i++)
+					if (gp->x[i].type == t && has_xf(op->x, op->n, &gp->x[i])) {
+						any = true;
+						if (t == IKE_TT_DH && group == 0)
+							group = gp->x[i].id;
+						break;
+					}
+				ok = any;
+			}
+			if (ok)
+				return group;
+		}
+	return 0;
+}
+
 /* The gateway's answer: INVALID_KE_PAYLOAD asking for its group, or a
  * full SA to a request in that group. */
 static size_t
@@ -288,6 +356,27 @@ answer_bytes(const struct sim *s, const struct probe *p, uint8_t *b)
 			wb_u8(&w, 0); wb_u8(&w, 0);
 			wb_be16(&w, IKE_N_NAT_DETECTION_DESTINATION_IP);
 			wb_zero(&w, 20);
+		}
+	} else if (p->purpose == PURPOSE_AUDIT) {
+		int g = gw_choose(s, p);
+
+		wb_u8(&w, IKE_PL_NOTIFY);
+		wb_u8(&w, IKE_VERSION_2);
+		wb_u8(&w, IKE_EXCH_IKE_SA_INIT);
+		wb_u8(&w, IKE_FLAG_RESPONSE);
+		wb_be32(&w, 0);
+		wb_be32(&w, 0);
+		if (s->net.audit_cookie && !p->with_cookie) {
+			wb_u8(&w, IKE_PL_NONE); wb_u8(&w, 0); wb_be16(&w, 8 + 16);
+			wb_u8(&w, 0); wb_u8(&w, 0); wb_be16(&w, IKE_N_COOKIE);
+			wb_zero(&w, 16);
+		} else if (g > 0) {
+			wb_u8(&w, IKE_PL_NONE); wb_u8(&w, 0); wb_be16(&w, 10);
+			wb_u8(&w, 0); wb_u8(&w, 0); wb_be16(&w, IKE_N_INVALID_KE_PAYLOAD);
+			wb_be16(&w, (uint16_t)g);
+		} else {
+			wb_u8(&w, IKE_PL_NONE); wb_u8(&w, 0); wb_be16(&w, 8);
+			wb_u8(&w, 0); wb_u8(&w, 0); wb_be16(&w, IKE_N_NO_PROPOSAL_CHOSEN);
 		}
 	} else {
 		wb_u8(&w, IKE_PL_NOTIFY);
@@ -367,7 +456,7 @@ run_cfg(struct sim *s, const struct net *n, uint32_t seed, bool auth)
 	s->ports[1] = (struct port_pair){ 4500, 4500, 0 };
 	s->cfg = (struct plan_config){ .rto = 0.2, .max_attempts = 5,
 	    .backoff = 1.5, .group = IKE_DH_CURVE25519, .auth = auth,
-	    .sizes = { .enabled = true } };
+	    .audit = n->gw != NULL, .sizes = { .enabled = true } };
 	ip_addr_parse("192.0.2.1", &s->router);
 	ip_addr_parse("192.0.2.10", &s->local);
 	ip_addr_parse("198.51.100.10", &s->target);
@@ -910,6 +999,214 @@ idempotent(void)
 	sim_free(&s);
 }
 
+
+/* --audit: the proposal audit against gateways with known proposals. */
+#define XE(id, kl)	{ IKE_TT_ENCR, IKE_ENCR_##id, kl }
+#define XP(id)		{ IKE_TT_PRF, IKE_PRF_HMAC_##id, 0 }
+#define XI(id)		{ IKE_TT_INTEG, IKE_INTEG_AUTH_HMAC_##id, 0 }
+#define XD(id)		{ IKE_TT_DH, IKE_DH_##id, 0 }
+
+/* strongSwan's 3des-sha1-modp1024, aes128-md5-modp1536 */
+static const struct gw_prop gw_weak[] = {
+	{ { XE(3DES, 0), XI(SHA1_96), XP(SHA1), XD(MODP_1024) }, 4 },
+	{ { XE(AES_CBC, 128), XI(MD5_96), XP(MD5), XD(MODP_1536) }, 4 },
+};
+static const char weak_accepted[] = "windows-default windows-dh2048 "
+    "ENCR_3DES ENCR_AES_CBC_128 PRF_HMAC_MD5 PRF_HMAC_SHA1 AUTH_HMAC_MD5_96 "
+    "AUTH_HMAC_SHA1_96 MODP_1024 MODP_1536";
+/* aes256gcm16-prfsha384-ecp384, chacha20poly1305-prfsha512-x25519 */
+static const struct gw_prop gw_strict[] = {
+	{ { XE(AES_GCM_16, 256), XP(SHA2_384), XD(ECP_384) }, 3 },
+	{ { XE(CHACHA20_POLY1305, 0), XP(SHA2_512), XD(CURVE25519) }, 3 },
+};
+static const char strict_accepted[] = "cryptosuite-gcmaes256-sha384-ecp384 "
+    "strongswan-default ENCR_AES_GCM_16_256 ENCR_CHACHA20_POLY1305 "
+    "PRF_HMAC_SHA2_384 PRF_HMAC_SHA2_512 ECP_384 CURVE25519";
+
+/* The audit as the diagnosis reads it from the sim's probes. */
+static void
+audit_read(const struct sim *s, struct report *rep)
+{
+	static struct ike_session sess;
+
+	memset(rep, 0, sizeof(*rep));
+	memset(&sess, 0, sizeof(sess));
+	sess.cfg = s->cfg;
+	rep->sess = &sess;
+	rep->set = set_of(s);
+	diagnose_audit(rep);
+}
+
+/* The names of the offers with this answer, in table order. */
+static void
+answered(const struct audit_report *a, enum audit_answer what, char *buf, size_t len)
+{
+	size_t at = 0;
+
+	buf[0] = '\0';
+	for (int i = 1; i < audit_n_offers && at < len; i++)
+		if (a->r[i].answer == what)
+			at += (size_t)snprintf(buf + at, len - at, "%s%s", at ? " " : "",
+			    audit_offers[i].name);
+}
+
+static int
+audit_requests(const struct sim *s)
+{
+	int n = 0;
+
+	for (int i = 0; i < s->n; i++)
+		n += s->probes[i].purpose == PURPOSE_AUDIT;
+	return n;
+}
+
+static void
+audit_exact(void)
+{
+	static struct sim s;
+	static struct report rep;
+	struct net n = clean;
+	char got[2000];
+	usec_t first = USEC_NONE, last = 0;
+
+	n.gw = gw_weak;
+	n.n_gw = 2;
+	run(&s, &n, 3);
+	audit_read(&s, &rep);
+	CHECK(rep.audit.conclusive);
+	answered(&rep.audit, AUDIT_ACCEPTED, got, sizeof(got));
+	CHECK_STR(got, weak_accepted);
+	answered(&rep.audit, AUDIT_UNANSWERED, got, sizeof(got));
+	CHECK_STR(got, "");
+	CHECK(audit_requests(&s) <= AUDIT_MAX_REQUESTS);
+	/* after the size tests, within 3 s */
+	for (int i = 0; i < s.n; i++) {
+		const struct probe *p = &s.probes[i];
+
+		if (p->purpose == PURPOSE_AUDIT) {
+			if (first == USEC_NONE)
+				first = p->sent[0];
+			last = p->ended > last ? p->ended : last;
+		} else
+			CHECK(first == USEC_NONE);
+	}
+	CHECK(last - first < 3000000);
+	CHECK_STR(rep.findings[0].code, "weak-proposal-accepted");
+	CHECK_EQ(rep.n_findings, 1);
+	fprintf(stderr, "audit, weak gateway: %d requests in %.2f s\n",
+	    audit_requests(&s), (double)(last - first) / 1e6);
+
+	n.gw = gw_strict;
+	run(&s, &n, 4);
+	audit_read(&s, &rep);
+	CHECK(rep.audit.conclusive);
+	answered(&rep.audit, AUDIT_ACCEPTED, got, sizeof(got));
+	CHECK_STR(got, strict_accepted);
+	CHECK_EQ(rep.n_findings, 1);
+	CHECK_STR(rep.findings[0].code, "windows-default-refused");
+
+	/* Without --audit: no audit probe, no audit. */
+	run(&s, &clean, 4);
+	CHECK_EQ(audit_requests(&s), 0);
+	audit_read(&s, &rep);
+	CHECK(!rep.audit.tested);
+	sim_free(&s);
+}
+
+/* 10 % loss each way, many seeds: an offer may go unanswered, but never
+ * is an accepted one called refused or the other way round. */
+static void
+audit_random_loss(void)
+{
+	static struct sim s;
+	static struct report rep;
+	struct net n = clean;
+	int unanswered = 0, runs = 300;
+
+	n.loss_pct = 10;
+	n.gw = gw_weak;
+	n.n_gw = 2;
+	for (uint32_t seed = 1; seed <= (uint32_t)runs; seed++) {
+		run(&s, &n, seed);
+		audit_read(&s, &rep);
+		CHECK(audit_requests(&s) <= AUDIT_MAX_REQUESTS);
+		if (!rep.audit.conclusive)
+			continue;
+		for (int i = 1; i < audit_n_offers; i++) {
+			bool want = strstr(weak_accepted, audit_offers[i].name) != NULL &&
+			    (strstr(weak_accepted, audit_offers[i].name)[strlen(audit_offers[i].name)] == ' ' ||
+			    strstr(weak_accepted, audit_offers[i].name)[strlen(audit_offers[i].name)] == '\0');
+
+			if (rep.audit.r[i].answer == AUDIT_ACCEPTED)
+				CHECK(want);
+			else if (rep.audit.r[i].answer == AUDIT_REFUSED)
+				CHECK(!want);
+			else
+				unanswered++;
+		}
+	}
+	fprintf(stderr, "audit, 10%% loss: %d offers unanswered in %d runs\n",
+	    unanswered, runs);
+	/* Four tries each: rare. */
+	CHECK(unanswered < runs * audit_n_offers / 50);
+	sim_free(&s);
+}
+
+/* A gateway that asks every new offer for a COOKIE: each is echoed once,
+ * the whole audit within its budget, what is left not asked. */
+static void
+audit_cookie(void)
+{
+	static struct sim s;
+	static struct report rep;
+	struct net n = clean;
+	char got[2000];
+	int not_asked = 0;
+
+	n.gw = gw_strict;
+	n.n_gw = 2;
+	n.audit_cookie = true;
+	run(&s, &n, 5);
+	audit_read(&s, &rep);
+	CHECK_EQ(audit_requests(&s), AUDIT_MAX_REQUESTS);
+	for (int i = 0; i < s.n; i++)
+		if (s.probes[i].purpose == PURPOSE_AUDIT && s.probes[i].with_cookie)
+			CHECK(s.probes[i].parent >= 0 &&
+			    s.probes[s.probes[i].parent].offer == s.probes[i].offer);
+	for (int i = 1; i < audit_n_offers; i++) {
+		not_asked += rep.audit.r[i].answer == AUDIT_NOT_ASKED;
+		/* every offer asked was echoed and answered */
+		CHECK(rep.audit.r[i].answer != AUDIT_UNANSWERED);
+	}
+	/* 60 requests: the control and 29 offers, each twice. */
+	CHECK_EQ(not_asked, audit_n_offers - 30);
+	answered(&rep.audit, AUDIT_ACCEPTED, got, sizeof(got));
+	CHECK(strstr(got, "ENCR_AES_GCM_16_256") != NULL);
+	sim_free(&s);
+}
+
+/* A gateway that answers reachability and the control, then nothing:
+ * the audit stops after a window's worth and says it is inconclusive. */
+static void
+audit_quiet(void)
+{
+	static struct sim s;
+	static struct report rep;
+	struct net n = clean;
+
+	n.gw = gw_weak;
+	n.n_gw = 2;
+	n.quiet_after = 0;
+	run(&s, &n, 6);
+	n.quiet_after = s.answered - 37;	/* all but the control */
+	run(&s, &n, 6);
+	audit_read(&s, &rep);
+	CHECK(!rep.audit.conclusive);
+	CHECK(audit_requests(&s) <= 1 + AUDIT_WINDOW + AUDIT_STOP);
+	CHECK_STR(rep.findings[0].code, "audit-inconclusive");
+	sim_free(&s);
+}
+
 int
 main(void)
 {
@@ -927,5 +1224,9 @@ main(void)
 	auth_silent();
 	auth_retry();
 	auth_random_loss();
+	audit_exact();
+	audit_random_loss();
+	audit_cookie();
+	audit_quiet();
 	return check_done();
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "ikeprobe/audit.h"
 #include "ikeprobe/ike.h"
 #include "ikeprobe/ike_msg.h"
 #include "ikeprobe/probe.h"
@@ -499,10 +500,154 @@ test_names(void)
 	CHECK(ike_vid_name((const uint8_t *)"OE", 2) == NULL);
 }
 
+
+/* The proposal audit's offers (offers.c): the SA payload as built, byte
+ * for byte for two of them, and what every offer must be. */
+static void
+test_audit_offers(void)
+{
+	/* The control: one proposal, a private-use cipher no gateway has,
+	 * PRF and INTEG SHA2-256, groups 14, 19, 31. */
+	static const uint8_t control_sa[] = {
+		0x22, 0x00, 0x00, 0x3c,			/* SA, next KE, 60 bytes */
+		0x00, 0x00, 0x00, 0x38, 0x01, 0x01, 0x00, 0x06,
+		0x03, 0x00, 0x00, 0x08, 0x01, 0x00, 0xfd, 0xe9,
+		0x03, 0x00, 0x00, 0x08, 0x02, 0x00, 0x00, 0x05,
+		0x03, 0x00, 0x00, 0x08, 0x03, 0x00, 0x00, 0x0c,
+		0x03, 0x00, 0x00, 0x08, 0x04, 0x00, 0x00, 0x0e,
+		0x03, 0x00, 0x00, 0x08, 0x04, 0x00, 0x00, 0x13,
+		0x00, 0x00, 0x00, 0x08, 0x04, 0x00, 0x00, 0x1f,
+	};
+	/* ENCR_AES_CBC_256's first transform, with its Key Length. */
+	static const uint8_t aes256[] = {
+		0x03, 0x00, 0x00, 0x0c, 0x01, 0x00, 0x00, 0x0c, 0x80, 0x0e, 0x01, 0x00,
+	};
+	struct ike_sa_init_req r;
+	struct ike_offer o;
+	struct wbuf w;
+	int ctl = audit_offer_index("control"), aes = audit_offer_index("ENCR_AES_CBC_256");
+
+	CHECK_EQ(ctl, 0);
+	CHECK(aes > 0);
+	CHECK(audit_n_offers <= AUDIT_MAX_OFFERS);
+	CHECK_EQ(audit_offer_build(audit_n_offers, &o), -1);
+	CHECK_EQ(audit_offer_index("no-such-offer"), -1);
+	fixed_request(&r, false, 0);
+	r.offer = &o;
+	CHECK_EQ(audit_offer_build(ctl, &o), 0);
+	wb_init(&w);
+	ike_build_sa_init(&w, &r);
+	CHECK(!w.failed && w.len > 28 + sizeof(control_sa));
+	CHECK(w.len > 28 && w.buf[16] == IKE_PL_SA);
+	CHECK(memcmp(w.buf + 28, control_sa, sizeof(control_sa)) == 0);
+	wb_free(&w);
+	CHECK_EQ(audit_offer_build(aes, &o), 0);
+	wb_init(&w);
+	ike_build_sa_init(&w, &r);
+	CHECK(w.len > 40 && memcmp(w.buf + 28 + 4 + 8, aes256, sizeof(aes256)) == 0);
+	wb_free(&w);
+
+	for (int i = 0; i < audit_n_offers; i++) {
+		const struct audit_offer_def *d = &audit_offers[i];
+		struct ike_reply rep;
+
+		CHECK_EQ(audit_offer_build(i, &o), 0);
+		CHECK(o.n >= 1 && o.n <= IKE_OFFER_PROPS);
+		CHECK_EQ(audit_offer_index(d->name), i);
+		for (int k = 0; k < o.n; k++) {
+			const struct ike_offer_prop *p = &o.prop[k];
+			int of_type[6] = { 0 }, varied = 0;
+			bool aead = false;
+
+			CHECK(p->n > 0 && p->n < IKE_OFFER_XFORMS);
+			for (int x = 0; x < p->n; x++) {
+				/* the audit's KE group is in no offer: every
+				 * answer is stateless */
+				CHECK(!(p->x[x].type == IKE_TT_DH &&
+				    p->x[x].id == AUDIT_KE_GROUP));
+				if (p->x[x].type < 6)
+					of_type[p->x[x].type]++;
+				aead |= p->x[x].type == IKE_TT_ENCR &&
+				    (p->x[x].id == IKE_ENCR_AES_GCM_16 ||
+				    p->x[x].id == IKE_ENCR_CHACHA20_POLY1305);
+				varied += d->role == AUDIT_TRANSFORM &&
+				    p->x[x].type == d->x.type && p->x[x].id == d->x.id &&
+				    p->x[x].keylen == d->x.keylen;
+			}
+			CHECK(of_type[IKE_TT_ENCR] && of_type[IKE_TT_PRF] && of_type[IKE_TT_DH]);
+			/* RFC 7296 3.3.3: no integrity with an AEAD cipher */
+			CHECK(!aead || of_type[IKE_TT_INTEG] == 0);
+			CHECK(aead || of_type[IKE_TT_INTEG] > 0);
+			/* a transform offer: its transform, alone of its type */
+			if (d->role == AUDIT_TRANSFORM) {
+				CHECK_EQ(varied, 1);
+				CHECK_EQ(of_type[d->x.type], 1);
+			}
+		}
+		/* every offer fits a 1280-byte path with room to spare, and
+		 * parses back */
+		r.offer = &o;
+		wb_init(&w);
+		ike_build_sa_init(&w, &r);
+		CHECK(!w.failed && w.len < 900);
+		ike_parse(w.buf, w.len, &rep);
+		CHECK_EQ(rep.status, IKE_PARSE_OK);
+		CHECK_EQ(rep.n_proposals, o.n);
+		wb_free(&w);
+	}
+}
+
+/* RFC 8247's levels (sections 3.1-3.4), as the report quotes them. */
+static void
+test_rfc8247(void)
+{
+	static const struct { uint8_t t; uint16_t id, kl; enum rfc8247_level l; } v[] = {
+		{ IKE_TT_ENCR, IKE_ENCR_DES, 0, RFC8247_MUST_NOT },
+		{ IKE_TT_ENCR, IKE_ENCR_3DES, 0, RFC8247_MAY },
+		{ IKE_TT_ENCR, IKE_ENCR_AES_CBC, 128, RFC8247_MUST },
+		{ IKE_TT_ENCR, IKE_ENCR_AES_CBC, 256, RFC8247_MUST },
+		{ IKE_TT_ENCR, IKE_ENCR_AES_GCM_16, 256, RFC8247_SHOULD },
+		{ IKE_TT_ENCR, IKE_ENCR_CHACHA20_POLY1305, 0, RFC8247_SHOULD },
+		{ IKE_TT_ENCR, IKE_ENCR_NULL, 0, RFC8247_UNLISTED },
+		{ IKE_TT_PRF, IKE_PRF_HMAC_MD5, 0, RFC8247_MUST_NOT },
+		{ IKE_TT_PRF, IKE_PRF_HMAC_SHA1, 0, RFC8247_MUST_MINUS },
+		{ IKE_TT_PRF, IKE_PRF_HMAC_SHA2_256, 0, RFC8247_MUST },
+		{ IKE_TT_PRF, IKE_PRF_HMAC_SHA2_512, 0, RFC8247_SHOULD_PLUS },
+		{ IKE_TT_INTEG, IKE_INTEG_AUTH_HMAC_MD5_96, 0, RFC8247_MUST_NOT },
+		{ IKE_TT_INTEG, IKE_INTEG_AUTH_HMAC_SHA1_96, 0, RFC8247_MUST_MINUS },
+		{ IKE_TT_INTEG, IKE_INTEG_AUTH_HMAC_SHA2_256_128, 0, RFC8247_MUST },
+		{ IKE_TT_INTEG, IKE_INTEG_AUTH_HMAC_SHA2_512_256, 0, RFC8247_SHOULD },
+		{ IKE_TT_DH, IKE_DH_MODP_768, 0, RFC8247_MUST_NOT },
+		{ IKE_TT_DH, IKE_DH_MODP_1024, 0, RFC8247_MUST_NOT },
+		{ IKE_TT_DH, IKE_DH_MODP_1536, 0, RFC8247_SHOULD_NOT },
+		{ IKE_TT_DH, IKE_DH_MODP_1024_160, 0, RFC8247_SHOULD_NOT },
+		{ IKE_TT_DH, IKE_DH_MODP_2048_224, 0, RFC8247_SHOULD_NOT },
+		{ IKE_TT_DH, IKE_DH_MODP_2048_256, 0, RFC8247_SHOULD_NOT },
+		{ IKE_TT_DH, IKE_DH_MODP_2048, 0, RFC8247_MUST },
+		{ IKE_TT_DH, IKE_DH_ECP_256, 0, RFC8247_SHOULD },
+		{ IKE_TT_DH, IKE_DH_CURVE25519, 0, RFC8247_SHOULD },
+		{ IKE_TT_DH, IKE_DH_MODP_3072, 0, RFC8247_MAY },
+	};
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		enum rfc8247_level l = rfc8247_level(v[i].t, v[i].id, v[i].kl);
+
+		if (l != v[i].l)
+			fprintf(stderr, "rfc8247: type %u id %u: %s, want %s\n", v[i].t,
+			    v[i].id, rfc8247_name(l), rfc8247_name(v[i].l));
+		CHECK_EQ(l, v[i].l);
+		CHECK_EQ(rfc8247_weak(l), l == RFC8247_MUST_NOT || l == RFC8247_SHOULD_NOT);
+	}
+	CHECK_STR(rfc8247_name(RFC8247_SHOULD_NOT), "SHOULD NOT");
+	CHECK_STR(rfc8247_name(RFC8247_MUST_MINUS), "MUST-");
+}
+
 int
 main(void)
 {
 	test_golden();
+	test_audit_offers();
+	test_rfc8247();
 	test_rfc_rules();
 	test_exact_sizes();
 	test_parse_lies();

@@ -1,0 +1,324 @@
+/* The proposal audit read back (--audit): what each offer got, whether the
+ * answers can be read at all, and what that means for clients. Answers are
+ * believed only when both controls held on this gateway: the broad offer
+ * of reachability got INVALID_KE_PAYLOAD (it picks a proposal and then
+ * wants another KE) and the offer no gateway can accept got
+ * NO_PROPOSAL_CHOSEN (it looks at the proposals before the KE). */
+#include <stdio.h>
+#include <string.h>
+
+#include "ikeprobe/audit.h"
+#include "ikeprobe/plan.h"
+#include "ikeprobe/report.h"
+
+/* Where ikeprobe's lab showed that order (tests/lab/audit_scenarios.py),
+ * by the name of the Vendor ID the gateway sends (ike_vid_name()). */
+static const struct {
+	const char	*vid;
+	const char	*family;
+} verified[] = {
+	{ "strongSwan", "strongSwan" },
+	{ "libreswan", "libreswan" },
+	{ "libreswan/Openswan", "libreswan" },
+};
+
+const char *
+audit_answer_name(enum audit_answer a)
+{
+	switch (a) {
+	case AUDIT_NOT_ASKED:	return "not_asked";
+	case AUDIT_ACCEPTED:	return "accepted";
+	case AUDIT_REFUSED:	return "refused";
+	case AUDIT_UNANSWERED:	return "unanswered";
+	case AUDIT_ODD:		return "other";
+	}
+	return "?";
+}
+
+static bool
+offers_group(const struct ike_offer *o, uint16_t g)
+{
+	for (int p = 0; p < o->n; p++)
+		for (int i = 0; i < o->prop[p].n; i++)
+			if (o->prop[p].x[i].type == IKE_TT_DH && o->prop[p].x[i].id == g)
+				return true;
+	return false;
+}
+
+/* What the last probe carrying the offer got (a COOKIE echo's answer over
+ * the COOKIE). */
+static void
+judge(const struct probe *p, int offer, struct audit_result *r)
+{
+	struct ike_offer o;
+
+	r->probe = p->id;
+	if (p->result == PROBE_PENDING || p->result == PROBE_LOST ||
+	    p->result == PROBE_ICMP) {
+		r->answer = AUDIT_UNANSWERED;
+		if (p->result == PROBE_ICMP)
+			snprintf(r->note, sizeof(r->note), "ICMP %s", icmp_meaning_key(p->icmp.meaning));
+		return;
+	}
+	if (p->result == PROBE_SEND_FAILED) {
+		r->answer = AUDIT_ODD;
+		snprintf(r->note, sizeof(r->note), "not sent: %.100s", p->problem);
+		return;
+	}
+	if (p->reply.status != IKE_PARSE_OK) {
+		r->answer = AUDIT_ODD;
+		snprintf(r->note, sizeof(r->note), "malformed answer: %.100s", p->reply.problem);
+		return;
+	}
+	audit_offer_build(offer, &o);
+	switch (p->reply.kind) {
+	case IKE_REPLY_NO_PROPOSAL:
+		r->answer = AUDIT_REFUSED;
+		return;
+	case IKE_REPLY_INVALID_KE:
+		/* The group it wants must be one of the offer's: else it did
+		 * not answer this offer. */
+		if (offers_group(&o, p->reply.invalid_ke_group)) {
+			r->answer = AUDIT_ACCEPTED;
+			r->group = p->reply.invalid_ke_group;
+		} else {
+			r->answer = AUDIT_ODD;
+			snprintf(r->note, sizeof(r->note), "INVALID_KE_PAYLOAD for %s, "
+			    "a group not offered", ike_dh_name(p->reply.invalid_ke_group));
+		}
+		return;
+	case IKE_REPLY_SA:
+		/* A gateway that takes a KE of a group it was not offered:
+		 * accepted, and a half-open SA made (counted in the report). */
+		r->answer = AUDIT_ACCEPTED;
+		r->group = p->reply.ke_group;
+		snprintf(r->note, sizeof(r->note), "a full SA answer, though the KE "
+		    "group was not offered");
+		return;
+	case IKE_REPLY_COOKIE:
+		r->answer = AUDIT_UNANSWERED;
+		snprintf(r->note, sizeof(r->note), "COOKIE, echoed without an answer");
+		return;
+	case IKE_REPLY_NONE:
+	case IKE_REPLY_ERROR:
+	case IKE_REPLY_OTHER:
+		r->answer = AUDIT_ODD;
+		snprintf(r->note, sizeof(r->note), "%s", p->reply.n_notifies ?
+		    ike_notify_name(p->reply.notifies[0]) : ike_reply_kind_name(p->reply.kind));
+		return;
+	}
+}
+
+static const char *
+vendor_family(const struct report *rep)
+{
+	const struct ike_reply *r = rep->responder;
+
+	for (int i = 0; r && i < r->n_vids; i++) {
+		const char *n = ike_vid_name(r->vids[i].data, r->vids[i].len);
+
+		for (size_t k = 0; n && k < sizeof(verified) / sizeof(verified[0]); k++)
+			if (strcmp(n, verified[k].vid) == 0)
+				return verified[k].family;
+	}
+	return NULL;
+}
+
+/* Names of the accepted weak transforms, with their levels and probes. */
+static int
+weak_list(const struct audit_report *a, char *buf, size_t len)
+{
+	int n = 0;
+	size_t at = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < audit_n_offers && i < AUDIT_MAX_OFFERS; i++) {
+		const struct audit_offer_def *d = &audit_offers[i];
+
+		if (d->role != AUDIT_TRANSFORM || a->r[i].answer != AUDIT_ACCEPTED ||
+		    !rfc8247_weak(d->level) || at >= len)
+			continue;
+		at += (size_t)snprintf(buf + at, len - at, "%s%s (%s, probe #%d)",
+		    n ? ", " : "", d->name, rfc8247_name(d->level), a->r[i].probe);
+		n++;
+	}
+	return n;
+}
+
+/* Accepted and allowed, but on their way out: 3DES (64-bit blocks) and
+ * SHA-1 (MUST-, RFC 8247 1.2), which the Windows defaults rest on. */
+static void
+legacy_list(const struct audit_report *a, char *buf, size_t len)
+{
+	size_t at = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < audit_n_offers && i < AUDIT_MAX_OFFERS && at < len; i++) {
+		const struct audit_offer_def *d = &audit_offers[i];
+
+		if (d->role != AUDIT_TRANSFORM || a->r[i].answer != AUDIT_ACCEPTED ||
+		    !(d->level == RFC8247_MUST_MINUS || (d->level == RFC8247_MAY &&
+		    d->x.type == IKE_TT_ENCR)))
+			continue;
+		at += (size_t)snprintf(buf + at, len - at, "%s%s (%s)",
+		    at ? ", " : "", d->name, rfc8247_name(d->level));
+	}
+	if (at && at < len)
+		snprintf(buf + at, len - at, ".");
+}
+
+static const char fix_weak[] =
+    "Take them out of the gateway's policy, and give clients the matching "
+    "suite first (a Windows client whose profile still sends the defaults "
+    "then fails with error 13868). RRAS: Set-VpnServerConfiguration "
+    "-CustomPolicy -EncryptionMethod AES256 -IntegrityCheckMethod SHA256 "
+    "-DHGroup Group14 -CipherTransformConstants AES256 "
+    "-AuthenticationTransformConstants SHA256128 -PfsGroup PFS2048, with "
+    "the same in each client's VPN profile (ProfileXML or Intune "
+    "<CryptographySuite>: EncryptionMethod AES256, IntegrityCheckMethod "
+    "SHA256, DHGroup Group14, CipherTransformConstants AES256, "
+    "AuthenticationTransformConstants SHA256128, PfsGroup PFS2048); "
+    "strongSwan: proposals = aes256gcm16-prfsha384-ecp384, "
+    "aes256-sha256-modp2048 in the connection.";
+
+static const char fix_windows[] =
+    "Give every Windows client a VPN profile whose cryptographySuite matches "
+    "the gateway (ProfileXML or Intune: EncryptionMethod, "
+    "IntegrityCheckMethod, DHGroup; e.g. AES256, SHA256, Group14), or set "
+    "RasMan's NegotiateDH2048_AES256 to 1 on clients and allow AES-256 with "
+    "DH group 14 on the gateway; or accept the Windows defaults on the "
+    "gateway again (not recommended: they include DH group 2).";
+
+static void
+findings(struct report *rep)
+{
+	struct audit_report *a = &rep->audit;
+	char weak[900], ok[600];
+	int wd = audit_offer_index("windows-default"), n;
+	size_t at = 0;
+
+	if (!a->conclusive) {
+		add_finding(rep, SEV_WARNING, "audit-inconclusive", "Run the audit "
+		    "again from a network where the gateway answers on UDP 500; "
+		    "a gateway that does not pick a proposal before it reads the "
+		    "KE payload cannot be audited without making IKE SAs on it.",
+		    "The proposal audit is inconclusive: %s", a->reason);
+		return;
+	}
+	if ((n = weak_list(a, weak, sizeof(weak))) > 0) {
+		legacy_list(a, ok, sizeof(ok));
+		add_finding(rep, SEV_WARNING, "weak-proposal-accepted", fix_weak,
+		    "The gateway accepts %s RFC 8247 says must not or should not "
+		    "be used: %s.%s%s", n > 1 ? "transforms" : "a transform",
+		    weak, ok[0] ? " Also legacy: " : "", ok);
+	}
+	if (wd >= 0 && a->r[wd].answer == AUDIT_REFUSED) {
+		ok[0] = '\0';
+		for (int i = 0; i < audit_n_offers && at < sizeof(ok); i++)
+			if (audit_offers[i].role == AUDIT_CLIENT &&
+			    a->r[i].answer == AUDIT_ACCEPTED)
+				at += (size_t)snprintf(ok + at, sizeof(ok) - at, "%s%s",
+				    at ? "; " : "", audit_offers[i].label);
+		add_finding(rep, SEV_WARNING, "windows-default-refused", fix_windows,
+		    "Windows clients with default IKEv2 settings cannot connect: "
+		    "the gateway refused all their proposals (3DES or AES-256-CBC "
+		    "with SHA-1, SHA-256 or SHA-384, DH group 2; probe #%d, "
+		    "NO_PROPOSAL_CHOSEN). They fail with error 13868 (policy "
+		    "match). %s%s.", a->r[wd].probe, at ? "Accepted: " :
+		    "None of the client suites ikeprobe knows was accepted",
+		    at ? ok : "");
+	}
+}
+
+void
+diagnose_audit(struct report *rep)
+{
+	struct audit_report *a = &rep->audit;
+	const struct probe_set *set = &rep->set;
+	const struct probe *base = plan_audit_base(set), *ctl = NULL;
+	usec_t first = USEC_NONE, last = USEC_NONE;
+
+	memset(a, 0, sizeof(*a));
+	a->tested = rep->sess->cfg.audit;
+	a->base_probe = a->control_probe = -1;
+	if (!a->tested)
+		return;
+	for (int i = 0; i < AUDIT_MAX_OFFERS; i++)
+		a->r[i].probe = -1;
+	for (int i = 0; i < set->n; i++) {
+		const struct probe *p = &set->p[i];
+		usec_t t = probe_sent_at(p);
+
+		if (p->purpose != PURPOSE_AUDIT || p->offer < 0 ||
+		    p->offer >= audit_n_offers || p->offer >= AUDIT_MAX_OFFERS)
+			continue;
+		a->requests++;
+		a->port = p->dport;
+		if (t != USEC_NONE && (first == USEC_NONE || t < first))
+			first = t;
+		if (p->ended != USEC_NONE && (last == USEC_NONE || p->ended > last))
+			last = p->ended;
+		/* Probes are in the order sent: the last one of an offer
+		 * (its COOKIE echo) is what it got. */
+		judge(p, p->offer, &a->r[p->offer]);
+		if (p->offer == 0)
+			ctl = p;
+		else
+			a->ran = true;
+	}
+	if (first != USEC_NONE && last != USEC_NONE && last > first)
+		a->duration_ms = (double)(last - first) / 1000.0;
+	a->verified_order = vendor_family(rep);
+	/* The positive control: the broad offer of reachability chosen,
+	 * else the first audit offer accepted. */
+	if (plan_audit_chose(base))
+		a->base_probe = base->id;
+	for (int i = 1; i < audit_n_offers && a->base_probe < 0; i++)
+		if (a->r[i].answer == AUDIT_ACCEPTED)
+			a->base_probe = a->r[i].probe;
+	if (ctl)
+		a->control_probe = ctl->id;
+
+	if (base == NULL)
+		snprintf(a->reason, sizeof(a->reason), "no port answered, so no "
+		    "offer was sent.");
+	else if (ctl == NULL)
+		snprintf(a->reason, sizeof(a->reason), "the run ended before the "
+		    "audit began.");
+	else if (a->r[0].answer == AUDIT_ACCEPTED)
+		snprintf(a->reason, sizeof(a->reason), "the gateway answered "
+		    "probe #%d, a proposal no gateway can accept, with "
+		    "INVALID_KE_PAYLOAD: it does not choose a proposal before it "
+		    "looks at the key exchange, so its answers do not tell what "
+		    "it accepts.", ctl->id);
+	else if (a->r[0].answer != AUDIT_REFUSED)
+		snprintf(a->reason, sizeof(a->reason), "the control, probe #%d "
+		    "(a proposal no gateway can accept), got %s%s%s, not "
+		    "NO_PROPOSAL_CHOSEN.", ctl->id,
+		    a->r[0].answer == AUDIT_UNANSWERED ? "no answer" : "another answer",
+		    a->r[0].note[0] ? ": " : "", a->r[0].note);
+	else if (a->base_probe < 0)
+		snprintf(a->reason, sizeof(a->reason), "the gateway refused every "
+		    "offer, the broad one of probe #%d too: it has no "
+		    "configuration this client matches (its address, port or "
+		    "identity), or it accepts nothing audited.", base->id);
+	else {
+		int unanswered = 0, not_asked = 0;
+
+		a->conclusive = true;
+		for (int i = 1; i < audit_n_offers; i++) {
+			unanswered += a->r[i].answer == AUDIT_UNANSWERED;
+			not_asked += a->r[i].answer == AUDIT_NOT_ASKED;
+		}
+		/* Most offers lost: the gateway stopped answering (or a
+		 * limit on its side), and what is missing cannot be read. */
+		if ((unanswered + not_asked) * 2 > audit_n_offers - 1) {
+			a->conclusive = false;
+			snprintf(a->reason, sizeof(a->reason), "of %d offers, %d got "
+			    "no answer and %d were not sent after that: the gateway "
+			    "stopped answering (a limit on its side, or on the "
+			    "path).", audit_n_offers - 1, unanswered, not_asked);
+		}
+	}
+	findings(rep);
+}
