@@ -28,6 +28,9 @@ Cases:
   EAP, return dropped  the router drops the gateway's IP fragments: the
                        large IKE_AUTH answer is lost         target <= 3 s
                        (the difference to --no-auth, the row after it)
+  open, --audit        --quick --audit: reachability and the proposal
+                       audit (issue 14); the row after it is what the audit
+                       adds to reachability                 target <= 3 s
 """
 
 import argparse
@@ -55,12 +58,14 @@ CASES = [
     ("EAP gateway", [], "eap", None),
     ("EAP, --no-auth", ["--no-auth"], "eap", None),
     ("EAP, return dropped", [], "eap-return-dropped", None),
+    ("open, --audit", ["--quick", "--audit"], "clean", None),
 ]
 
 # Rows of differences between two cases' medians: (name, case, minus, target).
 DELTAS = [
     ("IKE_AUTH probe adds", "EAP gateway", "EAP, --no-auth", 0.2),
     ("IKE_AUTH adds, return dropped", "EAP, return dropped", "EAP, --no-auth", 3.0),
+    ("proposal audit adds", "open, --audit", "open, reachability", 3.0),
 ]
 
 

@@ -268,6 +268,33 @@ auth_checks(struct cmp_table *t, int col, const struct doc *d)
 		    "yes", "no", "not judged"));
 }
 
+/* The proposal audit (0.4 on, --audit): rows only where a report has
+ * one, since it is about the gateway more than the network. */
+static void
+audit_checks(struct cmp_table *t, int col, const struct doc *d)
+{
+	const struct doc_audit *a = &d->audit;
+	char weak[400];
+	size_t at = 0;
+
+	if (a->st != DOC_SET)
+		return;
+	if (!a->conclusive.v) {
+		put(t, col, "audit", "Proposal audit", CMP_CHECK, "inconclusive");
+		return;
+	}
+	put(t, col, "audit", "Proposal audit", CMP_CHECK, "conclusive");
+	put(t, col, "audit_windows_default", "Windows defaults", CMP_CHECK, "%s",
+	    doc_s(&a->windows_default, "not known"));
+	weak[0] = '\0';
+	for (int i = 0; i < a->n_accepted && at < sizeof(weak); i++)
+		if (a->accepted[i].weak.st == DOC_SET && a->accepted[i].weak.v)
+			at += (size_t)snprintf(weak + at, sizeof(weak) - at, "%s%s",
+			    at ? " " : "", doc_s(&a->accepted[i].offer, "?"));
+	put(t, col, "audit_weak", "Weak accepted", CMP_CHECK, "%s",
+	    at ? weak : "none");
+}
+
 static void
 checks(struct cmp_table *t, int col, const struct doc *d)
 {
@@ -313,6 +340,7 @@ checks(struct cmp_table *t, int col, const struct doc *d)
 		put_check(t, col, ROW_GATEWAY_FRAG, "%s",
 		    yes_no(&r->fragmentation_supported, "yes", "no", "unknown"));
 	auth_checks(t, col, d);
+	audit_checks(t, col, d);
 	if (d->complete.st == DOC_SET)
 		put_check(t, col, ROW_COMPLETE, "%s", d->complete.v ? "yes" :
 		    "no");

@@ -40,7 +40,7 @@ COMPARE_SCHEMA_PATH = os.path.normpath(os.path.join(HERE, "..", "..", "schema", 
 # all versions (added after the first release).
 CURRENT_KEYS = {
     "": ("nat", "others", "started_us", "stopped", "options", "auth", "certificate",
-         "status", "exit_status", "worst_severity"),
+         "status", "exit_status", "worst_severity", "audit"),
     "target": ("addresses", "cluster", "resolved"),
     "local": ("gateway", "network", "label", "hostname", "os", "kernel"),
     "responder": ("invalid_ke_group",),
@@ -48,7 +48,7 @@ CURRENT_KEYS = {
     "nat": ("consequence",),
     "verdict": ("in_headline",),
     "fragments": ("tested", "inbound_evidence", "inbound_probe"),
-    "options": ("auth", "ca"),
+    "options": ("auth", "ca", "audit"),
     "path_mtu": ("tested",),
 }
 
@@ -2059,6 +2059,17 @@ def _mutations():
         ("probe exchange CREATE_CHILD_SA", put("CREATE_CHILD_SA", "probes", 5, "exchange")),
         ("fragments.ports inbound lost negative", put(-1, "fragments", "ports", "4500", "inbound", "lost")),
         ("options.auth as string", put("yes", "options", "auth")),
+        # keys added in 0.4
+        ("options.audit as string", put("yes", "options", "audit")),
+        ("audit without accepted", drop("audit", "accepted")),
+        ("audit requests negative", put(-1, "audit", "requests")),
+        ("audit windows_default maybe", put("maybe", "audit", "windows_default")),
+        ("audit entry answer maybe", put("maybe", "audit", "accepted", 0, "answer")),
+        ("audit entry rfc8247 OPTIONAL", put("OPTIONAL", "audit", "accepted", 0, "rfc8247")),
+        ("audit entry type ESP", put("ESP", "audit", "refused", 0, "type")),
+        ("audit controls not an object", put([], "audit", "controls")),
+        ("audit conclusive null", put(None, "audit", "conclusive")),
+        ("probe offer a number", put(3, "probes", -1, "offer")),
     ]
     return m
 
