@@ -8,6 +8,7 @@
 
 #include "ikeprobe/compare.h"
 #include "ikeprobe/doc.h"
+#include "ikeprobe/wincodes.h"
 
 /* Colour only on a terminal, and never with NO_COLOR (the caller decides). */
 enum output_color { COLOR_NEVER, COLOR_ALWAYS };
@@ -30,6 +31,13 @@ void	 cmp_markdown(FILE *, const struct cmp_table *);
 
 /* The comparison as JSON (schema/compare.schema.json), put by the caller. */
 struct json_object *cmp_json(const struct cmp_table *);
+/* `ikeprobe explain': a Windows error code, w its table entry or NULL
+ * (not in the table: its forms only). */
+void	 wincode_text(FILE *, uint32_t code, const struct win_code *w,
+	    enum output_color, int cols);
+void	 wincode_markdown(FILE *, uint32_t code, const struct win_code *w);
+struct json_object *wincode_json(uint32_t code, const struct win_code *w);
+
 /* {"name": "ikeprobe", "version": ...}: the `tool' of every document. */
 struct json_object *render_json_tool(void);
 

@@ -397,6 +397,7 @@ static const struct subcommand {
 } subcommands[] = {
 	{ "show", show_main },
 	{ "compare", compare_main },
+	{ "explain", explain_main },
 };
 
 int

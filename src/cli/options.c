@@ -16,6 +16,7 @@ static const char usage_text[] =
 "usage: ikeprobe [options] GATEWAY\n"
 "       ikeprobe show [--format FMT] REPORT.json|DIR|-\n"
 "       ikeprobe compare [--format FMT] REPORT.json|DIR...\n"
+"       ikeprobe explain [--format FMT] CODE...\n"
 "\n"
 "Tell whether an IKEv2 VPN gateway can be reached from this network, and\n"
 "why not. Sends real IKE_SA_INIT requests on UDP 500 and 4500 and reads\n"
@@ -69,13 +70,16 @@ static const char usage_text[] =
 "report.json of an --output directory; -: standard input) again; compare\n"
 "puts two or more reports side by side, one column each (one per address of\n"
 "an --all-addresses report, which is enough alone), and marks the checks\n"
-"that differ.\n"
+"that differ. explain says what a Windows VPN error code means (809,\n"
+"13801, -2146762495, 0x800B0101, CERT_E_EXPIRED) and which ikeprobe check\n"
+"confirms or rules out each usual cause; no privileges, no network.\n"
 "\n"
 "Exit status: 0 every port open and no problem, 1 a problem found, 2 bad usage,\n"
 "3 could not run (privileges, interface, capture, output directory), 130 (128\n"
 "+ the signal) interrupted, after printing the report of what was seen.\n"
 "show: 0, or 2 for a file that is not a readable report. compare: 0 no check\n"
-"differs, 1 some differ, 2 a file is not a readable report.\n"
+"differs, 1 some differ, 2 a file is not a readable report. explain: 0, or 1\n"
+"when a code is not in ikeprobe's table.\n"
 "Needs CAP_NET_RAW: run with sudo, or once:\n"
 "  sudo setcap " NET_SETCAP_CAPS " \"$(command -v ikeprobe)\"\n";
 
@@ -171,7 +175,7 @@ parse_int(const char *s, const char *name, int lo, int hi, int *out)
 	return 0;
 }
 
-static int
+int
 format_parse(const char *s, enum format *f)
 {
 	if (strcmp(s, "text") == 0)

@@ -45,6 +45,9 @@ struct options {
  * -1 after --help or --version (exit 0). */
 int	 options_parse(int, char **, struct options *);
 
+/* "text", "json", "markdown": 0, or EXIT_USAGE after one line. */
+int	 format_parse(const char *, enum format *);
+
 /* `ikeprobe show' and `ikeprobe compare': the files and the format. */
 struct file_options {
 	enum format	 format;

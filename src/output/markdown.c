@@ -498,6 +498,43 @@ one_report(FILE *out, const struct doc *d, const char *heading)
 }
 
 void
+wincode_markdown(FILE *out, uint32_t code, const struct win_code *w)
+{
+	if (code & 0x80000000u)
+		fprintf(out, "## 0x%08X (%d)", code, (int)(int32_t)code);
+	else
+		fprintf(out, "## %u (0x%08X)", code, code);
+	if (w == NULL) {
+		fprintf(out, "\n\nNot in ikeprobe's table.\n");
+		return;
+	}
+	fprintf(out, ": `%s`\n\n> ", w->symbol);
+	md(out, w->message);
+	fprintf(out, "\n\n");
+	md(out, w->meaning);
+	fprintf(out, "\n\n| cause | how ikeprobe tells | findings | run |\n"
+	    "| --- | --- | --- | --- |\n");
+	for (int i = 0; i < WINCODE_MAX_CAUSES && w->causes[i].cause; i++) {
+		const struct win_cause *c = &w->causes[i];
+
+		fprintf(out, "| ");
+		md(out, c->cause);
+		fprintf(out, " | ");
+		md(out, c->check);
+		fprintf(out, " | ");
+		md(out, c->findings ? c->findings : "-");
+		fprintf(out, " | ");
+		if (c->command) {
+			fprintf(out, "`");
+			md(out, c->command);
+			fprintf(out, "`");
+		} else
+			fprintf(out, "-");
+		fprintf(out, " |\n");
+	}
+}
+
+void
 doc_markdown(FILE *out, const struct doc *d)
 {
 	one_report(out, d, "##");

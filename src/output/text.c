@@ -545,6 +545,54 @@ doc_text(FILE *out, const struct doc *d, enum output_color color, int cols)
 	}
 }
 
+/* A Windows error code: its forms, Microsoft's words, then each usual
+ * cause with the check that tells and the command to run. */
+void
+wincode_text(FILE *out, uint32_t code, const struct win_code *w,
+    enum output_color color, int cols)
+{
+	struct tout o = {
+		.f = out,
+		.st = color == COLOR_ALWAYS ? &ansi : &plain,
+		.width = cols < TEXT_WIDTH_MIN ? TEXT_WIDTH_MIN : (size_t)cols,
+	};
+	const struct style *st = o.st;
+	char line[200];
+
+	if (code & 0x80000000u)
+		snprintf(line, sizeof(line), "0x%08X (%d, %u)", code,
+		    (int)(int32_t)code, code);
+	else
+		snprintf(line, sizeof(line), "%u (0x%08X)", code, code);
+	if (w == NULL) {
+		fprintf(out, "%s%s%s: not in ikeprobe's table\n", st->bold, line,
+		    st->reset);
+		return;
+	}
+	fprintf(out, "%s%s: %s%s (%s)\n", st->bold, line, w->symbol, st->reset,
+	    w->header);
+	fprintf(out, "  Windows: ");
+	wrap(&o, 11, 11, w->message);
+	fprintf(out, "  Meaning: ");
+	wrap(&o, 11, 11, w->meaning);
+	fprintf(out, "\n%sUsual causes, and how ikeprobe tells%s\n", st->bold,
+	    st->reset);
+	for (int i = 0; i < WINCODE_MAX_CAUSES && w->causes[i].cause; i++) {
+		const struct win_cause *c = &w->causes[i];
+
+		fprintf(out, "  %d. ", i + 1);
+		wrap(&o, 5, 5, c->cause);
+		fprintf(out, "     %scheck:%s ", st->dim, st->reset);
+		wrap(&o, 12, 12, c->check);
+		if (c->findings) {
+			fprintf(out, "     %sfindings:%s ", st->dim, st->reset);
+			wrap(&o, 15, 15, c->findings);
+		}
+		if (c->command)
+			fprintf(out, "     %srun:%s %s\n", st->dim, st->reset, c->command);
+	}
+}
+
 /* s in a column of w characters: cut with "..." if longer (at the start
  * for a file name, whose end says most), padded unless last. */
 static void

@@ -58,6 +58,7 @@ def main():
         need = ["bin/ikeprobe", "share/man/man1/ikeprobe.1",
                 "share/ikeprobe/schema/report.schema.json",
                 "share/ikeprobe/schema/compare.schema.json",
+                "share/ikeprobe/schema/explain.schema.json",
                 "share/doc/ikeprobe/REPORTS.md", "share/doc/ikeprobe/LICENSE",
                 "share/bash-completion/completions/ikeprobe"]
         for n in need:
