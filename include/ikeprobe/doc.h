@@ -142,7 +142,7 @@ struct doc_audit_entry {
 /* The proposal audit (0.4 on; null without --audit). */
 struct doc_audit {
 	enum doc_state	 st;
-	struct doc_int	 port, requests, positive_probe, negative_probe;
+	struct doc_int	 port, requests, full_sa_answers, positive_probe, negative_probe;
 	struct doc_real	 duration_ms;
 	struct doc_bool	 conclusive;
 	struct doc_str	 reason, verified_order, negative_answer, windows_default;

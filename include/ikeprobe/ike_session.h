@@ -21,6 +21,7 @@ struct ike_session {
 	int		 n_ports;
 	struct kex_value kex[SESSION_KEX_MAX];	/* generated groups */
 	int		 n_kex;
+	struct kex_value audit_kex;	/* without the group in OpenSSL */
 
 	struct plan_config cfg;
 	struct plan_state plan;

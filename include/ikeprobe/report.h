@@ -47,7 +47,7 @@ struct port_verdict {
 	enum ike_reply_kind reply;
 	struct icmp_obs	 icmp;
 	double		 rtt_ms;	/* < 0 unknown */
-	int		 attempts;	/* over all probes to this port */
+	int		 attempts;	/* over all probes to this port but the audit's */
 	int		 probe;		/* the answer or ICMP it rests on; -1 */
 	char		 meaning[400];
 };
@@ -158,6 +158,8 @@ struct audit_result {
 	enum audit_answer answer;
 	int		 probe;		/* whose answer it is, -1 */
 	uint16_t	 group;		/* ACCEPTED: the group the gateway named */
+	bool		 full_sa;	/* answered with a full SA (a half-open
+					 * SA left on the gateway) */
 	char		 note[120];	/* ODD: what came */
 };
 
@@ -167,6 +169,8 @@ struct audit_report {
 	bool		 conclusive;	/* the controls held; else reason */
 	uint16_t	 port;
 	int		 requests;	/* audit requests sent, echoes included */
+	int		 full_sa_answers;	/* half-open SAs it made: 0 unless
+					 * the gateway ignores the KE group */
 	double		 duration_ms;	/* first audit request to last answer */
 	struct audit_result r[AUDIT_MAX_OFFERS];	/* by audit_offers[] */
 	int		 base_probe;	/* the positive control, -1 */

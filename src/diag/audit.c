@@ -47,11 +47,33 @@ offers_group(const struct ike_offer *o, uint16_t g)
 
 /* What the last probe carrying the offer got (a COOKIE echo's answer over
  * the COOKIE). */
+/* Is every transform the gateway chose one the offer had? */
+static bool
+offers_chosen(const struct ike_offer *o, const struct ike_reply *r)
+{
+	for (int c = 0; c < r->n_chosen; c++) {
+		bool found = false;
+
+		for (int p = 0; p < o->n && !found; p++)
+			for (int i = 0; i < o->prop[p].n && !found; i++)
+				found = o->prop[p].x[i].type == r->chosen[c].type &&
+				    o->prop[p].x[i].id == r->chosen[c].id &&
+				    (r->chosen[c].key_length < 0 ? o->prop[p].x[i].keylen == 0 :
+				    o->prop[p].x[i].keylen == r->chosen[c].key_length);
+		if (!found)
+			return false;
+	}
+	return r->n_chosen > 0;
+}
+
 static void
 judge(const struct probe *p, int offer, struct audit_result *r)
 {
 	struct ike_offer o;
 
+	/* The last probe of an offer decides: nothing of an earlier one
+	 * (its COOKIE) stays. */
+	memset(r, 0, sizeof(*r));
 	r->probe = p->id;
 	if (p->result == PROBE_PENDING || p->result == PROBE_LOST ||
 	    p->result == PROBE_ICMP) {
@@ -88,12 +110,20 @@ judge(const struct probe *p, int offer, struct audit_result *r)
 		}
 		return;
 	case IKE_REPLY_SA:
-		/* A gateway that takes a KE of a group it was not offered:
-		 * accepted, and a half-open SA made (counted in the report). */
-		r->answer = AUDIT_ACCEPTED;
-		r->group = p->reply.ke_group;
-		snprintf(r->note, sizeof(r->note), "a full SA answer, though the KE "
-		    "group was not offered");
+		/* A gateway that takes a KE of a group it was not offered: a
+		 * half-open SA made (counted in the report), and believed as
+		 * an acceptance only if what it chose was offered. */
+		r->full_sa = true;
+		if (offers_chosen(&o, &p->reply)) {
+			r->answer = AUDIT_ACCEPTED;
+			r->group = p->reply.ke_group;
+			snprintf(r->note, sizeof(r->note), "a full SA answer, though "
+			    "the KE group was not offered");
+		} else {
+			r->answer = AUDIT_ODD;
+			snprintf(r->note, sizeof(r->note), "a full SA answer with "
+			    "transforms that were not offered");
+		}
 		return;
 	case IKE_REPLY_COOKIE:
 		r->answer = AUDIT_UNANSWERED;
@@ -107,6 +137,15 @@ judge(const struct probe *p, int offer, struct audit_result *r)
 		    ike_notify_name(p->reply.notifies[0]) : ike_reply_kind_name(p->reply.kind));
 		return;
 	}
+}
+
+static bool
+any_accepted(const struct audit_report *a)
+{
+	for (int i = 1; i < audit_n_offers && i < AUDIT_MAX_OFFERS; i++)
+		if (a->r[i].answer == AUDIT_ACCEPTED)
+			return true;
+	return false;
 }
 
 static const char *
@@ -157,8 +196,8 @@ legacy_list(const struct audit_report *a, char *buf, size_t len)
 		const struct audit_offer_def *d = &audit_offers[i];
 
 		if (d->role != AUDIT_TRANSFORM || a->r[i].answer != AUDIT_ACCEPTED ||
-		    !(d->level == RFC8247_MUST_MINUS || (d->level == RFC8247_MAY &&
-		    d->x.type == IKE_TT_ENCR)))
+		    !(d->level == RFC8247_MUST_MINUS || (d->x.type == IKE_TT_ENCR &&
+		    d->x.id == IKE_ENCR_3DES)))
 			continue;
 		at += (size_t)snprintf(buf + at, len - at, "%s%s (%s)",
 		    at ? ", " : "", d->name, rfc8247_name(d->level));
@@ -170,24 +209,27 @@ legacy_list(const struct audit_report *a, char *buf, size_t len)
 static const char fix_weak[] =
     "Take them out of the gateway's policy, and give clients the matching "
     "suite first (a Windows client whose profile still sends the defaults "
-    "then fails with error 13868). RRAS: Set-VpnServerConfiguration "
-    "-CustomPolicy -EncryptionMethod AES256 -IntegrityCheckMethod SHA256 "
-    "-DHGroup Group14 -CipherTransformConstants AES256 "
-    "-AuthenticationTransformConstants SHA256128 -PfsGroup PFS2048, with "
-    "the same in each client's VPN profile (ProfileXML or Intune "
-    "<CryptographySuite>: EncryptionMethod AES256, IntegrityCheckMethod "
-    "SHA256, DHGroup Group14, CipherTransformConstants AES256, "
-    "AuthenticationTransformConstants SHA256128, PfsGroup PFS2048); "
-    "strongSwan: proposals = aes256gcm16-prfsha384-ecp384, "
-    "aes256-sha256-modp2048 in the connection.";
+    "then fails with error 13868). RRAS (Richard Hicks' baseline): "
+    "Set-VpnServerConfiguration -CustomPolicy "
+    "-AuthenticationTransformConstants SHA256128 -CipherTransformConstants "
+    "AES128 -DHGroup Group14 -EncryptionMethod AES128 -IntegrityCheckMethod "
+    "SHA256 -PFSgroup PFS2048 -SALifeTimeSeconds 28800 -MMSALifeTimeSeconds "
+    "86400 -SADataSizeForRenegotiationKilobytes 1024000, and in each "
+    "client's VPN profile (ProfileXML or Intune) the same <CryptographySuite>: "
+    "AuthenticationTransformConstants SHA256128, CipherTransformConstants "
+    "AES128, EncryptionMethod AES128, IntegrityCheckMethod SHA256, DHGroup "
+    "Group14, PfsGroup PFS2048; strongSwan: proposals = "
+    "aes256gcm16-prfsha384-ecp384, aes128-sha256-modp2048 in the connection"
+    " (the second for those Windows profiles).";
 
 static const char fix_windows[] =
     "Give every Windows client a VPN profile whose cryptographySuite matches "
     "the gateway (ProfileXML or Intune: EncryptionMethod, "
-    "IntegrityCheckMethod, DHGroup; e.g. AES256, SHA256, Group14), or set "
-    "RasMan's NegotiateDH2048_AES256 to 1 on clients and allow AES-256 with "
-    "DH group 14 on the gateway; or accept the Windows defaults on the "
-    "gateway again (not recommended: they include DH group 2).";
+    "IntegrityCheckMethod, DHGroup; e.g. AES128, SHA256, Group14), or set "
+    "NegotiateDH2048_AES256 = 2 under HKLM\\SYSTEM\\CurrentControlSet\\"
+    "Services\\RasMan\\Parameters on clients (AES-256-CBC with DH group "
+    "14) and allow that on the gateway; or accept the Windows defaults on "
+    "the gateway again (not recommended: DH group 2).";
 
 static void
 findings(struct report *rep)
@@ -221,7 +263,7 @@ findings(struct report *rep)
 				    at ? "; " : "", audit_offers[i].label);
 		add_finding(rep, SEV_WARNING, "windows-default-refused", fix_windows,
 		    "Windows clients with default IKEv2 settings cannot connect: "
-		    "the gateway refused all their proposals (3DES or AES-256-CBC "
+		    "the gateway refused all their proposals (3DES or AES-CBC "
 		    "with SHA-1, SHA-256 or SHA-384, DH group 2; probe #%d, "
 		    "NO_PROPOSAL_CHOSEN). They fail with error 13868 (policy "
 		    "match). %s%s.", a->r[wd].probe, at ? "Accepted: " :
@@ -254,6 +296,8 @@ diagnose_audit(struct report *rep)
 			continue;
 		a->requests++;
 		a->port = p->dport;
+		a->full_sa_answers += p->result == PROBE_ANSWERED &&
+		    p->reply.kind == IKE_REPLY_SA;
 		if (t != USEC_NONE && (first == USEC_NONE || t < first))
 			first = t;
 		if (p->ended != USEC_NONE && (last == USEC_NONE || p->ended > last))
@@ -291,6 +335,9 @@ diagnose_audit(struct report *rep)
 		    "INVALID_KE_PAYLOAD: it does not choose a proposal before it "
 		    "looks at the key exchange, so its answers do not tell what "
 		    "it accepts.", ctl->id);
+	else if (ctl->result == PROBE_SEND_FAILED)
+		snprintf(a->reason, sizeof(a->reason), "the control, probe #%d, "
+		    "could not be sent (%s).", ctl->id, ctl->problem);
 	else if (a->r[0].answer != AUDIT_REFUSED)
 		snprintf(a->reason, sizeof(a->reason), "the control, probe #%d "
 		    "(a proposal no gateway can accept), got %s%s%s, not "
@@ -302,6 +349,15 @@ diagnose_audit(struct report *rep)
 		    "offer, the broad one of probe #%d too: it has no "
 		    "configuration this client matches (its address, port or "
 		    "identity), or it accepts nothing audited.", base->id);
+	else if (!any_accepted(a))
+		/* The transform offers together hold the broad offer it
+		 * chose: a gateway that refuses them all does not read them
+		 * as a responder should (perhaps it refuses the KE group). */
+		snprintf(a->reason, sizeof(a->reason), "the gateway refused every "
+		    "audit offer, though it chose a proposal from probe #%d, "
+		    "which the audit's offers cover: it may refuse the audit's "
+		    "key-exchange group (%s) before it looks at the proposals.",
+		    base->id, ike_dh_name(AUDIT_KE_GROUP));
 	else {
 		int unanswered = 0, not_asked = 0;
 

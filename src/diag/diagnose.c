@@ -83,7 +83,9 @@ judge_port(struct report *rep, struct port_verdict *v)
 	for (int i = 0; i < rep->set.n; i++) {
 		const struct probe *p = &rep->set.p[i];
 
-		if (p->dport != v->port)
+		/* The audit's answers are about proposals, and come after
+		 * the port is decided. */
+		if (p->dport != v->port || p->purpose == PURPOSE_AUDIT)
 			continue;
 		if (first == NULL)
 			first = p;
@@ -647,7 +649,8 @@ diagnose(struct report *rep, const struct ike_session *run)
 	for (int i = 0; i < set->n; i++) {
 		const struct probe *p = &set->p[i];
 
-		if (p->result == PROBE_ANSWERED && (best < 0 ||
+		if (p->result == PROBE_ANSWERED && p->purpose != PURPOSE_AUDIT &&
+		    (best < 0 ||
 		    reply_rank(p->reply.kind) >
 		    reply_rank(set->p[best].reply.kind)))
 			best = i;

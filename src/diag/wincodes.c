@@ -5,7 +5,7 @@
  * 0x800B01xx, 0x8009xxxx). What each means for Always On VPN, and the
  * causes, are ikeprobe's reading (docs/REPORTS.md); every finding named
  * here is one ikeprobe writes (tests/unit/test_docs.py checks). */
-#include <errno.h>
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -245,11 +245,23 @@ wincode_by_symbol(const char *s)
 	return NULL;
 }
 
+/* Only digits (hex: 1 to 8 of them after 0x), no sign but a leading
+ * minus, no spaces: strtoll alone would take " 809" and "0x-1". */
+static bool
+all_digits(const char *s, bool hex)
+{
+	if (*s == '\0')
+		return false;
+	for (; *s; s++)
+		if (hex ? !isxdigit((unsigned char)*s) : !isdigit((unsigned char)*s))
+			return false;
+	return true;
+}
+
 int
 wincode_parse(const char *s, uint32_t *out)
 {
 	const struct win_code *w;
-	char *end;
 	long long v;
 
 	if (s == NULL || *s == '\0' || strlen(s) > 64)
@@ -258,19 +270,18 @@ wincode_parse(const char *s, uint32_t *out)
 		*out = w->code;
 		return 0;
 	}
-	errno = 0;
 	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		unsigned long long u = strtoull(s + 2, &end, 16);
-
-		if (errno || end == s + 2 || *end || u > UINT32_MAX)
+		if (!all_digits(s + 2, true) || strlen(s + 2) > 8)
 			return -1;
-		*out = (uint32_t)u;
+		*out = (uint32_t)strtoul(s + 2, NULL, 16);
 		return 0;
 	}
-	v = strtoll(s, &end, 10);
-	if (errno || end == s || *end || v < INT32_MIN || v > UINT32_MAX)
+	if (!all_digits(s[0] == '-' ? s + 1 : s, false) || strlen(s) > 11)
+		return -1;
+	v = strtoll(s, NULL, 10);
+	if (v < INT32_MIN || v > UINT32_MAX)
 		return -1;
 	/* An HRESULT as the event log prints it: the same 32 bits. */
-	*out = (uint32_t)(v < 0 ? (uint32_t)(int32_t)v : (uint32_t)v);
+	*out = v < 0 ? (uint32_t)(int32_t)v : (uint32_t)v;
 	return 0;
 }

@@ -1070,6 +1070,7 @@ rd_audit(struct rd *rd, json_object *root)
 	at = push(rd, "audit");
 	rd_int(rd, o, "port", &a->port, 1, 65535, NUL);
 	rd_int(rd, o, "requests", &a->requests, 0, 1000, REQ);
+	rd_int(rd, o, "full_sa_answers", &a->full_sa_answers, 0, 1000, OPT);
 	rd_real(rd, o, "duration_ms", &a->duration_ms, NUL);
 	rd_bool(rd, o, "conclusive", &a->conclusive, REQ);
 	rd_str(rd, o, "reason", &a->reason, NUL);

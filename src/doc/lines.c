@@ -187,7 +187,9 @@ entries(struct doc_line *ln, const struct doc_audit_entry *e, int n,
 		app(ln, "%s%s", k++ ? ", " : "", doc_s(&e[i].offer, "?"));
 		if (levels && e[i].rfc8247.st == DOC_SET)
 			app(ln, " (%s)", e[i].rfc8247.s);
-		if (e[i].note.st == DOC_SET)
+		if (doc_is(&e[i].answer, "not_asked"))
+			app(ln, " (not sent)");
+		else if (e[i].note.st == DOC_SET)
 			app(ln, " (%s)", e[i].note.s);
 	}
 	if (k == 0)
@@ -213,8 +215,14 @@ doc_audit_lines(const struct doc *d, struct doc_lines *l)
 			app(ln, " on UDP %lld", a->port.v);
 		if (a->duration_ms.st == DOC_SET)
 			app(ln, " in %.2f s", a->duration_ms.v / 1000.0);
-		app(ln, ", each with a KE of a group it does not offer: no IKE "
-		    "SA made");
+		app(ln, ", each with a KE of a group it does not offer");
+		if (a->full_sa_answers.st == DOC_SET && a->full_sa_answers.v > 0) {
+			ln->bad = true;
+			app(ln, "; yet %lld answered with a full SA, each a half-open "
+			    "SA left on the gateway (it ignores the KE group)",
+			    a->full_sa_answers.v);
+		} else
+			app(ln, ": no IKE SA made");
 	}
 	ln = add(l, "order", !yes(&a->conclusive));
 	if (!yes(&a->conclusive))

@@ -63,6 +63,24 @@ session_kex(struct ike_session *s, uint16_t group)
 	return &s->kex[s->n_kex++];
 }
 
+/* The proposal audit's KE: a real value where this OpenSSL has the group;
+ * else random bytes of its length, which serve as well, since no offer
+ * has the group and no gateway computes with it (audit.h). */
+static const struct kex_value *
+audit_kex(struct ike_session *s)
+{
+	const struct kex_value *k = session_kex(s, AUDIT_KE_GROUP);
+
+	if (k != NULL)
+		return k;
+	if (s->audit_kex.len == 0) {
+		s->audit_kex.group = AUDIT_KE_GROUP;
+		s->audit_kex.len = 64;
+		random_bytes(s->audit_kex.pub, s->audit_kex.len);
+	}
+	return &s->audit_kex;
+}
+
 /* IKE_AUTH or INFORMATIONAL in the IKE SA of probe spec->sa. */
 static int
 build_protected(struct ike_session *s, struct probe *p,
@@ -123,7 +141,8 @@ add_probe(struct ike_session *s, const struct probe_spec *spec)
 	sp.dst = &s->target;
 	sp.sport = spec->sport;
 	sp.dport = spec->dport;
-	sp.kex = session_kex(s, spec->ke_group);
+	sp.kex = spec->purpose == PURPOSE_AUDIT ? audit_kex(s) :
+	    session_kex(s, spec->ke_group);
 	sp.stateless = spec->kind == PROBE_STATELESS;
 	if (spec->purpose == PURPOSE_AUDIT && audit_offer_build(spec->offer, &offer) == 0)
 		sp.offer = &offer;

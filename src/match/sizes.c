@@ -23,7 +23,9 @@ sizes_alive_after(const struct probe_set *s, const struct probe *p)
 	for (int i = 0; i < s->n; i++) {
 		const struct probe *q = &s->p[i];
 
-		if (q != p && q->dport == p->dport &&
+		/* The audit comes after the size tests are decided: its
+		 * answers must not change them (--audit or not, the same). */
+		if (q != p && q->dport == p->dport && q->purpose != PURPOSE_AUDIT &&
 		    q->result == PROBE_ANSWERED && sent_after(q, p))
 			return q->id;
 	}

@@ -742,6 +742,7 @@ j_audit(const struct report *rep)
 	o = json_object_new_object();
 	json_object_object_add(o, "port", a->port ? json_object_new_int(a->port) : NULL);
 	json_object_object_add(o, "requests", json_object_new_int(a->requests));
+	json_object_object_add(o, "full_sa_answers", json_object_new_int(a->full_sa_answers));
 	json_object_object_add(o, "duration_ms", jms(a->requests ? a->duration_ms : -1));
 	json_object_object_add(o, "conclusive", json_object_new_boolean(a->conclusive));
 	json_object_object_add(o, "reason", a->reason[0] ? json_object_new_string(a->reason) : NULL);

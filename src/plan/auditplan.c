@@ -124,6 +124,10 @@ plan_audit(const struct plan_view *v, struct probe_spec *out)
 		reserve += p->result == PROBE_PENDING && !p->with_cookie;
 		if (p->result == PROBE_ANSWERED && p->reply.kind == IKE_REPLY_COOKIE)
 			cost = 2;
+		/* A gateway that makes an SA of an audit offer ignores the KE
+		 * group: each further offer would leave a half-open SA. */
+		if (p->result == PROBE_ANSWERED && p->reply.kind == IKE_REPLY_SA)
+			return 0;
 	}
 	/* A gateway that asks for cookies asks each new offer: keep room for
 	 * the echo of every first try still out, and of each new one. */

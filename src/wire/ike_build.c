@@ -117,12 +117,14 @@ add_proposal(struct wbuf *w, uint8_t num, bool last, const struct ike_xform *xs,
 static void
 add_offer(struct wbuf *w, const struct ike_offer *o)
 {
-	for (int p = 0; p < o->n && p < IKE_OFFER_PROPS; p++) {
+	int np = o->n < IKE_OFFER_PROPS ? o->n : IKE_OFFER_PROPS;
+
+	for (int p = 0; p < np; p++) {
 		const struct ike_offer_prop *pr = &o->prop[p];
 		size_t start = w->len;
 		int n = pr->n < IKE_OFFER_XFORMS ? pr->n : IKE_OFFER_XFORMS;
 
-		wb_u8(w, p + 1 == o->n ? 0 : 2);
+		wb_u8(w, p + 1 == np ? 0 : 2);
 		wb_u8(w, 0);
 		wb_be16(w, 0);		/* length, patched */
 		wb_u8(w, (uint8_t)(p + 1));

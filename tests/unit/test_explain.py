@@ -113,7 +113,8 @@ def main():
         fail(f"explain --json 809 -1: exit {rc}, {out[:300]!r}")
     # Malformed: one line, exit 2.
     for bad in (["0x"], ["0x1FFFFFFFF"], ["80 9"], ["-"], ["--bogus"], [], ["--format", "yaml", "809"],
-                ["99999999999999999999"], ["x" * 200]):
+                ["99999999999999999999"], ["x" * 200], [" 809"], ["+809"], ["809 "], ["0x 1A"],
+                ["0x-0"], ["--", "-"], ["-2147483649"], ["4294967296"]):
         rc, out, err = run(binary, *bad)
         if rc != 2 or out or err.count("\n") != 1 or not err.startswith("ikeprobe: "):
             fail(f"explain {bad}: exit {rc}, stdout {out!r}, stderr {err!r}")

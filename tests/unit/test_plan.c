@@ -55,6 +55,9 @@ struct net {
 	const struct gw_prop *gw;
 	int		 n_gw;
 	bool		 audit_cookie;
+	bool		 audit_refuse_all;	/* NO_PROPOSAL_CHOSEN to every
+					 * audit offer (refuses its KE group) */
+	bool		 audit_full_sa;	/* answers audit offers with a full SA */
 	bool		 slow_reasm;	/* an answer in IP fragments is read
 					 * first fragment first, the rest 20 ms
 					 * later (a machine under load) */
@@ -317,7 +320,8 @@ answer_bytes(const struct sim *s, const struct probe *p, uint8_t *b)
 	wb_bytes(&w, p->ex.spi_i, IKE_SPI_LEN);
 	for (int i = 0; i < IKE_SPI_LEN; i++)
 		wb_u8(&w, (uint8_t)(0xa0 + i));
-	if (p->kind == PROBE_SA && p->ke_group == want) {
+	if ((p->kind == PROBE_SA && p->ke_group == want) ||
+	    (p->purpose == PURPOSE_AUDIT && s->net.audit_full_sa)) {
 		wb_u8(&w, IKE_PL_SA);
 		wb_u8(&w, IKE_VERSION_2);
 		wb_u8(&w, IKE_EXCH_IKE_SA_INIT);
@@ -358,7 +362,7 @@ answer_bytes(const struct sim *s, const struct probe *p, uint8_t *b)
 			wb_zero(&w, 20);
 		}
 	} else if (p->purpose == PURPOSE_AUDIT) {
-		int g = gw_choose(s, p);
+		int g = s->net.audit_refuse_all ? 0 : gw_choose(s, p);
 
 		wb_u8(&w, IKE_PL_NOTIFY);
 		wb_u8(&w, IKE_VERSION_2);
@@ -1011,7 +1015,7 @@ static const struct gw_prop gw_weak[] = {
 	{ { XE(3DES, 0), XI(SHA1_96), XP(SHA1), XD(MODP_1024) }, 4 },
 	{ { XE(AES_CBC, 128), XI(MD5_96), XP(MD5), XD(MODP_1536) }, 4 },
 };
-static const char weak_accepted[] = "windows-default windows-dh2048 "
+static const char weak_accepted[] = "windows-default windows11-default "
     "ENCR_3DES ENCR_AES_CBC_128 PRF_HMAC_MD5 PRF_HMAC_SHA1 AUTH_HMAC_MD5_96 "
     "AUTH_HMAC_SHA1_96 MODP_1024 MODP_1536";
 /* aes256gcm16-prfsha384-ecp384, chacha20poly1305-prfsha512-x25519 */
@@ -1177,6 +1181,8 @@ audit_cookie(void)
 		not_asked += rep.audit.r[i].answer == AUDIT_NOT_ASKED;
 		/* every offer asked was echoed and answered */
 		CHECK(rep.audit.r[i].answer != AUDIT_UNANSWERED);
+		/* and what an echo got is all that is said of it */
+		CHECK(strstr(rep.audit.r[i].note, "COOKIE") == NULL);
 	}
 	/* 60 requests: the control and 29 offers, each twice. */
 	CHECK_EQ(not_asked, audit_n_offers - 30);
@@ -1198,13 +1204,81 @@ audit_quiet(void)
 	n.n_gw = 2;
 	n.quiet_after = 0;
 	run(&s, &n, 6);
-	n.quiet_after = s.answered - 37;	/* all but the control */
+	n.quiet_after = s.answered - (audit_n_offers - 1);	/* all but the control */
 	run(&s, &n, 6);
 	audit_read(&s, &rep);
 	CHECK(!rep.audit.conclusive);
 	CHECK(audit_requests(&s) <= 1 + AUDIT_WINDOW + AUDIT_STOP);
 	CHECK_STR(rep.findings[0].code, "audit-inconclusive");
 	sim_free(&s);
+}
+
+/* A gateway that refuses every audit offer though it chose from the broad
+ * one (it may refuse the KE group): inconclusive, not "Windows refused". */
+static void
+audit_refuses_all(void)
+{
+	static struct sim s;
+	static struct report rep;
+	struct net n = clean;
+
+	n.gw = gw_weak;
+	n.n_gw = 2;
+	n.audit_refuse_all = true;
+	run(&s, &n, 7);
+	audit_read(&s, &rep);
+	CHECK(!rep.audit.conclusive);
+	CHECK(strstr(rep.audit.reason, "refused every audit offer") != NULL);
+	CHECK_EQ(rep.n_findings, 1);
+	CHECK_STR(rep.findings[0].code, "audit-inconclusive");
+	sim_free(&s);
+}
+
+/* A gateway that makes an SA of an audit offer: the audit stops there
+ * (each more would leave a half-open SA), and what it chose is checked
+ * against the offer before it counts as accepted. */
+static void
+audit_full_sa(void)
+{
+	static struct sim s;
+	static struct report rep;
+	struct net n = clean;
+
+	n.gw = gw_weak;
+	n.n_gw = 2;
+	n.audit_full_sa = true;
+	run(&s, &n, 8);
+	audit_read(&s, &rep);
+	/* the control's SA answer already stops it */
+	CHECK(audit_requests(&s) == 1);
+	CHECK(rep.audit.full_sa_answers == 1);
+	CHECK(!rep.audit.conclusive);
+	CHECK_EQ(rep.audit.r[0].answer, AUDIT_ODD);
+	sim_free(&s);
+}
+
+/* The audit's answers do not vouch for a size probe lost before them: the
+ * size verdicts are the same with --audit or without. */
+static void
+audit_not_a_control(void)
+{
+	static struct probe p[2];
+	struct probe_spec sp = { .kind = PROBE_STATELESS, .purpose = PURPOSE_FRAG,
+	    .dport = 500, .parent = -1, .sa = -1, .offer = -1, .max_attempts = 1 };
+	struct probe_set set = { p, 2, NULL, 0, AF_INET, 1500, NULL, NULL };
+
+	probe_init(&p[0], 0, &sp);
+	p[0].result = PROBE_LOST;
+	p[0].ended = 2000000;
+	sp.purpose = PURPOSE_AUDIT;
+	sp.offer = 1;
+	probe_init(&p[1], 1, &sp);
+	p[1].result = PROBE_ANSWERED;
+	p[1].attempts = 1;
+	p[1].sent[0] = p[1].first_wire = 3000000;
+	CHECK_EQ(sizes_alive_after(&set, &p[0]), -1);
+	p[1].purpose = PURPOSE_CONTROL;
+	CHECK_EQ(sizes_alive_after(&set, &p[0]), 1);
 }
 
 int
@@ -1228,5 +1302,8 @@ main(void)
 	audit_random_loss();
 	audit_cookie();
 	audit_quiet();
+	audit_refuses_all();
+	audit_full_sa();
+	audit_not_a_control();
 	return check_done();
 }
