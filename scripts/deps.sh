@@ -8,7 +8,7 @@ BUILD="gcc meson ninja-build pkg-config libpcap-dev libsodium-dev libssl-dev lib
 # strongswan-charon in apt, so it is unpacked beside it (below).
 LIBRESWAN_DEPS="libnss3-tools libunbound8 libldns3 libevent-core-2.1-7 libevent-pthreads-2.1-7 libcurl3-nss dns-root-data libldap-2.5-0 libaudit1"
 LIBRESWAN_ROOT=/opt/ikeprobe-lab/libreswan
-LAB="$LIBRESWAN_DEPS iproute2 nftables strongswan-charon strongswan-swanctl libstrongswan-standard-plugins libcharon-extra-plugins libcharon-extauth-plugins tshark python3 python3-jsonschema python3-cryptography libcap2-bin time cmark-gfm bash-completion groff-base clang libclang-rt-14-dev"
+LAB="$LIBRESWAN_DEPS iproute2 nftables strongswan-charon strongswan-swanctl libstrongswan-standard-plugins libcharon-extra-plugins libcharon-extauth-plugins tshark python3 python3-jsonschema python3-cryptography libcap2-bin time cmark-gfm bash-completion sstp-client groff-base clang libclang-rt-14-dev"
 
 missing=""
 for p in $BUILD $LAB; do

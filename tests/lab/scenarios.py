@@ -2130,6 +2130,9 @@ auth_scenarios.register(scenario, sys.modules[__name__])
 # The proposal audit's (audit_scenarios.py).
 import audit_scenarios  # noqa: E402
 audit_scenarios.register(scenario, sys.modules[__name__])
+# The lab's SSTP server checked against sstpc (sstp_scenarios.py).
+import sstp_scenarios  # noqa: E402
+sstp_scenarios.register(scenario, sys.modules[__name__])
 
 
 # -- driver ------------------------------------------------------------------
