@@ -9,7 +9,8 @@ usage: sudo tests/lab/demo.py [--ikeprobe PATH] [--drop PORT] [--reject PORT]
                               [--no-daemon] [--drop-fragments] [--mtu N]
                               [--no-icmp] [--no-gateway-fragmentation]
                               [--drop-return-fragments] [--cert PROFILE]
-                              [--psk] [--keep] [IKEPROBE-OPTIONS...]
+                              [--psk] [--proposals LIST] [--keep]
+                              [IKEPROBE-OPTIONS...]
 
   --ikeprobe PATH  the binary to run (default: build/ikeprobe of this tree)
   --drop PORT      the router drops UDP to PORT of the gateway silently
@@ -27,6 +28,9 @@ usage: sudo tests/lab/demo.py [--ikeprobe PATH] [--drop PORT] [--reject PORT]
   --psk            a gateway for pre-shared keys instead of the default: a
                    gateway for EAP with an RSA-4096 certificate chain made
                    for the lab, as RRAS for Always On VPN user tunnels
+  --proposals LIST the gateway's IKE proposals (swanctl syntax), e.g.
+                   3des-sha1-modp1024 as an RRAS with its defaults; try
+                   it with --audit
   --keep           keep the lab's directory (charon.log, strongswan.conf)
 
 Any other options go to ikeprobe, e.g. --json or --ports 4500; the target
@@ -41,6 +45,7 @@ ikeprobe's.
   sudo tests/lab/demo.py --mtu 1400 --no-icmp
   sudo tests/lab/demo.py --drop-return-fragments
   sudo tests/lab/demo.py --cert expired
+  sudo tests/lab/demo.py --proposals 3des-sha1-modp1024,aes128-sha256-modp2048 --audit
 """
 
 import argparse
@@ -71,6 +76,7 @@ def main():
     ap.add_argument("--drop-return-fragments", action="store_true")
     ap.add_argument("--cert", default="good")
     ap.add_argument("--psk", action="store_true")
+    ap.add_argument("--proposals", default=L.DEFAULT_PROPOSALS)
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--demo-help", action="store_true")
     a, rest = ap.parse_known_args()
@@ -113,10 +119,13 @@ def main():
                 chain = pki.make(os.path.join(lab.tmp, "pki"), a.cert)
                 target, extra = L.GATEWAY_NAME, ["--ca", chain.root]
             lab.start_charon(L.GatewayConfig(fragmentation=frag, chain=chain,
-                                             auth="psk" if a.psk else "eap"))
+                                             auth="psk" if a.psk else "eap",
+                                             proposals=a.proposals))
             what.append("strongSwan charon on the gateway"
                         + (", PSK" if a.psk else f", EAP with a certificate ({a.cert})")
-                        + (" without IKEv2 fragmentation" if frag == "no" else ""))
+                        + (" without IKEv2 fragmentation" if frag == "no" else "")
+                        + (f", proposals {a.proposals}" if a.proposals != L.DEFAULT_PROPOSALS
+                           else ""))
         else:
             what.append("no IKE daemon on the gateway")
         pre = ["ip frag-off & 0x3fff != 0 drop"] if a.drop_fragments else []
