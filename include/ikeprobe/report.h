@@ -158,8 +158,6 @@ struct audit_result {
 	enum audit_answer answer;
 	int		 probe;		/* whose answer it is, -1 */
 	uint16_t	 group;		/* ACCEPTED: the group the gateway named */
-	bool		 full_sa;	/* answered with a full SA (a half-open
-					 * SA left on the gateway) */
 	char		 note[120];	/* ODD: what came */
 };
 

@@ -45,27 +45,37 @@ offers_group(const struct ike_offer *o, uint16_t g)
 	return false;
 }
 
-/* What the last probe carrying the offer got (a COOKIE echo's answer over
- * the COOKIE). */
-/* Is every transform the gateway chose one the offer had? */
+/* Is every transform the gateway chose one of a single proposal of the
+ * offer's? The chosen DH transform into *group. */
 static bool
-offers_chosen(const struct ike_offer *o, const struct ike_reply *r)
+offers_chosen(const struct ike_offer *o, const struct ike_reply *r,
+    uint16_t *group)
 {
-	for (int c = 0; c < r->n_chosen; c++) {
-		bool found = false;
+	for (int p = 0; p < o->n; p++) {
+		bool all = r->n_chosen > 0;
 
-		for (int p = 0; p < o->n && !found; p++)
+		for (int c = 0; c < r->n_chosen && all; c++) {
+			bool found = false;
+
 			for (int i = 0; i < o->prop[p].n && !found; i++)
 				found = o->prop[p].x[i].type == r->chosen[c].type &&
 				    o->prop[p].x[i].id == r->chosen[c].id &&
 				    (r->chosen[c].key_length < 0 ? o->prop[p].x[i].keylen == 0 :
 				    o->prop[p].x[i].keylen == r->chosen[c].key_length);
-		if (!found)
-			return false;
+			all = found;
+		}
+		if (all) {
+			for (int c = 0; c < r->n_chosen; c++)
+				if (r->chosen[c].type == IKE_TT_DH)
+					*group = r->chosen[c].id;
+			return true;
+		}
 	}
-	return r->n_chosen > 0;
+	return false;
 }
 
+/* What the last probe carrying the offer got (a COOKIE echo's answer over
+ * the COOKIE). */
 static void
 judge(const struct probe *p, int offer, struct audit_result *r)
 {
@@ -113,10 +123,8 @@ judge(const struct probe *p, int offer, struct audit_result *r)
 		/* A gateway that takes a KE of a group it was not offered: a
 		 * half-open SA made (counted in the report), and believed as
 		 * an acceptance only if what it chose was offered. */
-		r->full_sa = true;
-		if (offers_chosen(&o, &p->reply)) {
+		if (offers_chosen(&o, &p->reply, &r->group)) {
 			r->answer = AUDIT_ACCEPTED;
-			r->group = p->reply.ke_group;
 			snprintf(r->note, sizeof(r->note), "a full SA answer, though "
 			    "the KE group was not offered");
 		} else {
@@ -237,6 +245,7 @@ findings(struct report *rep)
 	struct audit_report *a = &rep->audit;
 	char weak[900], ok[600];
 	int wd = audit_offer_index("windows-default"), n;
+	int w11 = audit_offer_index("windows11-default");
 	size_t at = 0;
 
 	if (!a->conclusive) {
@@ -262,11 +271,13 @@ findings(struct report *rep)
 				at += (size_t)snprintf(ok + at, sizeof(ok) - at, "%s%s",
 				    at ? "; " : "", audit_offers[i].label);
 		add_finding(rep, SEV_WARNING, "windows-default-refused", fix_windows,
-		    "Windows clients with default IKEv2 settings cannot connect: "
+		    "Windows clients with default IKEv2 settings cannot connect%s: "
 		    "the gateway refused all their proposals (3DES or AES-CBC "
 		    "with SHA-1, SHA-256 or SHA-384, DH group 2; probe #%d, "
 		    "NO_PROPOSAL_CHOSEN). They fail with error 13868 (policy "
-		    "match). %s%s.", a->r[wd].probe, at ? "Accepted: " :
+		    "match). %s%s.", w11 >= 0 && a->r[w11].answer == AUDIT_ACCEPTED ?
+		    " (Windows 11 ones excepted: the gateway takes their AES-GCM "
+		    "proposal)" : "", a->r[wd].probe, at ? "Accepted: " :
 		    "None of the client suites ikeprobe knows was accepted",
 		    at ? ok : "");
 	}
@@ -349,32 +360,42 @@ diagnose_audit(struct report *rep)
 		    "offer, the broad one of probe #%d too: it has no "
 		    "configuration this client matches (its address, port or "
 		    "identity), or it accepts nothing audited.", base->id);
-	else if (!any_accepted(a))
-		/* The transform offers together hold the broad offer it
-		 * chose: a gateway that refuses them all does not read them
-		 * as a responder should (perhaps it refuses the KE group). */
-		snprintf(a->reason, sizeof(a->reason), "the gateway refused every "
-		    "audit offer, though it chose a proposal from probe #%d, "
-		    "which the audit's offers cover: it may refuse the audit's "
-		    "key-exchange group (%s) before it looks at the proposals.",
-		    base->id, ike_dh_name(AUDIT_KE_GROUP));
+	else if (a->full_sa_answers > 0)
+		snprintf(a->reason, sizeof(a->reason), "the gateway answered an "
+		    "audit offer with a full SA (it takes a KE of a group it was "
+		    "not offered), so the audit stopped there: each further offer "
+		    "would have left a half-open SA on it; %d offer(s) went out.",
+		    a->requests);
 	else {
-		int unanswered = 0, not_asked = 0;
+		int unanswered = 0, not_asked = 0, refused = 0;
 
-		a->conclusive = true;
 		for (int i = 1; i < audit_n_offers; i++) {
 			unanswered += a->r[i].answer == AUDIT_UNANSWERED;
 			not_asked += a->r[i].answer == AUDIT_NOT_ASKED;
+			refused += a->r[i].answer == AUDIT_REFUSED;
 		}
-		/* Most offers lost: the gateway stopped answering (or a
-		 * limit on its side), and what is missing cannot be read. */
-		if ((unanswered + not_asked) * 2 > audit_n_offers - 1) {
-			a->conclusive = false;
+		if ((unanswered + not_asked) * 2 > audit_n_offers - 1)
+			/* Most offers lost: the gateway stopped answering (or a
+			 * limit on its side); what is missing cannot be read. */
 			snprintf(a->reason, sizeof(a->reason), "of %d offers, %d got "
 			    "no answer and %d were not sent after that: the gateway "
 			    "stopped answering (a limit on its side, or on the "
 			    "path).", audit_n_offers - 1, unanswered, not_asked);
-		}
+		else if (!any_accepted(a) && refused > 0)
+			/* The transform offers together hold the broad offer
+			 * it chose: a gateway that refuses them all does not
+			 * read them as a responder should. */
+			snprintf(a->reason, sizeof(a->reason), "the gateway refused "
+			    "every audit offer it answered, though it chose a "
+			    "proposal from probe #%d, which the audit's offers "
+			    "cover: it may refuse the audit's key-exchange group "
+			    "(%s) before it looks at the proposals.", base->id,
+			    ike_dh_name(AUDIT_KE_GROUP));
+		else if (!any_accepted(a))
+			snprintf(a->reason, sizeof(a->reason), "no audit offer got an "
+			    "answer that can be read (see each offer's note).");
+		else
+			a->conclusive = true;
 	}
 	findings(rep);
 }

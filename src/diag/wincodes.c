@@ -168,7 +168,7 @@ const struct win_code wincodes[] = {
 	  "gateway hardened while clients still send the Windows defaults, "
 	  "or a cryptographySuite the gateway does not allow.",
 	  { { "the gateway refuses what default Windows clients send (3DES or "
-	      "AES-256-CBC, SHA-1/256/384, DH group 2)", "windows-default-refused",
+	      "AES-CBC, SHA-1/256/384, DH group 2)", "windows-default-refused",
 	      "the proposal audit offers the Windows defaults as Windows sends "
 	      "them", RUN_AUDIT },
 	    { "the profile's cryptographySuite names a suite the gateway does "

@@ -58,6 +58,7 @@ struct net {
 	bool		 audit_refuse_all;	/* NO_PROPOSAL_CHOSEN to every
 					 * audit offer (refuses its KE group) */
 	bool		 audit_full_sa;	/* answers audit offers with a full SA */
+	const char	*audit_full_sa_offer;	/* ...or only this offer */
 	bool		 slow_reasm;	/* an answer in IP fragments is read
 					 * first fragment first, the rest 20 ms
 					 * later (a machine under load) */
@@ -321,7 +322,9 @@ answer_bytes(const struct sim *s, const struct probe *p, uint8_t *b)
 	for (int i = 0; i < IKE_SPI_LEN; i++)
 		wb_u8(&w, (uint8_t)(0xa0 + i));
 	if ((p->kind == PROBE_SA && p->ke_group == want) ||
-	    (p->purpose == PURPOSE_AUDIT && s->net.audit_full_sa)) {
+	    (p->purpose == PURPOSE_AUDIT && (s->net.audit_full_sa ||
+	    (s->net.audit_full_sa_offer && p->offer == audit_offer_index(
+	    s->net.audit_full_sa_offer))))) {
 		wb_u8(&w, IKE_PL_SA);
 		wb_u8(&w, IKE_VERSION_2);
 		wb_u8(&w, IKE_EXCH_IKE_SA_INIT);
@@ -1209,6 +1212,7 @@ audit_quiet(void)
 	audit_read(&s, &rep);
 	CHECK(!rep.audit.conclusive);
 	CHECK(audit_requests(&s) <= 1 + AUDIT_WINDOW + AUDIT_STOP);
+	CHECK(strstr(rep.audit.reason, "stopped answering") != NULL);
 	CHECK_STR(rep.findings[0].code, "audit-inconclusive");
 	sim_free(&s);
 }
@@ -1254,6 +1258,33 @@ audit_full_sa(void)
 	CHECK(rep.audit.full_sa_answers == 1);
 	CHECK(!rep.audit.conclusive);
 	CHECK_EQ(rep.audit.r[0].answer, AUDIT_ODD);
+
+	/* An SA to one transform offer: what it chose (AES-CBC-256, SHA2-256,
+	 * group 31) is in that offer, so accepted, with the group it chose;
+	 * the same answer to AES-CBC-128's offer is not an acceptance. No
+	 * offer goes out after it. */
+	for (int k = 0; k < 2; k++) {
+		const char *name = k ? "ENCR_AES_CBC_128" : "ENCR_AES_CBC_256";
+		int i = audit_offer_index(name);
+		usec_t sa_at = USEC_NONE;
+
+		n.audit_full_sa = false;
+		n.audit_full_sa_offer = name;
+		run(&s, &n, 9);
+		audit_read(&s, &rep);
+		CHECK_EQ(rep.audit.full_sa_answers, 1);
+		CHECK(!rep.audit.conclusive);
+		CHECK(strstr(rep.audit.reason, "full SA") != NULL);
+		CHECK_EQ(rep.audit.r[i].answer, k ? AUDIT_ODD : AUDIT_ACCEPTED);
+		if (!k)
+			CHECK_EQ(rep.audit.r[i].group, IKE_DH_CURVE25519);
+		for (int j = 0; j < s.n; j++)
+			if (s.probes[j].purpose == PURPOSE_AUDIT && s.probes[j].offer == i)
+				sa_at = s.probes[j].ended;
+		for (int j = 0; j < s.n; j++)
+			if (s.probes[j].purpose == PURPOSE_AUDIT)
+				CHECK(s.probes[j].sent[0] <= sa_at);
+	}
 	sim_free(&s);
 }
 

@@ -553,6 +553,12 @@ test_audit_offers(void)
 
 		CHECK_EQ(audit_offer_build(i, &o), 0);
 		CHECK(o.n >= 1 && o.n <= IKE_OFFER_PROPS);
+		/* a client suite whole: no proposal or transform cut */
+		if (d->role == AUDIT_CLIENT) {
+			CHECK_EQ(o.n, d->n_props);
+			for (int k = 0; k < o.n && k < d->n_props; k++)
+				CHECK_EQ(o.prop[k].n, d->props[k].n);
+		}
 		CHECK_EQ(audit_offer_index(d->name), i);
 		for (int k = 0; k < o.n; k++) {
 			const struct ike_offer_prop *p = &o.prop[k];
