@@ -83,6 +83,14 @@ bool	 plan_is_auth(const struct probe *);
  * parent or SA, the configured retransmission. */
 struct probe_spec plan_spec(const struct plan_view *, enum probe_kind,
 	    enum probe_purpose, uint16_t dport);
+/* A retransmission timeout from an answered probe's round trip: four of
+ * them, at least 50 ms, at most the configured first timeout. */
+double	 plan_rtt_rto(const struct plan_view *, const struct probe *answered);
+/* Has a probe been followed up (a retry, a COOKIE echo)? */
+bool	 plan_has_child(const struct probe_set *, const struct probe *);
+/* RFC 7296 2.6: the spec echoes the COOKIE of answered, with its SPI and
+ * nonce, as its child. */
+void	 plan_echo_cookie(struct probe_spec *, const struct probe *answered);
 /* The full SA answer IKE_AUTH works in: the first reachability or
  * follow-up request answered with SA, KE and nonce; NULL if none. */
 const struct probe *plan_full_sa(const struct probe_set *);

@@ -5,8 +5,6 @@
  * the whole audit stays within AUDIT_MAX_REQUESTS. Like the rest of the
  * plan it reads the probes as they stand: an offer is asked when no probe
  * carries it yet. */
-#include <string.h>
-
 #include "ikeprobe/audit.h"
 #include "ikeprobe/plan.h"
 
@@ -58,15 +56,6 @@ last_of(const struct probe_set *set, int i)
 	return last;
 }
 
-static bool
-has_child(const struct probe_set *set, const struct probe *p)
-{
-	for (int i = 0; i < set->n; i++)
-		if (set->p[i].parent == p->id)
-			return true;
-	return false;
-}
-
 /* A family gave up (f), or the whole audit (f < 0): its last
  * AUDIT_FAMILY_STOP (the audit's: AUDIT_STOP) ended offers, in the order
  * sent, all went unanswered. */
@@ -94,13 +83,12 @@ offer_spec(const struct plan_view *v, const struct probe *base, int i)
 {
 	struct probe_spec s = plan_spec(v, PROBE_STATELESS, PURPOSE_AUDIT,
 	    base->dport);
-	double rto = 4 * base->rtt_ms / 1000.0;
 
 	s.offer = i;
 	s.ke_group = AUDIT_KE_GROUP;
 	/* The round trip is known: a few of them, four tries, so that 10 %
 	 * loss rarely leaves an offer unanswered and a clean path is quick. */
-	s.rto = rto < 0.05 ? 0.05 : rto > v->cfg->rto ? v->cfg->rto : rto;
+	s.rto = plan_rtt_rto(v, base);
 	s.max_attempts = 4;
 	return s;
 }
@@ -139,13 +127,10 @@ plan_audit(const struct plan_view *v, struct probe_spec *out)
 
 		if (!is_audit(p) || p->result != PROBE_ANSWERED ||
 		    p->reply.kind != IKE_REPLY_COOKIE || p->with_cookie ||
-		    p->reply.cookie_len == 0 || has_child(set, p))
+		    p->reply.cookie_len == 0 || plan_has_child(set, p))
 			continue;
 		out[n] = offer_spec(v, base, p->offer);
-		memcpy(out[n].cookie, p->reply.cookie, p->reply.cookie_len);
-		out[n].cookie_len = p->reply.cookie_len;
-		out[n].reuse_parent = true;
-		out[n++].parent = p->id;
+		plan_echo_cookie(&out[n++], p);
 	}
 	if (n)
 		return n;

@@ -63,21 +63,36 @@ reach(const struct plan_view *v, struct probe_spec *out)
 static void
 follow_up(const struct plan_view *v, struct probe_spec *s, const struct probe *parent)
 {
-	double rto = 4 * parent->rtt_ms / 1000.0;
-
 	s->purpose = PURPOSE_FOLLOW_UP;
 	s->parent = parent->id;
 	s->max_attempts = s->max_attempts < 2 ? s->max_attempts : 2;
-	s->rto = rto < 0.05 ? 0.05 : rto > v->cfg->rto ? v->cfg->rto : rto;
+	s->rto = plan_rtt_rto(v, parent);
 }
 
-static bool
-has_child(const struct probe_set *set, const struct probe *p)
+double
+plan_rtt_rto(const struct plan_view *v, const struct probe *answered)
+{
+	double rto = 4 * answered->rtt_ms / 1000.0;
+
+	return rto < 0.05 ? 0.05 : rto > v->cfg->rto ? v->cfg->rto : rto;
+}
+
+bool
+plan_has_child(const struct probe_set *set, const struct probe *p)
 {
 	for (int i = 0; i < set->n; i++)
 		if (set->p[i].parent == p->id)
 			return true;
 	return false;
+}
+
+void
+plan_echo_cookie(struct probe_spec *s, const struct probe *answered)
+{
+	memcpy(s->cookie, answered->reply.cookie, answered->reply.cookie_len);
+	s->cookie_len = answered->reply.cookie_len;
+	s->reuse_parent = true;
+	s->parent = answered->id;
 }
 
 /* Is a request meant for the full SA under way, or answered at all? Then
@@ -118,7 +133,7 @@ react(const struct plan_view *v, const struct probe *p, struct probe_spec *s)
 	const struct ike_reply *r = &p->reply;
 
 	if (p->result != PROBE_ANSWERED || p->kind != PROBE_SA ||
-	    has_child(&v->set, p))
+	    plan_has_child(&v->set, p))
 		return false;
 	*s = plan_spec(v, PROBE_SA, PURPOSE_REACH, p->dport);
 	s->no_fragmentation = p->no_fragmentation;
@@ -137,9 +152,7 @@ react(const struct plan_view *v, const struct probe *p, struct probe_spec *s)
 	if (r->kind == IKE_REPLY_COOKIE && !p->with_cookie && r->cookie_len > 0 &&
 	    group_ok(v, p->ke_group)) {
 		s->ke_group = p->ke_group;
-		memcpy(s->cookie, r->cookie, r->cookie_len);
-		s->cookie_len = r->cookie_len;
-		s->reuse_parent = true;
+		plan_echo_cookie(s, p);
 		follow_up(v, s, p);
 		if (p->purpose == PURPOSE_AUTH_SA)
 			s->purpose = PURPOSE_AUTH_SA;
