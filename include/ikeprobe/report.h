@@ -176,6 +176,9 @@ struct audit_report {
 	/* The family of gateway the proposal-before-KE order was verified
 	 * on in the lab, when this one says (Vendor ID) it is one; NULL. */
 	const char	*verified_order;
+	/* What a Windows client with default settings gets: ACCEPTED,
+	 * REFUSED, else NOT_ASKED (not known). */
+	enum audit_answer windows_default;
 	char		 reason[400];	/* not conclusive: why */
 };
 

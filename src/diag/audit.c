@@ -171,47 +171,56 @@ vendor_family(const struct report *rep)
 	return NULL;
 }
 
-/* Names of the accepted weak transforms, with their levels and probes. */
-static int
-weak_list(const struct audit_report *a, char *buf, size_t len)
+static bool
+pick_weak(const struct audit_offer_def *d)
 {
-	int n = 0;
-	size_t at = 0;
-
-	buf[0] = '\0';
-	for (int i = 0; i < audit_n_offers && i < AUDIT_MAX_OFFERS; i++) {
-		const struct audit_offer_def *d = &audit_offers[i];
-
-		if (d->role != AUDIT_TRANSFORM || a->r[i].answer != AUDIT_ACCEPTED ||
-		    !rfc8247_weak(d->level) || at >= len)
-			continue;
-		at += (size_t)snprintf(buf + at, len - at, "%s%s (%s, probe #%d)",
-		    n ? ", " : "", d->name, rfc8247_name(d->level), a->r[i].probe);
-		n++;
-	}
-	return n;
+	return d->role == AUDIT_TRANSFORM && rfc8247_weak(d->level);
 }
 
 /* Accepted and allowed, but on their way out: 3DES (64-bit blocks) and
  * SHA-1 (MUST-, RFC 8247 1.2), which the Windows defaults rest on. */
-static void
-legacy_list(const struct audit_report *a, char *buf, size_t len)
+static bool
+pick_legacy(const struct audit_offer_def *d)
+{
+	return d->role == AUDIT_TRANSFORM && (d->level == RFC8247_MUST_MINUS ||
+	    (d->x.type == IKE_TT_ENCR && d->x.id == IKE_ENCR_3DES));
+}
+
+static bool
+pick_client(const struct audit_offer_def *d)
+{
+	return d->role == AUDIT_CLIENT;
+}
+
+/* The accepted offers that pick() takes, in table order, into buf:
+ * transforms by name and RFC 8247 level (probe: and the probe), clients
+ * by label. How many. */
+static int
+accepted_list(const struct audit_report *a, bool (*pick)(const struct audit_offer_def *),
+    bool probe, char *buf, size_t len)
 {
 	size_t at = 0;
+	int n = 0;
 
 	buf[0] = '\0';
-	for (int i = 0; i < audit_n_offers && i < AUDIT_MAX_OFFERS && at < len; i++) {
+	for (int i = 0; i < audit_n_offers && i < AUDIT_MAX_OFFERS; i++) {
 		const struct audit_offer_def *d = &audit_offers[i];
+		int w;
 
-		if (d->role != AUDIT_TRANSFORM || a->r[i].answer != AUDIT_ACCEPTED ||
-		    !(d->level == RFC8247_MUST_MINUS || (d->x.type == IKE_TT_ENCR &&
-		    d->x.id == IKE_ENCR_3DES)))
+		if (a->r[i].answer != AUDIT_ACCEPTED || !pick(d) || at >= len)
 			continue;
-		at += (size_t)snprintf(buf + at, len - at, "%s%s (%s)",
-		    at ? ", " : "", d->name, rfc8247_name(d->level));
+		if (d->role == AUDIT_CLIENT)
+			w = snprintf(buf + at, len - at, "%s%s", n ? "; " : "", d->label);
+		else if (probe)
+			w = snprintf(buf + at, len - at, "%s%s (%s, probe #%d)", n ? ", " : "",
+			    d->name, rfc8247_name(d->level), a->r[i].probe);
+		else
+			w = snprintf(buf + at, len - at, "%s%s (%s)", n ? ", " : "",
+			    d->name, rfc8247_name(d->level));
+		at += w > 0 ? (size_t)w : 0;
+		n++;
 	}
-	if (at && at < len)
-		snprintf(buf + at, len - at, ".");
+	return n;
 }
 
 static const char fix_weak[] =
@@ -246,7 +255,6 @@ findings(struct report *rep)
 	char weak[900], ok[600];
 	int wd = audit_offer_index("windows-default"), n;
 	int w11 = audit_offer_index("windows11-default");
-	size_t at = 0;
 
 	if (!a->conclusive) {
 		add_finding(rep, SEV_WARNING, "audit-inconclusive", "Run the audit "
@@ -256,20 +264,16 @@ findings(struct report *rep)
 		    "The proposal audit is inconclusive: %s", a->reason);
 		return;
 	}
-	if ((n = weak_list(a, weak, sizeof(weak))) > 0) {
-		legacy_list(a, ok, sizeof(ok));
+	if ((n = accepted_list(a, pick_weak, true, weak, sizeof(weak))) > 0) {
+		bool legacy = accepted_list(a, pick_legacy, false, ok, sizeof(ok)) > 0;
+
 		add_finding(rep, SEV_WARNING, "weak-proposal-accepted", fix_weak,
 		    "The gateway accepts %s RFC 8247 says must not or should not "
-		    "be used: %s.%s%s", n > 1 ? "transforms" : "a transform",
-		    weak, ok[0] ? " Also legacy: " : "", ok);
+		    "be used: %s.%s%s%s", n > 1 ? "transforms" : "a transform",
+		    weak, legacy ? " Also legacy: " : "", ok, legacy ? "." : "");
 	}
-	if (wd >= 0 && a->r[wd].answer == AUDIT_REFUSED) {
-		ok[0] = '\0';
-		for (int i = 0; i < audit_n_offers && at < sizeof(ok); i++)
-			if (audit_offers[i].role == AUDIT_CLIENT &&
-			    a->r[i].answer == AUDIT_ACCEPTED)
-				at += (size_t)snprintf(ok + at, sizeof(ok) - at, "%s%s",
-				    at ? "; " : "", audit_offers[i].label);
+	if (a->windows_default == AUDIT_REFUSED) {
+		n = accepted_list(a, pick_client, false, ok, sizeof(ok));
 		add_finding(rep, SEV_WARNING, "windows-default-refused", fix_windows,
 		    "Windows clients with default IKEv2 settings cannot connect%s: "
 		    "the gateway refused all their proposals (3DES or AES-CBC "
@@ -277,9 +281,8 @@ findings(struct report *rep)
 		    "NO_PROPOSAL_CHOSEN). They fail with error 13868 (policy "
 		    "match). %s%s.", w11 >= 0 && a->r[w11].answer == AUDIT_ACCEPTED ?
 		    " (Windows 11 ones excepted: the gateway takes their AES-GCM "
-		    "proposal)" : "", a->r[wd].probe, at ? "Accepted: " :
-		    "None of the client suites ikeprobe knows was accepted",
-		    at ? ok : "");
+		    "proposal)" : "", a->r[wd].probe, n ? "Accepted: " :
+		    "None of the client suites ikeprobe knows was accepted", ok);
 	}
 }
 
@@ -396,6 +399,13 @@ diagnose_audit(struct report *rep)
 			    "answer that can be read (see each offer's note).");
 		else
 			a->conclusive = true;
+	}
+	if (a->conclusive) {
+		int wd = audit_offer_index("windows-default");
+
+		if (wd >= 0 && (a->r[wd].answer == AUDIT_ACCEPTED ||
+		    a->r[wd].answer == AUDIT_REFUSED))
+			a->windows_default = a->r[wd].answer;
 	}
 	findings(rep);
 }

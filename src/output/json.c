@@ -735,7 +735,6 @@ j_audit(const struct report *rep)
 {
 	const struct audit_report *a = &rep->audit;
 	json_object *o, *acc, *ref, *una, *cli, *c;
-	int wd = audit_offer_index("windows-default");
 
 	if (!a->tested)
 		return NULL;
@@ -773,9 +772,8 @@ j_audit(const struct report *rep)
 	json_object_object_add(o, "refused", ref);
 	json_object_object_add(o, "unanswered", una);
 	json_object_object_add(o, "clients", cli);
-	json_object_object_add(o, "windows_default", a->conclusive && wd >= 0 &&
-	    (a->r[wd].answer == AUDIT_ACCEPTED || a->r[wd].answer == AUDIT_REFUSED) ?
-	    json_object_new_string(audit_answer_name(a->r[wd].answer)) : NULL);
+	json_object_object_add(o, "windows_default", a->windows_default != AUDIT_NOT_ASKED ?
+	    json_object_new_string(audit_answer_name(a->windows_default)) : NULL);
 	return o;
 }
 
