@@ -1018,6 +1018,8 @@ static const struct gw_prop gw_weak[] = {
 	{ { XE(3DES, 0), XI(SHA1_96), XP(SHA1), XD(MODP_1024) }, 4 },
 	{ { XE(AES_CBC, 128), XI(MD5_96), XP(MD5), XD(MODP_1536) }, 4 },
 };
+/* The clean path to that gateway, with --audit. */
+static const struct net weak_net = { .mtu = 1500, .gw = gw_weak, .n_gw = 2 };
 static const char weak_accepted[] = "windows-default windows11-default "
     "ENCR_3DES ENCR_AES_CBC_128 PRF_HMAC_MD5 PRF_HMAC_SHA1 AUTH_HMAC_MD5_96 "
     "AUTH_HMAC_SHA1_96 MODP_1024 MODP_1536";
@@ -1072,12 +1074,10 @@ audit_exact(void)
 {
 	static struct sim s;
 	static struct report rep;
-	struct net n = clean;
+	struct net n = weak_net;
 	char got[2000];
 	usec_t first = USEC_NONE, last = 0;
 
-	n.gw = gw_weak;
-	n.n_gw = 2;
 	run(&s, &n, 3);
 	audit_read(&s, &rep);
 	CHECK(rep.audit.conclusive);
@@ -1127,12 +1127,10 @@ audit_random_loss(void)
 {
 	static struct sim s;
 	static struct report rep;
-	struct net n = clean;
+	struct net n = weak_net;
 	int unanswered = 0, runs = 300;
 
 	n.loss_pct = 10;
-	n.gw = gw_weak;
-	n.n_gw = 2;
 	for (uint32_t seed = 1; seed <= (uint32_t)runs; seed++) {
 		run(&s, &n, seed);
 		audit_read(&s, &rep);
@@ -1201,10 +1199,8 @@ audit_quiet(void)
 {
 	static struct sim s;
 	static struct report rep;
-	struct net n = clean;
+	struct net n = weak_net;
 
-	n.gw = gw_weak;
-	n.n_gw = 2;
 	n.quiet_after = 0;
 	run(&s, &n, 6);
 	n.quiet_after = s.answered - (audit_n_offers - 1);	/* all but the control */
@@ -1224,10 +1220,8 @@ audit_refuses_all(void)
 {
 	static struct sim s;
 	static struct report rep;
-	struct net n = clean;
+	struct net n = weak_net;
 
-	n.gw = gw_weak;
-	n.n_gw = 2;
 	n.audit_refuse_all = true;
 	run(&s, &n, 7);
 	audit_read(&s, &rep);
@@ -1246,10 +1240,8 @@ audit_full_sa(void)
 {
 	static struct sim s;
 	static struct report rep;
-	struct net n = clean;
+	struct net n = weak_net;
 
-	n.gw = gw_weak;
-	n.n_gw = 2;
 	n.audit_full_sa = true;
 	run(&s, &n, 8);
 	audit_read(&s, &rep);
