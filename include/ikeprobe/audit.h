@@ -69,7 +69,6 @@ enum audit_family {
 	AUDIT_FAM_PRF,
 	AUDIT_FAM_INTEG,
 	AUDIT_FAM_DH,
-	AUDIT_FAM_N,
 };
 
 struct audit_client_prop {
@@ -100,7 +99,5 @@ extern const int audit_n_offers;
 int	 audit_offer_index(const char *name);
 /* The proposals of offer i: 0, or -1 if there is no such offer. */
 int	 audit_offer_build(int i, struct ike_offer *);
-/* The RFC 8247 level of a transform as the gateway chose it. */
-enum rfc8247_level rfc8247_level(uint8_t type, uint16_t id, uint16_t keylen);
 
 #endif

@@ -189,19 +189,6 @@ rfc8247_weak(enum rfc8247_level l)
 	return l == RFC8247_MUST_NOT || l == RFC8247_SHOULD_NOT;
 }
 
-enum rfc8247_level
-rfc8247_level(uint8_t type, uint16_t id, uint16_t keylen)
-{
-	for (int i = 0; i < audit_n_offers; i++) {
-		const struct audit_offer_def *o = &audit_offers[i];
-
-		if (o->role == AUDIT_TRANSFORM && o->x.type == type &&
-		    o->x.id == id && (type != IKE_TT_ENCR || o->x.keylen == keylen))
-			return o->level;
-	}
-	return RFC8247_UNLISTED;
-}
-
 int
 audit_offer_index(const char *name)
 {
