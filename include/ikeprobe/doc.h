@@ -164,6 +164,40 @@ struct doc_certificate {
 	int		 n_san, n_eku, n_chain;
 };
 
+/* sstp.tls.legacy[]: one handshake limited to a legacy TLS version. */
+struct doc_sstp_legacy {
+	struct doc_str	 version, connect_error, error, cipher;
+	struct doc_bool	 accepted, timed_out;
+	struct doc_int	 source_port;
+};
+
+/* The SSTP check (0.5 on; null with --no-sstp). */
+struct doc_sstp {
+	enum doc_state	 st;
+	struct doc_int	 port, source_port, syns;
+	struct doc_str	 state, meaning, reset_from, reached, connect_error, error;
+	struct doc_real	 connect_ms, duration_ms;
+	struct doc_bool	 timed_out, listener;
+	struct doc_icmp	 icmp;
+	enum doc_state	 tls_st;
+	struct doc_str	 tls_version, tls_cipher;
+	struct doc_str	*legacy_accepted;
+	int		 n_legacy_accepted;
+	struct doc_sstp_legacy *legacy;
+	int		 n_legacy;
+	enum doc_state	 http_st;
+	struct doc_int	 http_status;
+	struct doc_str	 http_reason, http_server, http_content_length;
+	struct doc_bool	 http_sstp_length;
+	struct doc_str	 call_connect;
+	enum doc_state	 answer_st;	/* call_connect_answer */
+	struct doc_int	 answer_type, answer_hash, answer_status, answer_status_attr;
+	struct doc_str	 answer_message;
+	struct doc_certificate certificate;
+	struct doc_str	*chain_der;	/* base64 DER, the end certificate first */
+	int		 n_chain_der;
+};
+
 struct doc_finding {
 	struct doc_str	 code, severity, summary, advice;
 };
@@ -265,9 +299,9 @@ struct doc_options {
 	enum doc_state	 st;
 	double		*ports;
 	int		 n_ports;
-	struct doc_bool	 quick, stateful, all_addresses, auth, audit;
+	struct doc_bool	 quick, stateful, all_addresses, auth, audit, sstp;
 	struct doc_str	 ca;
-	struct doc_int	 attempts, fragment_size;
+	struct doc_int	 attempts, fragment_size, sstp_port;
 	struct doc_real	 rto_ms;
 	double		*sizes;
 	int		 n_sizes;	/* -1: null, the defaults */
@@ -297,6 +331,7 @@ struct doc {
 	struct doc_auth	 auth;
 	struct doc_certificate certificate;
 	struct doc_audit audit;
+	struct doc_sstp	 sstp;
 	struct doc_path_mtu path_mtu;
 	struct doc_probe *probes;
 	int		 n_probes;

@@ -24,6 +24,10 @@ struct doc_lines {
 
 /* The gateway's certificate (none when the report has none). */
 void	 doc_cert_lines(const struct doc *, struct doc_lines *);
+/* The SSTP check (none when the report has none), and the SSTP server's
+ * certificate. */
+void	 doc_sstp_lines(const struct doc *, struct doc_lines *);
+void	 doc_sstp_cert_lines(const struct doc *, struct doc_lines *);
 /* The IKE_AUTH probe: what went, each exchange, what was left behind. */
 void	 doc_auth_lines(const struct doc *, struct doc_lines *);
 /* The proposal audit: what went, whether it can be read, what was

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include "ikeprobe/clock.h"
@@ -28,9 +29,13 @@ struct local_info {
 };
 
 struct sockaddr;
+struct sockaddr_storage;
 
 /* An AF_INET or AF_INET6 socket address as an ip_addr (family 0 else). */
 void	 ip_addr_from_sockaddr(const struct sockaddr *, struct ip_addr *);
+/* And back, with a port: the length to give bind() or connect(). */
+socklen_t ip_addr_to_sockaddr(const struct ip_addr *, uint16_t port,
+	    struct sockaddr_storage *);
 
 /* Can this version probe targets of the family? (IPv6 is refused until
  * its sockets and capture are in.) */
@@ -93,11 +98,12 @@ const char *capture_error(struct capture *);
 long	 capture_dropped(struct capture *);
 void	 capture_close(struct capture *);
 /* The BPF filter for a run: replies and fragments from any of the n
- * targets, our own probes to them, and ICMP errors sent to us, for each
+ * targets, our own probes to them, ICMP errors sent to us, and (tcp_port
+ * not 0) TCP with the targets on that port (the SSTP check), for each
  * family among the targets (from the local address of that family). False
  * if it does not fit in len. */
 bool	 capture_filter(char *, size_t, const struct ip_addr *targets, int n,
-	    const struct ip_addr *locals, int n_locals);
+	    const struct ip_addr *locals, int n_locals, uint16_t tcp_port);
 
 /* This program's own path, for the setcap line in error messages. */
 const char *self_path(void);

@@ -35,6 +35,16 @@ const char *ip_family_key(int family);
 #define IPV6_FRAG_LEN	8	/* the Fragment extension header */
 #define UDP_HDR_LEN	8
 #define ICMP_HDR_LEN	8
+#define TCP_HDR_LEN	20
+
+/* Transport protocol numbers a session's signature names (session.h). */
+#define IP_PROTO_TCP	6
+#define IP_PROTO_UDP	17
+
+#define TCP_FIN		0x01
+#define TCP_SYN		0x02
+#define TCP_RST		0x04
+#define TCP_ACK		0x10
 #define IP_MAXPACKET_	65535
 
 /* Bytes of IP header before the UDP header of our own datagrams. */
@@ -126,7 +136,7 @@ struct pkt_quote {
 	uint32_t	 ip_len;	/* bytes of IP datagram, header included */
 	uint16_t	 frag_off;	/* bytes */
 	bool		 df;
-	bool		 has_ports;
+	bool		 has_ports;	/* UDP's or TCP's */
 	uint16_t	 sport, dport;
 	const uint8_t	*data;		/* after the UDP header, if any */
 	size_t		 data_len;
@@ -149,9 +159,15 @@ struct pkt {
 
 	/* UDP, when proto is UDP and the datagram is not a fragment */
 	bool		 is_udp;
-	uint16_t	 sport, dport;
+	uint16_t	 sport, dport;	/* UDP's, or TCP's */
 	const uint8_t	*udp_data;
 	size_t		 udp_len;
+
+	/* TCP, when proto is TCP and the segment's header is whole: what
+	 * the SSTP check reads of a connection (its handshake and reset) */
+	bool		 is_tcp;
+	uint8_t		 tcp_flags;	/* TCP_SYN, ... */
+	size_t		 tcp_payload;	/* bytes after the TCP header */
 
 	/* ICMP and ICMPv6 errors */
 	bool		 is_icmp;

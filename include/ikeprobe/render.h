@@ -22,6 +22,9 @@ void	 doc_markdown(FILE *, const struct doc *);
 /* Wireshark's IKEv2 decryption table for the IKE SAs of the report: the
  * number of SAs written. */
 int	 doc_wireshark_keys(FILE *, const struct doc *);
+/* The SSTP server's chain from the report as PEM (the bundle's
+ * sstp-chain.pem): the number of certificates written. */
+int	 doc_sstp_chain_pem(FILE *, const struct doc *);
 
 void	 cmp_text(FILE *, const struct cmp_table *, enum output_color);
 void	 cmp_markdown(FILE *, const struct cmp_table *);

@@ -12,6 +12,7 @@
 #include "ikeprobe/ike_session.h"
 #include "ikeprobe/probe.h"
 #include "ikeprobe/sizes.h"
+#include "ikeprobe/sstp_session.h"
 
 #define REPORT_SCHEMA	"ikeprobe.report/1"
 #define MAX_FINDINGS	32
@@ -182,6 +183,43 @@ struct audit_report {
 	char		 reason[400];	/* not conclusive: why */
 };
 
+/* The SSTP check (sstp_session.h): TCP, TLS, the listener, its answer
+ * to a Call Connect Request, the server's certificate. */
+struct sstp_legacy {
+	const char	*version;	/* "TLSv1.1", "TLSv1" */
+	enum tristate	 accepted;	/* null: not tried */
+	char		 error[200];
+};
+
+struct sstp_report {
+	bool		 tested;	/* false: --no-sstp */
+	uint16_t	 port, sport;
+	enum port_state	 state;
+	double		 connect_ms;	/* SYN to SYN-ACK in the capture; < 0 */
+	int		 syns;		/* our SYNs the capture saw */
+	bool		 reset;
+	struct ip_addr	 reset_from;
+	bool		 has_icmp;
+	struct icmp_obs	 icmp;
+	enum sstp_stage	 reached;	/* the main connection's last stage */
+	char		 error[200];	/* why it stopped short of the end */
+	bool		 timed_out;
+	bool		 tls_ok;
+	char		 tls_version[16], tls_cipher[80];
+	struct sstp_legacy legacy[2];
+	bool		 has_http;
+	const struct sstp_http_head *http;
+	enum tristate	 listener;	/* an SSTP server answers there */
+	bool		 has_ctrl;
+	const struct sstp_ctrl *ctrl;
+	const char	*call_connect;	/* "ack", "nak", "other", NULL */
+	bool		 has_cert;
+	struct cert_info cert;
+	char		 meaning[400];	/* one sentence: what a client gets */
+	char		 lead[600];	/* what breaks every SSTP client, or "" */
+	const struct sstp_session *sess;	/* what it rests on */
+};
+
 struct report {
 	double		 started;	/* wall clock */
 	double		 duration_ms;
@@ -215,6 +253,7 @@ struct report {
 	struct nat_report nat;
 	struct auth_report auth;
 	struct audit_report audit;
+	struct sstp_report sstp;	/* sstp.sess set before diagnose() */
 	const char	*ca_file;	/* --ca, or NULL: the system's store */
 	struct cert_store *trust;	/* opened from it; NULL: not judged */
 	/* Requests answered with a full SA: the half-open SAs the run
@@ -240,6 +279,13 @@ void	 diagnose_nat(struct report *);
  * certificate, and their findings (before the size part: its verdict
  * counts the return direction). */
 void	 diagnose_auth(struct report *);
+/* The SSTP check and its findings (sstp.c), after the IKE port verdicts:
+ * how much SSTP matters depends on them. */
+void	 diagnose_sstp(struct report *);
+/* The headline's clause about SSTP when IKEv2 cannot connect, or "";
+ * true when SSTP works: then the clause ends a sentence about IKEv2
+ * (" but SSTP works: ..."), else it follows one about the VPN. */
+bool	 sstp_headline_clause(const struct report *, char *, size_t);
 /* The proposal audit and its findings (audit.c). */
 void	 diagnose_audit(struct report *);
 const char *audit_answer_name(enum audit_answer);

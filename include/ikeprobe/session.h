@@ -40,12 +40,15 @@ struct session {
 	const struct session_ops *ops;
 	struct ip_addr	 local;		/* its signature: from where */
 	struct ip_addr	 peer;		/* and to whom */
+	uint8_t		 proto;		/* over which transport (IP_PROTO_*) */
 	bool		 done;
 };
 
 /* The session a frame belongs to, by its signature: our own datagram to a
  * peer, a datagram from a peer, an ICMP error quoting one to a peer, or a
- * datagram from elsewhere that one session claims. -1: none. */
+ * datagram from elsewhere that one session claims; of two sessions with
+ * the same peer (IKE and SSTP), the one of the frame's transport (for an
+ * ICMP error, the quoted one's; IP fragments carry UDP). -1: none. */
 int	 session_dispatch(struct session *const *, int n, enum frame_kind,
 	    const struct pkt *, usec_t ts);
 

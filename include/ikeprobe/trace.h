@@ -14,6 +14,13 @@ void	 trace_sent(FILE *, usec_t t0, const struct probe *, int dgram,
 	    const struct wbuf *, int rc);
 void	 trace_frame(FILE *, usec_t t0, enum frame_kind, const struct pkt *,
 	    usec_t ts, const struct observation *, const struct probe *);
+/* A TCP segment or an ICMP error about one (the SSTP check); what starts
+ * with '>' for our own. */
+void	 trace_tcp(FILE *, usec_t t0, const struct pkt *, usec_t ts,
+	    const char *what);
+/* A step of a session that is not a packet (a TLS handshake done). */
+void	 trace_event(FILE *, usec_t t0, usec_t ts, const char *what,
+	    const char *detail);
 void	 trace_ended(FILE *, usec_t t0, const struct probe *, usec_t ts);
 
 #endif

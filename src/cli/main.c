@@ -20,6 +20,7 @@
 #include "ikeprobe/io.h"
 #include "ikeprobe/report.h"
 #include "ikeprobe/sizes.h"
+#include "ikeprobe/sstp_session.h"
 
 /* The signal that asked the run to stop, 0 while none has. */
 static volatile sig_atomic_t stop_signal;
@@ -168,7 +169,7 @@ setup(struct io *io, struct local_info *local, struct port_pair *ports,
 	}
 	/* MAX_ADDRS addresses always fit. */
 	if (!capture_filter(filter, sizeof(filter), t->probe, t->n_probe,
-	    &local->addr, 1)) {
+	    &local->addr, 1, o->no_sstp ? 0 : o->sstp_port)) {
 		snprintf(err, errlen, "the capture filter for %d addresses is "
 		    "too long: probe fewer with --all-addresses", t->n_probe);
 		return EXIT_USAGE;
@@ -224,9 +225,10 @@ size_config(struct size_config *c, const struct local_info *local,
 	return 0;
 }
 
-/* One address's session diagnosed and turned into its JSON report. */
+/* One address's sessions diagnosed and turned into its JSON report. */
 static json_object *
-report_one(const struct ike_session *s, const struct options *o,
+report_one(const struct ike_session *s, const struct sstp_session *sstp,
+    const struct options *o,
     const struct resolved *t, const struct host_info *host,
     struct cert_store *trust, int *status)
 {
@@ -248,6 +250,7 @@ report_one(const struct ike_session *s, const struct options *o,
 	rep.host = host;
 	rep.ca_file = o->ca_file;
 	rep.trust = trust;
+	rep.sstp.sess = sstp;
 	path_info_read(&s->target, &s->local, &rep.path);
 	rep.duration_ms = s->duration * 1000.0;
 	/* A network fault mid-run still gives a report of what was seen,
@@ -271,6 +274,7 @@ probe_main(int argc, char **argv)
 {
 	static struct io io;
 	static struct ike_session sess[MAX_ADDRS];
+	static struct sstp_session sstp[MAX_ADDRS];
 	static struct resolved t;
 	struct plan_config cfg;
 	struct local_info local;
@@ -300,9 +304,9 @@ probe_main(int argc, char **argv)
 
 	if ((rc = resolve(o.target, o.all_addresses, &t, err, sizeof(err))) != 0)
 		return cli_fail(rc, "%s", err);
-	/* The roots the gateway's certificate is judged against, read
+	/* The roots the gateway's certificates are judged against, read
 	 * while a root-only --ca file is still readable. */
-	if (!o.quick && !o.no_auth &&
+	if (((!o.quick && !o.no_auth) || !o.no_sstp) &&
 	    (trust = cert_store_open(o.ca_file, err, sizeof(err))) == NULL &&
 	    o.ca_file)
 		return cli_fail(EXIT_USAGE, "--ca: %s", err);
@@ -332,6 +336,10 @@ probe_main(int argc, char **argv)
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* A TLS write to a server that has closed (the SSTP check) is an
+	 * error to report, not the end of the run. */
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
 
 	/* One session per address, all at once in one loop; a signal ends
 	 * them all, and each report says what it saw until then. */
@@ -341,6 +349,14 @@ probe_main(int argc, char **argv)
 		ike_session_init(&sess[i], &t.probe[i], &local, ports, o.n_ports,
 		    &cfg);
 		io_add(&io, &sess[i].base);
+	}
+	/* The SSTP check of each address, in the same loop: after the IKE
+	 * sessions, so that what no session claims is still counted by the
+	 * first IKE one. */
+	for (int i = 0; i < t.n_probe && !o.no_sstp; i++) {
+		sstp_session_init(&sstp[i], &t.probe[i], &local.addr, o.sstp_port,
+		    o.target);
+		io_add(&io, &sstp[i].base);
 	}
 	io_run(&io);
 	dropped = capture_dropped(&io.cap);
@@ -353,13 +369,18 @@ probe_main(int argc, char **argv)
 		json_object *j;
 
 		ike_session_finish(&sess[i], &io);
+		if (!o.no_sstp)
+			sstp_session_finish(&sstp[i], &io);
 		sess[i].stats.dropped = dropped;
 		/* Reassembly is shared: its count goes where unclaimed
 		 * packets go, to the first report. */
 		if (i == 0)
 			sess[i].stats.reasm_expired = io.in.reasm.expired;
-		j = report_one(&sess[i], &o, &t, &host, trust, &status);
+		j = report_one(&sess[i], o.no_sstp ? NULL : &sstp[i], &o, &t,
+		    &host, trust, &status);
 		ike_session_free(&sess[i]);
+		if (!o.no_sstp)
+			sstp_session_free(&sstp[i]);
 		if (root == NULL)
 			root = j;
 		else

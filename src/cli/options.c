@@ -20,7 +20,8 @@ static const char usage_text[] =
 "\n"
 "Tell whether an IKEv2 VPN gateway can be reached from this network, and\n"
 "why not. Sends real IKE_SA_INIT requests on UDP 500 and 4500 and reads\n"
-"what comes back: replies, ICMP errors, silence.\n"
+"what comes back: replies, ICMP errors, silence; checks the SSTP fallback\n"
+"on TCP 443 in the same run.\n"
 "\n"
 "  -f, --format FMT      text (the default), json or markdown (for a ticket)\n"
 "  -j, --json            the same as --format json\n"
@@ -51,9 +52,12 @@ static const char usage_text[] =
 "      --audit           also audit the proposals the gateway accepts (weak\n"
 "                        transforms, whether default Windows clients get in);\n"
 "                        stateless, at most 60 requests\n"
-"      --ca FILE         judge the gateway's certificate against the CA\n"
-"                        certificates in FILE (PEM), not this machine's\n"
-"                        trust store\n"
+"      --no-sstp         skip the SSTP check (TCP 443: TLS, the server's\n"
+"                        certificate, the SSTP listener)\n"
+"      --sstp-port N     the SSTP server's TCP port (443)\n"
+"      --ca FILE         judge the gateway's certificates (IKE and SSTP)\n"
+"                        against the CA certificates in FILE (PEM), not\n"
+"                        this machine's trust store\n"
 "      --stateful        size probes ask for a full SA (leaves half-open SAs\n"
 "                        on the gateway; for gateways that ignore the default\n"
 "                        stateless probes)\n"
@@ -214,6 +218,7 @@ parse_label(const char *s, struct options *o)
 enum {
 	OPT_ATTEMPTS = 256, OPT_RTO, OPT_SIZES, OPT_FRAG_SIZE, OPT_STATEFUL,
 	OPT_LABEL, OPT_ALL_ADDRESSES, OPT_NO_AUTH, OPT_CA, OPT_AUDIT,
+	OPT_NO_SSTP, OPT_SSTP_PORT,
 };
 
 int
@@ -238,6 +243,8 @@ options_parse(int argc, char **argv, struct options *o)
 		{ "stateful", no_argument, NULL, OPT_STATEFUL },
 		{ "no-auth", no_argument, NULL, OPT_NO_AUTH },
 		{ "audit", no_argument, NULL, OPT_AUDIT },
+		{ "no-sstp", no_argument, NULL, OPT_NO_SSTP },
+		{ "sstp-port", required_argument, NULL, OPT_SSTP_PORT },
 		{ "ca", required_argument, NULL, OPT_CA },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -253,6 +260,7 @@ options_parse(int argc, char **argv, struct options *o)
 	o->user = "nobody";
 	o->attempts = 5;
 	o->rto_ms = 200;
+	o->sstp_port = 443;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":jf:o:w:p:s:i:u:qvhV", longopts,
 	    NULL)) != -1) {
@@ -313,6 +321,13 @@ options_parse(int argc, char **argv, struct options *o)
 			break;
 		case OPT_AUDIT:
 			o->audit = true;
+			break;
+		case OPT_NO_SSTP:
+			o->no_sstp = true;
+			break;
+		case OPT_SSTP_PORT:
+			rc = parse_int(optarg, "--sstp-port", 1, 65535, &v);
+			o->sstp_port = (uint16_t)v;
 			break;
 		case OPT_CA:
 			if (access(optarg, R_OK) != 0)

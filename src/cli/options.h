@@ -38,6 +38,8 @@ struct options {
 	bool		 verbose;	/* -v: the packet trace */
 	bool		 no_auth;	/* --no-auth: no IKE_AUTH probe */
 	bool		 audit;		/* --audit: the proposal audit */
+	bool		 no_sstp;	/* --no-sstp: no SSTP check */
+	uint16_t	 sstp_port;	/* --sstp-port (443) */
 	const char	*ca_file;	/* --ca: trust these, not the system's */
 };
 

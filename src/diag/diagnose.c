@@ -528,7 +528,8 @@ static void
 headline(struct report *rep)
 {
 	char open[MAX_PORTS * 10 + 1], bad[MAX_PORTS * 6 + 1];
-	char undecided[MAX_PORTS * 10 + 1];
+	char undecided[MAX_PORTS * 10 + 1], sstp[120];
+	bool works;
 	const struct port_verdict *p500 = NULL;
 	int n_open, n_bad, n_und;
 
@@ -549,6 +550,8 @@ headline(struct report *rep)
 		at += snprintf(bad + at, sizeof(bad) - (size_t)at, "%s%u",
 		    at ? "/" : "", v->port);
 	}
+	/* Where IKEv2 fails, SSTP is what is left: the headline says it. */
+	works = sstp_headline_clause(rep, sstp, sizeof(sstp));
 	if (n_und > 0)
 		snprintf(rep->headline, sizeof(rep->headline), "Run cut short: "
 		    "UDP %s %s not decided%s%s%s.", undecided, n_und > 1 ? "were" :
@@ -557,19 +560,25 @@ headline(struct report *rep)
 	else if (n_bad == 0)
 		snprintf(rep->headline, sizeof(rep->headline), "The VPN gateway's "
 		    "IKEv2 service is reachable from this network on UDP %s.", open);
+	else if (works && (n_open == 0 || (p500 && p500->state != PORT_OPEN) ||
+	    rep->nat.detected == TRI_TRUE))
+		snprintf(rep->headline, sizeof(rep->headline), "IKEv2 is blocked "
+		    "here (%sUDP %s)%s", n_open && rep->nat.detected == TRI_TRUE &&
+		    !(p500 && p500->state != PORT_OPEN) ? "NAT, " : "", n_open &&
+		    p500 && p500->state != PORT_OPEN ? "500" : bad, sstp);
 	else if (n_open == 0)
 		snprintf(rep->headline, sizeof(rep->headline), "The VPN cannot "
-		    "connect from this network (error 809): UDP %s %s blocked.",
-		    bad, n_bad > 1 ? "are" : "is");
+		    "connect from this network (error 809): UDP %s %s blocked.%s",
+		    bad, n_bad > 1 ? "are" : "is", sstp);
 	else if (p500 && p500->state != PORT_OPEN)
 		/* Clients start on 500: without it nothing begins. */
 		snprintf(rep->headline, sizeof(rep->headline), "The VPN cannot "
 		    "connect from this network (error 809): UDP 500 is blocked, "
-		    "and clients start there.");
+		    "and clients start there.%s", sstp);
 	else if (rep->nat.detected == TRI_TRUE)
 		snprintf(rep->headline, sizeof(rep->headline), "The VPN cannot "
 		    "connect from this network (error 809): it is behind a NAT, "
-		    "and UDP %s is blocked.", bad);
+		    "and UDP %s is blocked.%s", bad, sstp);
 	else
 		snprintf(rep->headline, sizeof(rep->headline), "IKEv2 answers on "
 		    "UDP %s but not on UDP %s: clients behind a NAT fail (error "
@@ -660,6 +669,7 @@ diagnose(struct report *rep, const struct ike_session *run)
 	for (int i = 0; i < rep->n_ports; i++)
 		port_findings(rep, &rep->ports[i]);
 	diagnose_nat(rep);
+	diagnose_sstp(rep);
 	headline(rep);
 	diagnose_auth(rep);
 	diagnose_sizes(rep);
@@ -685,6 +695,9 @@ diagnose(struct report *rep, const struct ike_session *run)
 	if (all_open(rep) && rep->auth.headline[0])
 		snprintf(rep->headline, sizeof(rep->headline), "%s",
 		    rep->auth.headline);
+	else if (all_open(rep) && rep->sstp.lead[0])
+		snprintf(rep->headline, sizeof(rep->headline), "%s",
+		    rep->sstp.lead);
 	else if (all_open(rep) && rep->verdict.frag_needed != TRI_TRUE &&
 	    audit_headline(rep))
 		;

@@ -53,7 +53,11 @@ const struct win_code wincodes[] = {
 	    "IKE_AUTH began"),
 	    { "the gateway answers IKE_AUTH but the answer or what follows is "
 	      "lost", "return-fragments-dropped auth-unanswered", "the "
-	      "IKE_AUTH step", RUN } } },
+	      "IKE_AUTH step", RUN },
+	    { "SSTP: what answers TCP 443 is not the SSTP listener (a web "
+	      "server, a proxy, TLS inspection), or it refuses the call",
+	      "sstp-not-listening sstp-call-refused", "the SSTP check: TLS, "
+	      "SSTP_DUPLEX_POST and one Call Connect Request", RUN } } },
 	{ 691, "ERROR_AUTHENTICATION_FAILURE", "raserror.h",
 	  "The remote connection was denied because the user name and "
 	  "password combination you provided is not recognized, or the "
@@ -181,15 +185,21 @@ const struct win_code wincodes[] = {
 	  "certificate (IKEv2, shown as 13801) has expired.",
 	  { { "the gateway's IKE certificate has expired", "cert-expired "
 	      "cert-expires-soon", "the certificate's dates", RUN_CA },
-	    { "the SSTP (TLS, TCP 443) certificate has expired", NULL,
-	      "not checked yet: ikeprobe does not probe SSTP yet", NULL } } },
+	    { "the SSTP (TLS, TCP 443) certificate has expired, or is not "
+	      "valid yet", "sstp-cert-expired sstp-cert-expires-soon", "the "
+	      "SSTP check: the certificate from the TLS handshake on TCP 443",
+	      RUN_CA } } },
 	{ 0x800B0109, "CERT_E_UNTRUSTEDROOT", "winerror.h",
 	  "A certification chain processed correctly, but terminated in a root "
 	  "certificate which isn't trusted by the trust provider.",
 	  "The client does not trust the root of the server's certificate.",
 	  { { "the gateway's chain ends in a root the clients do not trust, or "
 	      "is self-signed", "cert-untrusted", "the chain checked against "
-	      "the root given with --ca (the one clients trust)", RUN_CA } } },
+	      "the root given with --ca (the one clients trust)", RUN_CA },
+	    { "the SSTP server's TLS certificate ends in such a root, is "
+	      "self-signed, or comes without its intermediate",
+	      "sstp-cert-untrusted", "the SSTP check's chain against --ca",
+	      RUN_CA } } },
 	{ 0x800B010A, "CERT_E_CHAINING", "winerror.h",
 	  "A chain of certs didn't chain as they should in a certain "
 	  "application of chaining.",
@@ -197,19 +207,28 @@ const struct win_code wincodes[] = {
 	  "often a missing intermediate.",
 	  { { "the gateway does not send its intermediate CA, and clients do "
 	      "not have it", "cert-chain-incomplete", "the certificates the "
-	      "gateway sends, and the chain built from them", RUN_CA } } },
+	      "gateway sends, and the chain built from them", RUN_CA },
+	    { "the SSTP server does not send its intermediate CA",
+	      "sstp-cert-untrusted", "the chain of the SSTP check's TLS "
+	      "handshake", RUN_CA } } },
 	{ 0x800B010F, "CERT_E_CN_NO_MATCH", "winerror.h",
 	  "The certificate's CN name does not match the passed value.",
 	  "The name the client dials is not in the server certificate.",
 	  { { "the certificate does not carry the name in the VPN profile",
 	      "cert-name-mismatch", "the name dialled against the subject "
 	      "alternative names (or the CN without them); run it with the "
-	      "name from the profile", RUN_CA } } },
+	      "name from the profile", RUN_CA },
+	    { "the SSTP server's TLS certificate does not carry that name",
+	      "sstp-cert-name-mismatch", "the SSTP check, with the name as "
+	      "SNI", RUN_CA } } },
 	{ 0x800B0110, "CERT_E_WRONG_USAGE", "winerror.h",
 	  "The certificate is not valid for the requested usage.",
 	  "The server certificate lacks the Server Authentication EKU.",
 	  { { "the certificate's EKU has no Server Authentication",
-	      "cert-no-server-auth-eku", "the certificate's EKU", RUN_CA } } },
+	      "cert-no-server-auth-eku", "the certificate's EKU", RUN_CA },
+	    { "the SSTP server's TLS certificate has no Server "
+	      "Authentication EKU", "sstp-cert-wrong-usage", "the SSTP "
+	      "check's certificate", RUN_CA } } },
 	{ 0x800B010C, "CERT_E_REVOKED", "winerror.h",
 	  "A certificate was explicitly revoked by its issuer.",
 	  "The server certificate (or one above it) is on its CA's CRL.",

@@ -855,35 +855,19 @@ rd_auth_exchange(struct rd *rd, json_object *o, void *elem)
 	rd_int(rd, o, "close_probe", &e->close_probe, 0, 1000000, NUL);
 }
 
-/* auth and certificate (0.3 on): the IKE_AUTH probe and what it found. */
+/* A server's certificate as judged (the IKE gateway's, the SSTP
+ * server's): the same object in both places. */
 static void
-rd_auth(struct rd *rd, json_object *root)
+rd_certificate(struct rd *rd, json_object *parent, struct doc_certificate *c)
 {
-	struct doc_auth *a = &rd->d->auth;
-	struct doc_certificate *c = &rd->d->certificate;
 	json_object *o;
 	size_t at;
 	int n;
 
-	if ((o = rd_obj(rd, root, "auth", OPT, &a->st)) != NULL) {
-		at = push(rd, "auth");
-		rd_bool(rd, o, "tested", &a->tested, REQ);
-		rd_str(rd, o, "what", &a->what, OPT);
-		rd_int(rd, o, "port", &a->port, 1, 65535, NUL);
-		rd_str(rd, o, "proposal", &a->proposal, NUL);
-		rd_str(rd, o, "answer", &a->answer, NUL);
-		rd_bool(rd, o, "deleted", &a->deleted, NUL);
-		rd_bool(rd, o, "certificate_auth_only", &a->certificate_auth_only, OPT);
-		rd_bool(rd, o, "load_balancer_no_affinity", &a->load_balancer_no_affinity, OPT);
-		rd_str(rd, o, "load_balancer_evidence", &a->load_balancer_evidence, NUL);
-		a->exchanges = rd_objects(rd, o, "exchanges", OPT, 8,
-		    sizeof(*a->exchanges), &a->n_exchanges, rd_auth_exchange);
-		pop(rd, at);
-	}
-	if ((o = rd_obj(rd, root, "certificate", NUL, &c->st)) == NULL)
+	if ((o = rd_obj(rd, parent, "certificate", NUL, &c->st)) == NULL)
 		return;
 	at = push(rd, "certificate");
-	rd_int(rd, o, "probe", &c->probe, 0, 1000000, OPT);
+	rd_int(rd, o, "probe", &c->probe, 0, 1000000, NUL);
 	rd_bool(rd, o, "parsed", &c->parsed, REQ);
 	rd_str(rd, o, "problem", &c->problem, NUL);
 	rd_str(rd, o, "subject", &c->subject, OPT);
@@ -916,6 +900,110 @@ rd_auth(struct rd *rd, json_object *root)
 	rd_bool(rd, o, "auth_verified", &c->auth_verified, NUL);
 	rd_str(rd, o, "auth_error", &c->auth_error, NUL);
 	pop(rd, at);
+}
+
+static void
+rd_sstp_legacy(struct rd *rd, json_object *o, void *elem)
+{
+	struct doc_sstp_legacy *l = elem;
+
+	rd_str(rd, o, "version", &l->version, REQ);
+	rd_bool(rd, o, "accepted", &l->accepted, NUL);
+	rd_int(rd, o, "source_port", &l->source_port, 0, 65535, NUL);
+	rd_str(rd, o, "connect_error", &l->connect_error, NUL);
+	rd_bool(rd, o, "timed_out", &l->timed_out, OPT);
+	rd_str(rd, o, "error", &l->error, NUL);
+	rd_str(rd, o, "cipher", &l->cipher, NUL);
+}
+
+/* The SSTP check (0.5 on). */
+static void
+rd_sstp(struct rd *rd, json_object *root)
+{
+	struct doc_sstp *t = &rd->d->sstp;
+	json_object *o, *x;
+	size_t at, at2;
+	int n;
+
+	if ((o = rd_obj(rd, root, "sstp", NUL, &t->st)) == NULL)
+		return;
+	at = push(rd, "sstp");
+	rd_int(rd, o, "port", &t->port, 1, 65535, REQ);
+	rd_str(rd, o, "state", &t->state, REQ);
+	rd_str(rd, o, "meaning", &t->meaning, OPT);
+	rd_real(rd, o, "connect_ms", &t->connect_ms, NUL);
+	rd_int(rd, o, "source_port", &t->source_port, 0, 65535, NUL);
+	rd_int(rd, o, "syns", &t->syns, 0, 1000, OPT);
+	rd_str(rd, o, "reset_from", &t->reset_from, NUL);
+	rd_icmp(rd, o, "icmp", &t->icmp);
+	rd_str(rd, o, "reached", &t->reached, OPT);
+	rd_str(rd, o, "connect_error", &t->connect_error, NUL);
+	rd_bool(rd, o, "timed_out", &t->timed_out, OPT);
+	rd_str(rd, o, "error", &t->error, NUL);
+	if ((x = rd_obj(rd, o, "tls", NUL, &t->tls_st)) != NULL) {
+		at2 = push(rd, "tls");
+		rd_str(rd, x, "version", &t->tls_version, NUL);
+		rd_str(rd, x, "cipher", &t->tls_cipher, NUL);
+		n = rd_strings(rd, x, "legacy_versions_accepted", OPT, 4, 16,
+		    &t->legacy_accepted);
+		t->n_legacy_accepted = n > 0 ? n : 0;
+		t->legacy = rd_objects(rd, x, "legacy", OPT, 4,
+		    sizeof(*t->legacy), &t->n_legacy, rd_sstp_legacy);
+		pop(rd, at2);
+	}
+	if ((x = rd_obj(rd, o, "http", NUL, &t->http_st)) != NULL) {
+		at2 = push(rd, "http");
+		rd_int(rd, x, "status", &t->http_status, 0, 999, REQ);
+		rd_str(rd, x, "reason", &t->http_reason, OPT);
+		rd_str(rd, x, "server", &t->http_server, NUL);
+		rd_str(rd, x, "content_length", &t->http_content_length, NUL);
+		rd_bool(rd, x, "sstp_length", &t->http_sstp_length, OPT);
+		pop(rd, at2);
+	}
+	rd_bool(rd, o, "listener", &t->listener, NUL);
+	rd_str(rd, o, "call_connect", &t->call_connect, NUL);
+	if ((x = rd_obj(rd, o, "call_connect_answer", NUL, &t->answer_st)) != NULL) {
+		at2 = push(rd, "call_connect_answer");
+		rd_int(rd, x, "message_type", &t->answer_type, 0, 65535, REQ);
+		rd_str(rd, x, "message", &t->answer_message, NUL);
+		rd_int(rd, x, "hash_protocols", &t->answer_hash, 0, 255, NUL);
+		rd_int(rd, x, "status", &t->answer_status, 0, UINT32_MAX, NUL);
+		rd_int(rd, x, "status_attribute", &t->answer_status_attr, 0, 255, NUL);
+		pop(rd, at2);
+	}
+	rd_certificate(rd, o, &t->certificate);
+	/* Base64 of at most CERT_MAX_DER (64 KB) bytes each. */
+	n = rd_strings(rd, o, "chain_der", OPT, 8, 90000, &t->chain_der);
+	t->n_chain_der = n > 0 ? n : 0;
+	rd_real(rd, o, "duration_ms", &t->duration_ms, NUL);
+	pop(rd, at);
+}
+
+/* auth and certificate (0.3 on): the IKE_AUTH probe and what it found. */
+static void
+rd_auth(struct rd *rd, json_object *root)
+{
+	struct doc_auth *a = &rd->d->auth;
+	struct doc_certificate *c = &rd->d->certificate;
+	json_object *o;
+	size_t at;
+
+	if ((o = rd_obj(rd, root, "auth", OPT, &a->st)) != NULL) {
+		at = push(rd, "auth");
+		rd_bool(rd, o, "tested", &a->tested, REQ);
+		rd_str(rd, o, "what", &a->what, OPT);
+		rd_int(rd, o, "port", &a->port, 1, 65535, NUL);
+		rd_str(rd, o, "proposal", &a->proposal, NUL);
+		rd_str(rd, o, "answer", &a->answer, NUL);
+		rd_bool(rd, o, "deleted", &a->deleted, NUL);
+		rd_bool(rd, o, "certificate_auth_only", &a->certificate_auth_only, OPT);
+		rd_bool(rd, o, "load_balancer_no_affinity", &a->load_balancer_no_affinity, OPT);
+		rd_str(rd, o, "load_balancer_evidence", &a->load_balancer_evidence, NUL);
+		a->exchanges = rd_objects(rd, o, "exchanges", OPT, 8,
+		    sizeof(*a->exchanges), &a->n_exchanges, rd_auth_exchange);
+		pop(rd, at);
+	}
+	rd_certificate(rd, root, c);
 }
 
 static void
@@ -1022,6 +1110,8 @@ rd_run(struct rd *rd, json_object *root)
 		rd_bool(rd, o, "all_addresses", &op->all_addresses, OPT);
 		rd_bool(rd, o, "auth", &op->auth, OPT);
 		rd_bool(rd, o, "audit", &op->audit, OPT);
+		rd_bool(rd, o, "sstp", &op->sstp, OPT);
+		rd_int(rd, o, "sstp_port", &op->sstp_port, 1, 65535, NUL);
 		rd_str(rd, o, "ca", &op->ca, NUL);
 		rd_int(rd, o, "attempts", &op->attempts, 1, DOC_MAX_ATTEMPTS, OPT);
 		rd_int(rd, o, "fragment_size", &op->fragment_size, 0, 65535, NUL);
@@ -1116,6 +1206,7 @@ rd_report(struct rd *rd, json_object *root, bool top)
 	rd_sizes(rd, root);
 	rd_auth(rd, root);
 	rd_audit(rd, root);
+	rd_sstp(rd, root);
 	rd->d->probes = rd_objects(rd, root, "probes", REQ, DOC_MAX_PROBES,
 	    sizeof(*rd->d->probes), &rd->d->n_probes, rd_probe);
 	rd->d->findings = rd_objects(rd, root, "findings", REQ,

@@ -56,10 +56,10 @@ no(const struct doc_bool *b)
 	return b->st == DOC_SET && !b->v;
 }
 
-void
-doc_cert_lines(const struct doc *d, struct doc_lines *l)
+/* A certificate as judged; the AUTH line only for IKE's. */
+static void
+cert_lines(const struct doc_certificate *c, bool ike, struct doc_lines *l)
 {
-	const struct doc_certificate *c = &d->certificate;
 	struct doc_line *ln;
 
 	l->n = 0;
@@ -109,12 +109,98 @@ doc_cert_lines(const struct doc *d, struct doc_lines *l)
 		app(ln, ": %s", c->trust_error.s);
 	app(ln, " (against %s)", doc_is(&c->trust_store, "system") ?
 	    "this machine's trust store" : doc_s(&c->trust_store, "?"));
+	if (!ike)
+		return;
 	ln = add(l, "AUTH", no(&c->auth_verified));
 	app(ln, "%s", c->auth_verified.st != DOC_SET ? "not checked" :
 	    c->auth_verified.v ? "the gateway's signature verifies with this "
 	    "certificate's key" : "does NOT verify with this certificate's key");
 	if (c->auth_error.st == DOC_SET)
 		app(ln, ": %s", c->auth_error.s);
+}
+
+void
+doc_cert_lines(const struct doc *d, struct doc_lines *l)
+{
+	cert_lines(&d->certificate, true, l);
+}
+
+void
+doc_sstp_cert_lines(const struct doc *d, struct doc_lines *l)
+{
+	l->n = 0;
+	if (d->sstp.st == DOC_SET)
+		cert_lines(&d->sstp.certificate, false, l);
+}
+
+void
+doc_sstp_lines(const struct doc *d, struct doc_lines *l)
+{
+	const struct doc_sstp *t = &d->sstp;
+	struct doc_line *ln;
+	bool open = doc_is(&t->state, "open");
+
+	l->n = 0;
+	if (t->st != DOC_SET)
+		return;
+	ln = add(l, "TCP", !open);
+	app(ln, "%lld %s", t->port.v, doc_s(&t->state, "?"));
+	if (t->connect_ms.st == DOC_SET)
+		app(ln, ", SYN-ACK in %.2f ms", t->connect_ms.v);
+	if (t->reset_from.st == DOC_SET)
+		app(ln, ": reset from %s", t->reset_from.s);
+	if (t->icmp.st == DOC_SET)
+		app(ln, ": ICMP %s from %s", doc_s(&t->icmp.name, "error"),
+		    doc_s(&t->icmp.from, "?"));
+	if (!open && t->syns.st == DOC_SET)
+		app(ln, " (%lld SYN(s) seen leaving)", t->syns.v);
+	if (!open && t->reset_from.st != DOC_SET && t->icmp.st != DOC_SET &&
+	    t->error.st == DOC_SET)
+		app(ln, " (%s)", t->error.s);
+	if (t->tls_st == DOC_SET) {
+		bool ok = t->tls_version.st == DOC_SET;
+
+		ln = add(l, "TLS", !ok);
+		if (ok)
+			app(ln, "%s, %s", t->tls_version.s, doc_s(&t->tls_cipher, "?"));
+		else
+			app(ln, "failed: %s", doc_s(&t->error, "?"));
+		ln = add(l, "legacy TLS", false);
+		for (int i = 0; i < t->n_legacy; i++)
+			app(ln, "%s%s %s", i ? ", " : "", doc_s(&t->legacy[i].version,
+			    "?"), t->legacy[i].accepted.st != DOC_SET ? "not known" :
+			    t->legacy[i].accepted.v ? "accepted" : "refused");
+		if (t->n_legacy == 0)
+			app(ln, "not tried");
+	}
+	if (t->http_st == DOC_SET) {
+		ln = add(l, "HTTP", no(&t->listener));
+		app(ln, "%lld%s%s (%s)", t->http_status.v,
+		    t->http_reason.st == DOC_SET && t->http_reason.s[0] ? " " : "",
+		    doc_s(&t->http_reason, ""), doc_s(&t->http_server,
+		    "no Server header"));
+		if (yes(&t->http_sstp_length))
+			app(ln, ", Content-Length 2^64-1 as SSTP's");
+	}
+	if (t->listener.st == DOC_SET || t->call_connect.st == DOC_SET) {
+		ln = add(l, "SSTP", !doc_is(&t->call_connect, "ack"));
+		if (no(&t->listener))
+			app(ln, "no SSTP listener");
+		else if (doc_is(&t->call_connect, "ack"))
+			app(ln, "Call Connect Request acknowledged");
+		else if (doc_is(&t->call_connect, "nak"))
+			app(ln, "Call Connect Request refused (Nak)");
+		else if (t->call_connect.st == DOC_SET)
+			app(ln, "Call Connect Request answered with %s",
+			    doc_s(&t->answer_message, "an unknown message"));
+		else
+			app(ln, "listener answers; the call: %s",
+			    doc_s(&t->error, "no answer"));
+		if (t->answer_status.st == DOC_SET)
+			app(ln, " (status %lld)", t->answer_status.v);
+	}
+	if (t->meaning.st == DOC_SET)
+		app(add(l, "result", false), "%s", t->meaning.s);
 }
 
 /* One IKE_AUTH exchange: where, how, what came, how the SA ended. */

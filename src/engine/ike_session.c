@@ -23,6 +23,7 @@ ike_session_init(struct ike_session *s, const struct ip_addr *target,
 	s->base.ops = &ike_session_ops;
 	s->base.local = local->addr;
 	s->base.peer = *target;
+	s->base.proto = IP_PROTO_UDP;
 	s->target = *target;
 	s->local = *local;
 	s->n_ports = n_ports < MAX_PORTS ? n_ports : MAX_PORTS;

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <json-c/json.h>
 #include <math.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,13 +16,16 @@
 #include "ikeprobe/match.h"
 #include "ikeprobe/replay.h"
 #include "ikeprobe/report.h"
+#include "ikeprobe/sstp_session.h"
 
 #define REPLAY_MAX	(1 + DOC_MAX_OTHERS)
 
 struct replay {
 	struct ike_session sess[REPLAY_MAX];
-	struct session	*ss[REPLAY_MAX];
-	int		 n;
+	struct sstp_session sstp[REPLAY_MAX];
+	bool		 has_sstp[REPLAY_MAX];
+	struct session	*ss[2 * REPLAY_MAX];
+	int		 n, n_ss;
 	struct ingest	 in;
 	struct io	 io;		/* unused by the sessions' frame() */
 };
@@ -64,7 +68,8 @@ errno_of(const struct doc_str *s)
 {
 	static const int known[] = { EMSGSIZE, ENOBUFS, EAGAIN, EINVAL,
 	    ENOTSUP, EPERM, EACCES, ENETUNREACH, EHOSTUNREACH, ENETDOWN,
-	    EADDRINUSE };
+	    EADDRINUSE, ECONNREFUSED, ETIMEDOUT, ECONNRESET, ECONNABORTED,
+	    EADDRNOTAVAIL, EMFILE };
 
 	for (size_t i = 0; s->st == DOC_SET && i < sizeof(known) / sizeof(known[0]); i++)
 		if (strerrorname_np(known[i]) && strcmp(strerrorname_np(known[i]), s->s) == 0)
@@ -264,6 +269,101 @@ session_from(const struct doc *d, struct ike_session *s, char *err,
 	return true;
 }
 
+/* Base64 (the report's chain_der) back to DER; its length, or 0. */
+static size_t
+unbase64(const char *b64, uint8_t **out)
+{
+	size_t n = strlen(b64), pad = 0;
+	int got;
+
+	*out = NULL;
+	if (n == 0 || n % 4 != 0 || n / 4 * 3 > CERT_MAX_DER + 2 ||
+	    (*out = malloc(n / 4 * 3)) == NULL)
+		return 0;
+	if ((got = EVP_DecodeBlock(*out, (const unsigned char *)b64, (int)n)) < 0) {
+		free(*out);
+		*out = NULL;
+		return 0;
+	}
+	/* EVP_DecodeBlock counts the padding's zero bytes. */
+	pad = (b64[n - 1] == '=') + (b64[n - 2] == '=');
+	return (size_t)got - pad;
+}
+
+/* A string of the report as it was: "" for null or absent. */
+static const char *
+str_of(const struct doc_str *s)
+{
+	return s->st == DOC_SET ? s->s : "";
+}
+
+/* The SSTP check as the report says its sockets went: each connection's
+ * source port, how far it got and why it stopped, what TLS, HTTP and the
+ * Call Connect answer said, the chain as sent. What the capture shows of
+ * each connection (SYNs, SYN-ACK, reset, ICMP) is left to the capture. */
+static void
+sstp_from(const struct doc *d, const struct ike_session *ike,
+    struct sstp_session *s)
+{
+	const struct doc_sstp *t = &d->sstp;
+	struct sstp_conn *c = &s->conn[0];
+	struct sstp_answers *a = &s->ans;
+	int st;
+
+	sstp_session_init(s, &ike->target, &ike->local.addr, (uint16_t)t->port.v,
+	    str_of(&d->target.name));
+	s->started = ike->started;
+	s->duration = t->duration_ms.v / 1000.0;
+	s->interrupted = ike->interrupted || ike->faulted;
+	c->started = !doc_is(&t->state, "untested") || t->source_port.st == DOC_SET;
+	c->finished = true;
+	c->sport = (uint16_t)t->source_port.v;
+	c->stage = (st = sstp_stage_of(t->reached.s)) >= 0 ?
+	    (enum sstp_stage)st : SSTP_STAGE_CONNECT;
+	c->connect_errno = errno_of(&t->connect_error);
+	c->timed_out = t->timed_out.v;
+	snprintf(c->error, sizeof(c->error), "%s", str_of(&t->error));
+	snprintf(c->tls_version, sizeof(c->tls_version), "%s", str_of(&t->tls_version));
+	snprintf(c->tls_cipher, sizeof(c->tls_cipher), "%s", str_of(&t->tls_cipher));
+	for (int i = 0; i < t->n_legacy && i + 1 < SSTP_CONNS; i++) {
+		const struct doc_sstp_legacy *l = &t->legacy[i];
+		struct sstp_conn *k = &s->conn[1 + i];
+
+		k->started = k->finished = true;
+		k->sport = (uint16_t)l->source_port.v;
+		k->connect_errno = errno_of(&l->connect_error);
+		k->timed_out = l->timed_out.v;
+		snprintf(k->error, sizeof(k->error), "%s", str_of(&l->error));
+		if (l->accepted.st == DOC_SET && l->accepted.v) {
+			snprintf(k->tls_version, sizeof(k->tls_version), "%s",
+			    tls_profile_version(k->profile));
+			snprintf(k->tls_cipher, sizeof(k->tls_cipher), "%s",
+			    str_of(&l->cipher));
+		}
+	}
+	if ((a->has_http = t->http_st == DOC_SET)) {
+		a->http.status = (int)t->http_status.v;
+		snprintf(a->http.reason, sizeof(a->http.reason), "%s", str_of(&t->http_reason));
+		snprintf(a->http.server, sizeof(a->http.server), "%s", str_of(&t->http_server));
+		a->http.has_length = t->http_content_length.st == DOC_SET;
+		snprintf(a->http.length, sizeof(a->http.length), "%s",
+		    str_of(&t->http_content_length));
+		a->http.length_sstp = t->http_sstp_length.v;
+	}
+	if ((a->has_ctrl = t->answer_st == DOC_SET)) {
+		a->ctrl.msg_type = (uint16_t)t->answer_type.v;
+		a->ctrl.has_binding_req = t->answer_hash.st == DOC_SET;
+		a->ctrl.hash_protocols = (uint8_t)t->answer_hash.v;
+		a->ctrl.has_status = t->answer_status.st == DOC_SET;
+		a->ctrl.status = (uint32_t)t->answer_status.v;
+		a->ctrl.status_attr = (uint8_t)t->answer_status_attr.v;
+	}
+	for (int i = 0; i < t->n_chain_der && a->n_der < CERT_MAX_CHAIN; i++)
+		if ((a->der_len[a->n_der] = unbase64(str_of(&t->chain_der[i]),
+		    &a->der[a->n_der])) > 0)
+			a->n_der++;
+}
+
 /* The give-ups the live run decided (lost, or refused), up to time ts. */
 static void
 give_ups(struct replay *r, const struct doc *const *docs, usec_t ts)
@@ -292,7 +392,7 @@ static void
 deliver(void *arg, enum frame_kind kind, const struct pkt *pk, usec_t ts)
 {
 	struct replay *r = arg;
-	int i = session_dispatch(r->ss, r->n, kind, pk, ts);
+	int i = session_dispatch(r->ss, r->n_ss, kind, pk, ts);
 
 	r->ss[i < 0 ? 0 : i]->ops->frame(r->ss[i < 0 ? 0 : i], &r->io, kind, pk, ts);
 }
@@ -301,7 +401,8 @@ deliver(void *arg, enum frame_kind kind, const struct pkt *pk, usec_t ts)
  * it, around the re-derived diagnosis. */
 static json_object *
 report_from(const struct doc *top, const struct doc *d,
-    const struct ike_session *s, struct cert_store *trust, int *status)
+    const struct ike_session *s, const struct sstp_session *sstp,
+    struct cert_store *trust, int *status)
 {
 	static struct report rep;
 	static struct host_info host;
@@ -321,6 +422,7 @@ report_from(const struct doc *top, const struct doc *d,
 	rep.all_addresses = top->options.all_addresses.v;
 	rep.ca_file = top->options.ca.st == DOC_SET ? top->options.ca.s : NULL;
 	rep.trust = trust;
+	rep.sstp.sess = sstp;
 	rep.label = d->local.label.st == DOC_SET ? d->local.label.s : NULL;
 	snprintf(host.hostname, sizeof(host.hostname), "%s", doc_s(&d->local.hostname, ""));
 	snprintf(host.os, sizeof(host.os), "%s", doc_s(&d->local.os, ""));
@@ -370,6 +472,13 @@ replay_report(const struct doc *d, const char *pcap_path, json_object **out,
 		r.ss[r.n] = &r.sess[r.n].base;
 		ingest_local(&r.in, &r.sess[r.n].local.addr);
 	}
+	/* The SSTP sessions after the IKE ones, as in the live run. */
+	r.n_ss = r.n;
+	for (int i = 0; i < r.n; i++)
+		if ((r.has_sstp[i] = docs[i]->sstp.st == DOC_SET)) {
+			sstp_from(docs[i], &r.sess[i], &r.sstp[i]);
+			r.ss[r.n_ss++] = &r.sstp[i].base;
+		}
 	if (capture_open_file(&cap, pcap_path, err, errlen) != NET_OK)
 		goto out;
 	while ((rc = capture_next(&cap, &cp)) == 1) {
@@ -387,21 +496,25 @@ replay_report(const struct doc *d, const char *pcap_path, json_object **out,
 	/* The certificate is judged again against the same roots (a --ca
 	 * file must still be there). */
 	rc = -1;
-	if (d->options.auth.v && (trust = cert_store_open(d->options.ca.st ==
+	if ((d->options.auth.v || d->sstp.st == DOC_SET) && (trust = cert_store_open(d->options.ca.st ==
 	    DOC_SET ? d->options.ca.s : NULL, err, errlen)) == NULL &&
 	    d->options.ca.st == DOC_SET)
 		goto out;
-	*out = report_from(d, d, &r.sess[0], trust, exit_status);
+	*out = report_from(d, d, &r.sess[0], r.has_sstp[0] ? &r.sstp[0] : NULL,
+	    trust, exit_status);
 	others = json_object_new_array();
 	for (int i = 1; i < r.n; i++)
-		json_object_array_add(others, report_from(d, docs[i], &r.sess[i], trust,
-		    exit_status));
+		json_object_array_add(others, report_from(d, docs[i], &r.sess[i],
+		    r.has_sstp[i] ? &r.sstp[i] : NULL, trust, exit_status));
 	json_object_object_add(*out, "others", others);
 	rc = 0;
 out:
 	cert_store_free(trust);
-	for (int i = 0; i < r.n; i++)
+	for (int i = 0; i < r.n; i++) {
 		ike_session_free(&r.sess[i]);
+		if (r.has_sstp[i])
+			sstp_session_free(&r.sstp[i]);
+	}
 	ingest_free(&r.in);
 	return rc;
 }

@@ -31,8 +31,9 @@ addrs(FILE *f, const struct pkt *pk)
 
 	ip_addr_str(&pk->src, s, sizeof(s));
 	ip_addr_str(&pk->dst, d, sizeof(d));
-	if (pk->is_udp)
-		fprintf(f, "%s:%u > %s:%u", s, pk->sport, d, pk->dport);
+	if (pk->is_udp || pk->is_tcp)
+		fprintf(f, "%s%s:%u > %s:%u", pk->is_tcp ? "TCP " : "", s,
+		    pk->sport, d, pk->dport);
 	else
 		fprintf(f, "%s > %s", s, d);
 	fprintf(f, " %s %u bytes", ip_family_name(pk->family), pk->ip_len);
@@ -139,4 +140,36 @@ trace_ended(FILE *f, usec_t t0, const struct probe *p, usec_t ts)
 	stamp(f, t0, ts);
 	fprintf(f, "   #%d %s after %d tries\n", p->id, probe_result_name(p->result),
 	    p->attempts);
+}
+
+void
+trace_tcp(FILE *f, usec_t t0, const struct pkt *pk, usec_t ts, const char *what)
+{
+	static const char names[] = "FSRPAU";
+
+	if (f == NULL)
+		return;
+	stamp(f, t0, ts);
+	fprintf(f, "%s ", pk->is_icmp ? "<-" : what[0] == '>' ? "->" : "<-");
+	addrs(f, pk);
+	if (pk->is_tcp) {
+		fprintf(f, " [");
+		for (int i = 0; i < 6; i++)
+			if (pk->tcp_flags & (1u << i))
+				fputc(names[i], f);
+		fprintf(f, "] %zu bytes of data", pk->tcp_payload);
+	}
+	if (pk->is_icmp)
+		fprintf(f, " ICMP %s (%s) about our TCP", icmp_name(pk->family,
+		    pk->icmp_type, pk->icmp_code), icmp_meaning_key(pk->icmp_meaning));
+	fprintf(f, ": %s\n", what[0] == '>' ? what + 1 : what);
+}
+
+void
+trace_event(FILE *f, usec_t t0, usec_t ts, const char *what, const char *detail)
+{
+	if (f == NULL)
+		return;
+	stamp(f, t0, ts);
+	fprintf(f, "   %s%s%s\n", what, detail[0] ? ": " : "", detail);
 }

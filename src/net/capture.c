@@ -30,14 +30,16 @@ app(char *buf, size_t len, size_t *used, const char *fmt, ...)
 
 bool
 capture_filter(char *buf, size_t len, const struct ip_addr *targets, int n,
-    const struct ip_addr *locals, int n_locals)
+    const struct ip_addr *locals, int n_locals, uint16_t tcp_port)
 {
-	char t[IP_ADDR_STRLEN], l[IP_ADDR_STRLEN];
+	char t[IP_ADDR_STRLEN], l[IP_ADDR_STRLEN], tcp[32] = "";
 	size_t used = 0;
 	int parts = 0;
 
 	if (len)
 		buf[0] = '\0';
+	if (tcp_port)
+		snprintf(tcp, sizeof(tcp), " or tcp port %u", tcp_port);
 	for (int k = 0; k < n_locals; k++) {
 		const struct ip_addr *local = &locals[k];
 		bool v6 = local->family == AF_INET6, any = false;
@@ -58,10 +60,10 @@ capture_filter(char *buf, size_t len, const struct ip_addr *targets, int n,
 			if (targets[i].family == local->family)
 				app(buf, len, &used, "%shost %s", m++ ? " or " : "",
 				    ip_addr_str(&targets[i], t, sizeof(t)));
-		app(buf, len, &used, ") and (udp or %s)) or (%s and dst host %s) "
+		app(buf, len, &used, ") and (udp or %s%s)) or (%s and dst host %s) "
 		    "or (%s and udp and dst host %s and (src port 500 or src "
 		    "port 4500))", v6 ? "ip6[6] == 44" : "(ip[6:2] & 0x1fff) != 0",
-		    v6 ? "icmp6" : "icmp", l, v6 ? "ip6" : "ip", l);
+		    tcp, v6 ? "icmp6" : "icmp", l, v6 ? "ip6" : "ip", l);
 	}
 	return parts > 0 && used < len;
 }

@@ -15,8 +15,8 @@ net_family_probed(int family)
 	return family == AF_INET;
 }
 
-static socklen_t
-to_sockaddr(const struct ip_addr *a, uint16_t port, struct sockaddr_storage *ss)
+socklen_t
+ip_addr_to_sockaddr(const struct ip_addr *a, uint16_t port, struct sockaddr_storage *ss)
 {
 	memset(ss, 0, sizeof(*ss));
 	if (a->family == AF_INET6) {
@@ -140,7 +140,7 @@ route_lookup(const struct ip_addr *target, const char *ifname,
 			    "the same family", tbuf);
 			return NET_ERR_USAGE;
 		}
-		sl = to_sockaddr(source, 0, &ss);
+		sl = ip_addr_to_sockaddr(source, 0, &ss);
 		if (bind(fd, (struct sockaddr *)&ss, sl) < 0) {
 			snprintf(err, errlen, "cannot send from --source %s: %s "
 			    "(give one of this machine's addresses, see `ip "
@@ -150,7 +150,7 @@ route_lookup(const struct ip_addr *target, const char *ifname,
 			return NET_ERR_USAGE;
 		}
 	}
-	sl = to_sockaddr(target, 500, &ss);
+	sl = ip_addr_to_sockaddr(target, 500, &ss);
 	if (connect(fd, (struct sockaddr *)&ss, sl) < 0) {
 		snprintf(err, errlen, "no route to %s%s%s: %s; check the "
 		    "network connection (`ip route get %s')", tbuf,
@@ -233,7 +233,7 @@ int
 rawsock_send(int fd, const uint8_t *buf, size_t len, const struct ip_addr *dst)
 {
 	struct sockaddr_storage ss;
-	socklen_t sl = to_sockaddr(dst, 0, &ss);
+	socklen_t sl = ip_addr_to_sockaddr(dst, 0, &ss);
 	ssize_t n;
 
 	n = sendto(fd, buf, len, 0, (struct sockaddr *)&ss, sl);
@@ -254,7 +254,7 @@ udp_hold(const struct ip_addr *src, uint16_t port, int *why, int *fdp,
 		snprintf(err, errlen, "cannot open a UDP socket: %s", strerror(errno));
 		return NET_ERR_ENV;
 	}
-	sl = to_sockaddr(src, port, &ss);
+	sl = ip_addr_to_sockaddr(src, port, &ss);
 	*why = 0;
 	if (bind(fd, (struct sockaddr *)&ss, sl) < 0) {
 		/* Taken (a local IKE daemon), or not ours to bind (below
@@ -262,7 +262,7 @@ udp_hold(const struct ip_addr *src, uint16_t port, int *why, int *fdp,
 		 * do, a NAT rewrites the source port anyway; the report
 		 * says which. */
 		*why = errno;
-		sl = to_sockaddr(src, 0, &ss);
+		sl = ip_addr_to_sockaddr(src, 0, &ss);
 		if (bind(fd, (struct sockaddr *)&ss, sl) < 0) {
 			snprintf(err, errlen, "cannot bind a UDP socket: %s",
 			    strerror(errno));

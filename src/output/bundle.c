@@ -30,6 +30,7 @@ static const char *const names[BUNDLE_N] = {
 	[BUNDLE_MARKDOWN] = "report.md",
 	[BUNDLE_TEXT] = "report.txt",
 	[BUNDLE_KEYS] = "ikev2_decryption_table",
+	[BUNDLE_SSTP_CHAIN] = "sstp-chain.pem",
 	[BUNDLE_PCAP] = "capture.pcap",
 };
 
@@ -378,7 +379,7 @@ int
 bundle_write_report(struct bundle *b, const char *json, const struct doc *d,
     char *err, size_t errlen)
 {
-	for (int f = BUNDLE_JSON; f <= BUNDLE_KEYS; f++) {
+	for (int f = BUNDLE_JSON; f <= BUNDLE_SSTP_CHAIN; f++) {
 		char *buf = NULL;
 		size_t len = 0;
 		FILE *m = open_memstream(&buf, &len);
@@ -391,6 +392,8 @@ bundle_write_report(struct bundle *b, const char *json, const struct doc *d,
 				doc_markdown(m, d);
 			else if (f == BUNDLE_KEYS)
 				doc_wireshark_keys(m, d);
+			else if (f == BUNDLE_SSTP_CHAIN)
+				doc_sstp_chain_pem(m, d);
 			else	/* for reading anywhere: no colour */
 				doc_text(m, d, COLOR_NEVER, TEXT_WIDTH);
 			if (fclose(m) == 0)

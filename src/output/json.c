@@ -1,7 +1,9 @@
 /* The JSON report: the stable machine format, documented by
  * schema/report.schema.json. Built with json-c; keys are only ever added. */
 #include <json-c/json.h>
+#include <openssl/evp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
@@ -536,18 +538,17 @@ j_time(int64_t t)
 	return json_object_new_string(ts);
 }
 
-/* The gateway's end-entity certificate, as a Windows client judges it. */
+/* A server's end-entity certificate, as a Windows client judges it: the
+ * IKE gateway's (with its probe and AUTH) and the SSTP server's. */
 static json_object *
-j_certificate(const struct report *rep)
+j_cert(const struct report *rep, const struct cert_info *c, int probe,
+    bool ike)
 {
 	const struct auth_report *a = &rep->auth;
-	const struct cert_info *c = &a->cert;
 	json_object *o, *e;
 
-	if (!a->has_cert)
-		return NULL;
 	o = json_object_new_object();
-	json_object_object_add(o, "probe", json_object_new_int(a->cert_probe));
+	json_object_object_add(o, "probe", probe >= 0 ? json_object_new_int(probe) : NULL);
 	json_object_object_add(o, "parsed", json_object_new_boolean(c->parsed));
 	if (!c->parsed) {
 		json_object_object_add(o, "problem", json_object_new_string(c->problem));
@@ -584,8 +585,125 @@ j_certificate(const struct report *rep)
 	json_object_object_add(o, "trust_store", json_object_new_string(
 	    rep->ca_file ? rep->ca_file : "system"));
 	json_object_object_add(o, "chain_incomplete", json_object_new_boolean(c->chain_incomplete));
-	json_object_object_add(o, "auth_verified", jtri(a->auth_verified));
-	json_object_object_add(o, "auth_error", jstr_nonempty(a->auth_error));
+	json_object_object_add(o, "auth_verified", ike ? jtri(a->auth_verified) : NULL);
+	json_object_object_add(o, "auth_error", ike ? jstr_nonempty(a->auth_error) : NULL);
+	return o;
+}
+
+static json_object *
+j_certificate(const struct report *rep)
+{
+	if (!rep->auth.has_cert)
+		return NULL;
+	return j_cert(rep, &rep->auth.cert, rep->auth.cert_probe, true);
+}
+
+/* The certificates as sent, base64 DER: the evidence for the ticket (the
+ * bundle writes them as PEM) and what a replay judges again. */
+static json_object *
+j_der(const struct sstp_answers *a)
+{
+	json_object *arr = json_object_new_array();
+
+	for (int i = 0; i < a->n_der; i++) {
+		size_t n = 4 * ((a->der_len[i] + 2) / 3) + 1;
+		unsigned char *b64 = malloc(n);
+
+		if (b64 == NULL)
+			break;
+		EVP_EncodeBlock(b64, a->der[i], (int)a->der_len[i]);
+		json_object_array_add(arr, json_object_new_string((char *)b64));
+		free(b64);
+	}
+	return arr;
+}
+
+/* The SSTP check: TCP, TLS, the listener, the call, the certificate. */
+static json_object *
+j_sstp(const struct report *rep)
+{
+	const struct sstp_report *r = &rep->sstp;
+	json_object *o, *t, *h, *arr, *l, *k;
+
+	if (!r->tested)
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "port", json_object_new_int(r->port));
+	json_object_object_add(o, "state", json_object_new_string(port_state_name(r->state)));
+	json_object_object_add(o, "meaning", json_object_new_string(r->meaning));
+	json_object_object_add(o, "connect_ms", jms(r->connect_ms));
+	json_object_object_add(o, "source_port", r->sport ? json_object_new_int(r->sport) : NULL);
+	json_object_object_add(o, "syns", json_object_new_int(r->syns));
+	json_object_object_add(o, "reset_from", r->reset ? jaddr(&r->reset_from) : NULL);
+	json_object_object_add(o, "icmp", j_icmp(&r->icmp));
+	json_object_object_add(o, "reached", json_object_new_string(sstp_stage_name(r->reached)));
+	json_object_object_add(o, "connect_error", r->sess->conn[0].connect_errno ?
+	    json_object_new_string(strerrorname_np(r->sess->conn[0].connect_errno) ?
+	    strerrorname_np(r->sess->conn[0].connect_errno) : "EIO") : NULL);
+	json_object_object_add(o, "timed_out", json_object_new_boolean(r->timed_out));
+	json_object_object_add(o, "error", jstr_nonempty(r->error));
+	if (r->tls_ok || r->reached >= SSTP_STAGE_TLS) {
+		t = json_object_new_object();
+		json_object_object_add(t, "version", jstr_nonempty(r->tls_version));
+		json_object_object_add(t, "cipher", jstr_nonempty(r->tls_cipher));
+		arr = json_object_new_array();
+		l = json_object_new_array();
+		for (int i = 0; i < 2; i++) {
+			const struct sstp_legacy *g = &r->legacy[i];
+			const struct sstp_conn *c = &r->sess->conn[1 + i];
+
+			if (g->accepted == TRI_TRUE)
+				json_object_array_add(arr, json_object_new_string(g->version));
+			if (!c->started)
+				continue;
+			k = json_object_new_object();
+			json_object_object_add(k, "version", json_object_new_string(g->version));
+			json_object_object_add(k, "accepted", jtri(g->accepted));
+			json_object_object_add(k, "source_port", c->sport ?
+			    json_object_new_int(c->sport) : NULL);
+			json_object_object_add(k, "connect_error", c->connect_errno ?
+			    json_object_new_string(strerrorname_np(c->connect_errno) ?
+			    strerrorname_np(c->connect_errno) : "EIO") : NULL);
+			json_object_object_add(k, "timed_out", json_object_new_boolean(c->timed_out));
+			json_object_object_add(k, "error", jstr_nonempty(c->error));
+			json_object_object_add(k, "cipher", jstr_nonempty(c->tls_cipher));
+			json_object_array_add(l, k);
+		}
+		json_object_object_add(t, "legacy_versions_accepted", arr);
+		json_object_object_add(t, "legacy", l);
+		json_object_object_add(o, "tls", t);
+	} else
+		json_object_object_add(o, "tls", NULL);
+	if (r->has_http) {
+		h = json_object_new_object();
+		json_object_object_add(h, "status", json_object_new_int(r->http->status));
+		json_object_object_add(h, "reason", json_object_new_string(r->http->reason));
+		json_object_object_add(h, "server", jstr_nonempty(r->http->server));
+		json_object_object_add(h, "content_length", r->http->has_length ?
+		    json_object_new_string(r->http->length) : NULL);
+		json_object_object_add(h, "sstp_length", json_object_new_boolean(r->http->length_sstp));
+		json_object_object_add(o, "http", h);
+	} else
+		json_object_object_add(o, "http", NULL);
+	json_object_object_add(o, "listener", jtri(r->listener));
+	json_object_object_add(o, "call_connect", jstr_or_null(r->call_connect));
+	if (r->has_ctrl) {
+		k = json_object_new_object();
+		json_object_object_add(k, "message_type", json_object_new_int(r->ctrl->msg_type));
+		json_object_object_add(k, "message", jstr_or_null(sstp_msg_name(r->ctrl->msg_type)));
+		json_object_object_add(k, "hash_protocols", r->ctrl->has_binding_req ?
+		    json_object_new_int(r->ctrl->hash_protocols) : NULL);
+		json_object_object_add(k, "status", r->ctrl->has_status ?
+		    json_object_new_int64(r->ctrl->status) : NULL);
+		json_object_object_add(k, "status_attribute", r->ctrl->has_status ?
+		    json_object_new_int(r->ctrl->status_attr) : NULL);
+		json_object_object_add(o, "call_connect_answer", k);
+	} else
+		json_object_object_add(o, "call_connect_answer", NULL);
+	json_object_object_add(o, "certificate", r->has_cert ?
+	    j_cert(rep, &r->cert, -1, false) : NULL);
+	json_object_object_add(o, "chain_der", j_der(&r->sess->ans));
+	json_object_object_add(o, "duration_ms", jms(r->sess->duration * 1000.0));
 	return o;
 }
 
@@ -679,6 +797,9 @@ j_options(const struct report *rep)
 	json_object_object_add(o, "all_addresses", json_object_new_boolean(rep->all_addresses));
 	json_object_object_add(o, "auth", json_object_new_boolean(c->auth));
 	json_object_object_add(o, "audit", json_object_new_boolean(c->audit));
+	json_object_object_add(o, "sstp", json_object_new_boolean(rep->sstp.tested));
+	json_object_object_add(o, "sstp_port", rep->sstp.tested ?
+	    json_object_new_int(rep->sstp.port) : NULL);
 	json_object_object_add(o, "ca", jstr_or_null(rep->ca_file));
 	return o;
 }
@@ -803,6 +924,7 @@ report_json(const struct report *rep)
 	json_object_object_add(root, "auth", j_auth(rep));
 	json_object_object_add(root, "certificate", j_certificate(rep));
 	json_object_object_add(root, "audit", j_audit(rep));
+	json_object_object_add(root, "sstp", j_sstp(rep));
 	json_object_object_add(root, "fragments", j_fragments(rep));
 	json_object_object_add(root, "path_mtu", j_path_mtu(rep));
 	json_object_object_add(root, "probes", j_probes(rep));

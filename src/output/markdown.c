@@ -313,6 +313,10 @@ auth_md(FILE *out, const struct doc *d)
 	lines_md(out, "The gateway's certificate", &l);
 	doc_audit_lines(d, &l);
 	lines_md(out, "Proposal audit", &l);
+	doc_sstp_lines(d, &l);
+	lines_md(out, "SSTP (TLS on TCP)", &l);
+	doc_sstp_cert_lines(d, &l);
+	lines_md(out, "The SSTP server's certificate", &l);
 }
 
 static void

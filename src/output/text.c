@@ -269,6 +269,10 @@ auth_text(const struct tout *o, const struct doc *d)
 	lines_text(o, "Gateway's certificate", &l);
 	doc_audit_lines(d, &l);
 	lines_text(o, "Proposal audit", &l);
+	doc_sstp_lines(d, &l);
+	lines_text(o, "SSTP (TLS on TCP)", &l);
+	doc_sstp_cert_lines(d, &l);
+	lines_text(o, "SSTP server's certificate", &l);
 }
 
 static void

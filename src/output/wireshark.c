@@ -98,3 +98,43 @@ doc_wireshark_keys(FILE *out, const struct doc *d)
 		one_doc(out, &d->others[i], &n);
 	return n;
 }
+
+/* One report's SSTP chain: the report's base64 DER, cut in PEM's lines. */
+static int
+chain_pem(FILE *out, const struct doc *d)
+{
+	const struct doc_sstp *t = &d->sstp;
+
+	if (t->st != DOC_SET || t->n_chain_der == 0)
+		return 0;
+	fprintf(out, "# %s (%s), TCP %lld: as the server sent it, its own "
+	    "first\n", doc_s(&d->target.name, "?"), doc_s(&d->target.address,
+	    "?"), t->port.v);
+	for (int i = 0; i < t->n_chain_der; i++) {
+		const char *b = doc_s(&t->chain_der[i], "");
+		size_t n = strlen(b);
+
+		fprintf(out, "-----BEGIN CERTIFICATE-----\n");
+		for (size_t k = 0; k < n; k += 64)
+			fprintf(out, "%.*s\n", (int)(n - k < 64 ? n - k : 64), b + k);
+		fprintf(out, "-----END CERTIFICATE-----\n");
+	}
+	return t->n_chain_der;
+}
+
+int
+doc_sstp_chain_pem(FILE *out, const struct doc *d)
+{
+	int n;
+
+	fprintf(out, "# The SSTP server's certificate chain from this run's TLS "
+	    "handshake\n# (openssl x509 -text -noout < this file shows the "
+	    "first).\n");
+	n = chain_pem(out, d);
+	for (int i = 0; i < d->n_others; i++)
+		n += chain_pem(out, &d->others[i]);
+	if (n == 0)
+		fprintf(out, "# none: the SSTP check did not run, or got no "
+		    "certificate\n");
+	return n;
+}

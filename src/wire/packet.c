@@ -380,7 +380,8 @@ bad(struct pkt *p, enum pkt_status st, const char *why)
 	return st;
 }
 
-/* What follows the IP header of a quote: the UDP ports, when quoted. */
+/* What follows the IP header of a quote: the UDP ports, when quoted, or
+ * TCP's (the first 4 of the 8 bytes RFC 792 promises). */
 static void
 quote_transport(struct cursor *c, struct pkt_quote *q)
 {
@@ -392,6 +393,11 @@ quote_transport(struct cursor *c, struct pkt_quote *q)
 		q->has_ports = true;
 		q->data = cur_here(c);
 		q->data_len = cur_left(c);
+	} else if (q->proto == PROTO_TCP && q->frag_off == 0 &&
+	    cur_left(c) >= 8) {
+		q->sport = cur_be16(c);
+		q->dport = cur_be16(c);
+		q->has_ports = true;
 	}
 }
 
@@ -566,6 +572,22 @@ decode_l4(struct pkt *p)
 		p->is_udp = true;
 		p->udp_data = cur_here(&c);
 		p->udp_len = ulen - UDP_HDR_LEN;
+	} else if (p->proto == PROTO_TCP) {
+		uint8_t off;
+
+		p->sport = cur_be16(&c);
+		p->dport = cur_be16(&c);
+		cur_skip(&c, 8);		/* sequence and ack numbers */
+		off = (uint8_t)((cur_u8(&c) >> 4) * 4);
+		p->tcp_flags = cur_u8(&c);
+		if (!cur_ok(&c) || off < TCP_HDR_LEN || off > p->l4_len) {
+			snprintf(p->problem, sizeof(p->problem),
+			    "TCP header of %u bytes does not fit %zu", off,
+			    p->l4_len);
+			return;
+		}
+		p->is_tcp = true;
+		p->tcp_payload = p->l4_len - off;
 	} else if ((p->family == AF_INET && p->proto == PROTO_ICMP) ||
 	    (p->family == AF_INET6 && p->proto == PROTO_ICMPV6))
 		decode_icmp(p, &c);

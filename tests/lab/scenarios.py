@@ -1263,7 +1263,8 @@ def bad_usage(s):
 
 # -- reports for tickets: NAT, the bundle, compare, clusters ---------------------
 
-BUNDLE_FILES = ["capture.pcap", "ikev2_decryption_table", "report.json", "report.md", "report.txt"]
+BUNDLE_FILES = ["capture.pcap", "ikev2_decryption_table", "report.json", "report.md", "report.txt",
+                "sstp-chain.pem"]
 PCAP_MAGIC = (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4")
 
 

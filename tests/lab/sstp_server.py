@@ -12,6 +12,9 @@ Modes, for the faults an SSTP check must tell apart:
   nak      Call Connect Nak instead of Ack
   http     a plain HTTPS web server: 404 from "Microsoft-IIS/10.0"
   silent   TLS, then never a byte of HTTP
+  huge     TLS, then an HTTP header that never ends (64 KB and on)
+  garbage  TLS, then bytes that are not HTTP
+  plain    no TLS at all: a plain-HTTP server's 400 on TCP 443
 Each event is one line in --log (accept, tls, request, response, call
 connect, close), which the tests read.
 
@@ -89,6 +92,20 @@ def serve(conn, peer, a):
             while conn.recv(1024):
                 pass
             return
+        if a.mode == "huge":
+            conn.sendall(b"HTTP/1.1 200 OK\r\n")
+            for _ in range(1024):
+                conn.sendall(b"X-Filler: " + b"a" * 54 + b"\r\n")
+            log(a.log, "sent huge header")
+            while conn.recv(1024):
+                pass
+            return
+        if a.mode == "garbage":
+            conn.sendall(os.urandom(3000))
+            log(a.log, "sent garbage")
+            while conn.recv(1024):
+                pass
+            return
         head = read_head(conn)
         if head is None:
             log(a.log, "request none")
@@ -162,12 +179,16 @@ def main():
     ap.add_argument("--chain", help="intermediate CA certificates to send")
     ap.add_argument("--port", type=int, default=443)
     ap.add_argument("--address", default="", help="an IPv6 (or ::ffff:IPv4) address")
-    ap.add_argument("--mode", choices=("sstp", "nak", "http", "silent"), default="sstp")
+    ap.add_argument("--mode", choices=("sstp", "nak", "http", "silent", "huge", "garbage",
+                                       "plain"), default="sstp")
     ap.add_argument("--legacy", action="store_true", help="also accept TLS 1.0 and 1.1")
     ap.add_argument("--log", required=True)
     a = ap.parse_args()
 
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    # Any certificate the lab makes, SHA-1 ones too: a real server's
+    # TLS library serves what it is given.
+    ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
     if a.chain:
         # The leaf first, then what it sends with it.
         both = a.log + ".chain.pem"
@@ -192,6 +213,16 @@ def main():
         raw, peer = srv.accept()
         log(a.log, f"accept {peer[0].removeprefix('::ffff:')}")
         raw.settimeout(10)
+        if a.mode == "plain":
+            try:
+                raw.recv(4096)
+                raw.sendall(b"HTTP/1.1 400 Bad Request\r\nServer: nginx\r\n"
+                            b"Content-Length: 0\r\nConnection: close\r\n\r\n")
+                log(a.log, "plain 400")
+            except OSError as e:
+                log(a.log, f"plain error {e}")
+            raw.close()
+            continue
         try:
             conn = ctx.wrap_socket(raw, server_side=True)
         except (OSError, ssl.SSLError) as e:
