@@ -206,6 +206,24 @@ def boundary_fixtures(root):
             f.write(frame_input(LINK_RAW, [(1, fr) for fr in frags]))
 
 
+def sstp_seeds(out):
+    """What an SSTP server (or something else on TCP 443) answers: the
+    HTTP head with what follows it ([MS-SSTP] 3.2.4.1, 2.2.10, 2.2.12),
+    as the lab's sstp_server.py sends it."""
+    ok = (b"HTTP/1.1 200\r\nContent-Length: 18446744073709551615\r\n"
+          b"Server: Microsoft-HTTPAPI/2.0\r\nDate: Wed, 02 Dec 2026 22:00:00 GMT\r\n\r\n")
+    ack = bytes.fromhex("10010030" "00020001" "00040028" "00000003") + bytes(range(32))
+    nak = bytes.fromhex("10010016" "00030001" "0002000e" "00000001" "00000004" "0001")
+    out.add('sstp', 'ack', ok + ack)
+    out.add('sstp', 'nak', ok + nak)
+    out.add('sstp', 'ack-alone', ack)
+    out.add('sstp', 'iis-404', b"HTTP/1.1 404 Not Found\r\nServer: Microsoft-IIS/10.0\r\n"
+            b"Content-Type: text/html\r\nContent-Length: 35\r\n\r\n"
+            b"<html><body>Not Found</body></html>")
+    out.add('sstp', 'head-cut', ok[:40])
+    out.add('sstp', 'data-packet', ok + bytes.fromhex("10000008c0210101"))
+
+
 def main():
     captures = sys.argv[1] if len(sys.argv) > 1 else \
         os.path.join(HERE, '..', 'captures')
@@ -262,6 +280,7 @@ def main():
             report(a), report(b), a.encode() + b'.json',
             b'reports/from-the-branch-office-on-tuesday/' + b.encode() + b'.json')))
 
+    sstp_seeds(out)
     if largest is None:
         return
     name, dg = largest

@@ -31,6 +31,11 @@ Cases:
   open, --audit        --quick --audit: reachability and the proposal
                        audit (issue 14); the row after it is what the audit
                        adds to reachability                 target <= 3 s
+  clean, SSTP          the default run against a gateway with an SSTP
+                       listener on TCP 443 (tests/lab/sstp_server.py, an
+                       ECDSA chain): the SSTP check runs beside the IKE probes
+  clean, --no-sstp     the same without it; the row after it is what the
+                       SSTP check adds to a clean full run  target <= 0.1 s
 """
 
 import argparse
@@ -59,6 +64,8 @@ CASES = [
     ("EAP, --no-auth", ["--no-auth"], "eap", None),
     ("EAP, return dropped", [], "eap-return-dropped", None),
     ("open, --audit", ["--quick", "--audit"], "clean", None),
+    ("clean, SSTP", [], "sstp", None),
+    ("clean, --no-sstp", ["--no-sstp"], "sstp", None),
 ]
 
 # Rows of differences between two cases' medians: (name, case, minus, target).
@@ -66,6 +73,7 @@ DELTAS = [
     ("IKE_AUTH probe adds", "EAP gateway", "EAP, --no-auth", 0.2),
     ("IKE_AUTH adds, return dropped", "EAP, return dropped", "EAP, --no-auth", 3.0),
     ("proposal audit adds", "open, --audit", "open, reachability", 3.0),
+    ("SSTP check adds", "clean, SSTP", "clean, --no-sstp", 0.1),
 ]
 
 
@@ -73,6 +81,8 @@ def gateway(lab, kind, chain):
     """The gateway's configuration for a case, and ikeprobe's extra args."""
     if kind.startswith("eap"):
         return L.GatewayConfig(auth="eap", chain=chain), ["--ca", chain.root]
+    if kind == "sstp":
+        return L.GatewayConfig(), ["--ca", chain.root]
     return L.GatewayConfig(), []
 
 
@@ -123,13 +133,20 @@ def main():
         base = statistics.median(timed(exec_ + [binary, "--version"])[0] for _ in range(a.runs))
 
         import pki
+        import sstp_scenarios
         chain = pki.make(os.path.join(lab.tmp, "pki"), "good")
+        ecdsa = pki.make(os.path.join(lab.tmp, "pki-ecdsa"), "ecdsa")
+        server = argparse.Namespace(lab=lab)	# what start_server() needs
 
         def one(b, args, kind):
+            if kind == "sstp" and not getattr(server, "sstp_servers", None):
+                sstp_scenarios.start_server(server, ecdsa)
+            elif kind != "sstp" and getattr(server, "sstp_servers", None):
+                sstp_scenarios.stop_servers(server)
             lab.stop_charon(quiet=True)
             lab.charon = None
             lab.set_mtu("router-gateway", 1500)
-            config, extra = gateway(lab, kind, chain)
+            config, extra = gateway(lab, kind, ecdsa if kind == "sstp" else chain)
             lab.start_charon(config)
             setup(lab, kind)
             dt, p = timed(exec_ + [b, "--json"] + extra + args + [L.GATEWAY_ADDR])
@@ -149,7 +166,8 @@ def main():
                 packets.append(rep["traffic"]["packets_sent"])
                 fullsa.append(rep["traffic"]["full_sa_replies"])
                 halfopen.append(half_open(lab))
-                verdicts.add(rep["headline"][:70])
+                verdicts.add(rep["headline"][:70] + ("; SSTP " + rep["sstp"]["meaning"][:50]
+                                                     if rep.get("sstp") else ""))
             med = statistics.median(times)
             rows.append(dict(case=name, median_s=med, min_s=min(times), max_s=max(times),
                              ratio=med / base, target=target,
@@ -159,6 +177,7 @@ def main():
                              half_open=statistics.median([h for h in halfopen if h is not None] or [0]),
                              verdicts=sorted(verdicts)))
 
+        sstp_scenarios.stop_servers(server)
     print(f"baseline (ikeprobe --version in the client namespace): {base * 1000:.1f} ms; "
           f"{a.runs} runs per case\n")
     if a.markdown:

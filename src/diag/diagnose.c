@@ -521,6 +521,8 @@ run_findings(struct report *rep)
 	}
 }
 
+#define HEADLINE_MAX	120
+
 /* One sentence of at most about 120 characters: what a client will see
  * from this network. The ports first; the rest once every port answered
  * (after the findings: see diagnose()). */
@@ -530,6 +532,7 @@ headline(struct report *rep)
 	char open[MAX_PORTS * 10 + 1], bad[MAX_PORTS * 6 + 1];
 	char undecided[MAX_PORTS * 10 + 1], sstp[120];
 	bool works;
+	size_t n;
 	const struct port_verdict *p500 = NULL;
 	int n_open, n_bad, n_und;
 
@@ -583,6 +586,17 @@ headline(struct report *rep)
 		snprintf(rep->headline, sizeof(rep->headline), "IKEv2 answers on "
 		    "UDP %s but not on UDP %s: clients behind a NAT fail (error "
 		    "809).", open, bad);
+	/* One sentence a helpdesk reads aloud: where the ports make it too
+	 * long for SSTP's clause, the findings say what it would. */
+	n = strlen(rep->headline);
+	if (sstp[0] && n > HEADLINE_MAX && n > strlen(sstp) &&
+	    strcmp(rep->headline + n - strlen(sstp), sstp) == 0) {
+		if (works)
+			snprintf(rep->headline, sizeof(rep->headline), "IKEv2 is "
+			    "blocked here%s", sstp);
+		else
+			rep->headline[n - strlen(sstp)] = '\0';
+	}
 }
 
 /* Errors first, then warnings, then the rest; in the order found within
