@@ -18,9 +18,10 @@
 #include "ikeprobe/tls.h"
 
 /* A silent port is given up after as long as a silent IKE port (the SYN
- * goes three times: at 0, 1 and 3 s, Linux's initial RTO); each later
- * step gets as long again. A whole check is bounded by their sum. */
-#define SSTP_CONNECT_TIMEOUT	3.2
+ * goes three times: Linux retransmits it a second apart, its first
+ * tcp_syn_linear_timeouts); each later step gets about as long. A whole
+ * check is bounded by their sum. */
+#define SSTP_CONNECT_TIMEOUT	2.7
 #define SSTP_STEP_TIMEOUT	3.0
 /* After the last socket is closed, how long the capture gets to show what
  * ended each connection (the reset, the ICMP error) before the check

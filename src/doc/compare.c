@@ -295,6 +295,38 @@ audit_checks(struct cmp_table *t, int col, const struct doc *d)
 	    at ? weak : "none");
 }
 
+/* The SSTP check (0.5 on): rows only where a report has one. TCP 443 is
+ * the network's; the listener and the certificate are the gateway's. */
+static void
+sstp_checks(struct cmp_table *t, int col, const struct doc *d)
+{
+	const struct doc_sstp *s = &d->sstp;
+	const struct doc_certificate *c = &s->certificate;
+
+	if (s->st != DOC_SET)
+		return;
+	put(t, col, "sstp", "SSTP TCP", CMP_CHECK, "%lld %s", s->port.v,
+	    doc_s(&s->state, "?"));
+	if (!doc_is(&s->state, "open"))
+		return;
+	put(t, col, "sstp_tls", "SSTP TLS", CMP_CHECK, "%s",
+	    doc_s(&s->tls_version, "failed"));
+	put(t, col, "sstp_listener", "SSTP listener", CMP_CHECK, "%s",
+	    doc_is(&s->call_connect, "ack") ? "takes calls" :
+	    s->call_connect.st == DOC_SET ? "refuses calls" :
+	    s->listener.st == DOC_SET && s->listener.v ? "no answer to the call" :
+	    s->http_st == DOC_SET ? "not SSTP (web server)" : "not SSTP");
+	if (c->st != DOC_SET)
+		return;
+	put(t, col, "sstp_cert", "SSTP certificate", CMP_CHECK, "%s",
+	    !c->parsed.v ? "does not parse" : c->expired.v ? "expired" :
+	    c->not_yet_valid.v ? "not yet valid" : c->days_left.v < 30 ?
+	    "valid, expires within 30 days" : "valid");
+	if (c->parsed.v)
+		put(t, col, "sstp_cert_trust", "SSTP trusted", CMP_CHECK, "%s",
+		    yes_no(&c->trusted, "yes", "no", "not judged"));
+}
+
 static void
 checks(struct cmp_table *t, int col, const struct doc *d)
 {
@@ -341,6 +373,7 @@ checks(struct cmp_table *t, int col, const struct doc *d)
 		    yes_no(&r->fragmentation_supported, "yes", "no", "unknown"));
 	auth_checks(t, col, d);
 	audit_checks(t, col, d);
+	sstp_checks(t, col, d);
 	if (d->complete.st == DOC_SET)
 		put_check(t, col, ROW_COMPLETE, "%s", d->complete.v ? "yes" :
 		    "no");

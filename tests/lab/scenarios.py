@@ -40,7 +40,7 @@ COMPARE_SCHEMA_PATH = os.path.normpath(os.path.join(HERE, "..", "..", "schema", 
 # all versions (added after the first release).
 CURRENT_KEYS = {
     "": ("nat", "others", "started_us", "stopped", "options", "auth", "certificate",
-         "status", "exit_status", "worst_severity", "audit"),
+         "status", "exit_status", "worst_severity", "audit", "sstp"),
     "target": ("addresses", "cluster", "resolved"),
     "local": ("gateway", "network", "label", "hostname", "os", "kernel"),
     "responder": ("invalid_ke_group",),
@@ -48,7 +48,7 @@ CURRENT_KEYS = {
     "nat": ("consequence",),
     "verdict": ("in_headline",),
     "fragments": ("tested", "inbound_evidence", "inbound_probe"),
-    "options": ("auth", "ca", "audit"),
+    "options": ("auth", "ca", "audit", "sstp", "sstp_port"),
     "path_mtu": ("tested",),
 }
 

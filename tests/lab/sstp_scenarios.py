@@ -352,7 +352,7 @@ def sstp_not_sstp(s):
 
 
 def sstp_blocked(s):
-    """TCP 443 dropped (silent: SYNs retransmitted, given up in 3.2 s),
+    """TCP 443 dropped (silent: SYNs retransmitted, given up in 2.7 s),
     reset and refused with ICMP administratively prohibited by the router
     (filtered, the router named); with IKEv2 open each is info, and with
     IKEv2 blocked too the headline says both and the finding is an
@@ -367,7 +367,7 @@ def sstp_blocked(s):
         s.equal((t["state"], t["timed_out"], t["connect_error"], t["reset_from"], t["icmp"]),
                 ("silent", True, "ETIMEDOUT", None, None), "dropped: sstp")
         s.check(t["syns"] >= 2, f"dropped: {t['syns']} SYN(s) in the capture: the kernel "
-                "retransmits within 3.2 s")
+                "retransmits within 2.7 s")
         f = s.h.finding(s, rep, "sstp-tcp443-blocked", "dropped", severity="info")
         s.h.says(s, f, "silent", "dropped")
 

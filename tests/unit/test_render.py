@@ -38,13 +38,14 @@ NOTED_NO_CMARK = []
 sys.path.insert(0, os.path.join(HERE, ".."))
 from strict_schema import strict_schema  # noqa: E402
 
-GOOD = ["hq", "hotel", "nat", "cluster", "auth", "audit", "old-0.1", "hostile-strings"]
+GOOD = ["hq", "hotel", "nat", "cluster", "auth", "audit", "sstp", "old-0.1", "hostile-strings"]
 # Reports of this version: valid against the schema, strictly.
-CURRENT = ["hq", "hotel", "nat", "cluster", "auth", "audit"]
+CURRENT = ["hq", "hotel", "nat", "cluster", "auth", "audit", "sstp"]
 COMPARES = [
     ("hq-hotel", ["hq", "hotel"], ("txt", "md", "json")),
     ("hq-auth", ["hq", "auth"], ("txt", "md", "json")),
     ("hq-audit", ["hq", "audit"], ("txt", "md", "json")),
+    ("hq-sstp", ["hq", "sstp"], ("txt", "md", "json")),
     ("old-new", ["old-0.1", "hq"], ("txt", "md")),
     ("cluster", ["cluster"], ("txt", "md")),
     ("all", ["hq", "hotel", "nat", "cluster", "old-0.1"], ("txt",)),
