@@ -211,6 +211,7 @@ struct doc_target {
 	 * the addresses probed (this one's and its others'). */
 	const char	**families;
 	bool		*probed;
+	const char	**reasons;	/* why not probed (0.5 on), or NULL */
 	struct doc_bool	 cluster;
 };
 

@@ -37,10 +37,6 @@ void	 ip_addr_from_sockaddr(const struct sockaddr *, struct ip_addr *);
 socklen_t ip_addr_to_sockaddr(const struct ip_addr *, uint16_t port,
 	    struct sockaddr_storage *);
 
-/* Can this version probe targets of the family? (IPv6 is refused until
- * its sockets and capture are in.) */
-bool	 net_family_probed(int family);
-
 /* Which local address and interface the kernel would use for target,
  * honouring --source and --interface when given. */
 enum net_err route_lookup(const struct ip_addr *target, const char *ifname,

@@ -231,6 +231,9 @@ struct report {
 	 * probed one is among them. */
 	struct ip_addr	 addrs[MAX_ADDRS];
 	bool		 probed[MAX_ADDRS];	/* this run sent probes to it */
+	/* Why not, for an address of a family the run left out (-4, no
+	 * route from here); NULL when probed or one more of a family. */
+	const char	*why_not[MAX_ADDRS];
 	int		 n_addrs;
 	bool		 all_addresses;	/* --all-addresses: each has a report */
 	bool		 cluster;	/* several addresses of the target's family */
@@ -270,6 +273,15 @@ struct report {
 };
 
 void	 diagnose(struct report *, const struct ike_session *);
+/* After each address's diagnosis: what the families say together (one
+ * works, the other does not) and the families left out, into reps[0]
+ * (the document's top report) and the reports of each family. */
+void	 diagnose_families(struct report *const *reps, int n);
+/* Errors first, then warnings, then the rest (stable). */
+void	 sort_findings(struct report *);
+/* Can an IKEv2 client connect from here: every port answers, or 500 does
+ * and no NAT needs 4500 (the headline's reading of the ports). */
+bool	 ike_connects(const struct report *);
 /* The size part: fragments, path MTU, the verdict and their findings. */
 void	 diagnose_sizes(struct report *);
 /* NAT between here and the gateway, and what it means for UDP 4500 (after

@@ -38,12 +38,16 @@ net_status(enum net_err e)
 }
 
 /* The addresses a name resolves to, in the resolver's order (it sorts
- * them by RFC 6724), each once. */
+ * them by RFC 6724: IPv6 first where this machine has it, as a Windows
+ * client tries them), each once. */
 struct resolved {
 	struct ip_addr	 all[MAX_ADDRS];
 	int		 n_all;
 	struct ip_addr	 probe[MAX_ADDRS];	/* the ones we probe */
 	int		 n_probe;
+	/* Why an address of the name is not probed, by all[] index ("" when
+	 * it is, or when it is just one more of a family already probed). */
+	char		 why_not[MAX_ADDRS][200];
 };
 
 static void
@@ -56,9 +60,19 @@ add_unique(struct ip_addr *list, int *n, const struct ip_addr *a)
 		list[(*n)++] = *a;
 }
 
+static bool
+has_family(const struct ip_addr *list, int n, int family)
+{
+	for (int i = 0; i < n; i++)
+		if (list[i].family == family)
+			return true;
+	return false;
+}
+
+/* family: AF_INET or AF_INET6 for -4 or -6, else 0 (both). */
 static int
-resolve(const char *name, bool every, struct resolved *out, char *err,
-    size_t errlen)
+resolve(const char *name, bool every, int family, struct resolved *out,
+    char *err, size_t errlen)
 {
 	struct addrinfo hints, *res, *ai;
 	struct ip_addr a;
@@ -100,81 +114,196 @@ resolve(const char *name, bool every, struct resolved *out, char *err,
 		ip_addr_from_sockaddr(ai->ai_addr, &a);
 		if (a.family == 0)
 			continue;
-		/* IPv6 is not probed yet: listed, not probed. */
-		if (net_family_probed(a.family) && (every || out->n_probe == 0))
-			add_unique(out->probe, &out->n_probe, &a);
 		add_unique(out->all, &out->n_all, &a);
 	}
 	freeaddrinfo(res);
+	/* Each family's first address (every address with --all-addresses),
+	 * both families unless -4 or -6 says one. */
+	for (int i = 0; i < out->n_all; i++) {
+		a = out->all[i];
+		if (family && a.family != family)
+			snprintf(out->why_not[i], sizeof(out->why_not[i]), "%s",
+			    family == AF_INET ? "-4: IPv4 only" : "-6: IPv6 only");
+		else if (every || !has_family(out->probe, out->n_probe, a.family))
+			add_unique(out->probe, &out->n_probe, &a);
+	}
 	if (out->n_probe == 0) {
-		snprintf(err, errlen, "`%s' has %s: this version probes IPv4 "
-		    "only; give the gateway's IPv4 address", name,
-		    out->n_all ? "only IPv6 addresses" : "no IPv4 address");
+		snprintf(err, errlen, "`%s' has no %s address: give %s, or "
+		    "another name", name, family == AF_INET ? "IPv4" : "IPv6",
+		    family == AF_INET ? "-6" : "-4");
 		return EXIT_USAGE;
 	}
 	return 0;
 }
 
-/* Open everything that needs privilege, then give privilege up. With
- * --all-addresses every address must be reached the same way, since the
- * sessions share the sockets and the capture. */
+/* The probed addresses of one family out of the run, each marked with
+ * why (the family's route, or its interface). */
+static void
+drop_family(struct resolved *t, int family, const char *why)
+{
+	int n = 0;
+
+	for (int i = 0; i < t->n_probe; i++)
+		if (t->probe[i].family != family)
+			t->probe[n++] = t->probe[i];
+	t->n_probe = n;
+	for (int i = 0; i < t->n_all; i++)
+		if (t->all[i].family == family && !t->why_not[i][0])
+			snprintf(t->why_not[i], sizeof(t->why_not[i]), "%s", why);
+}
+
+/* What each family leaves from: its local address, interface and MTU,
+ * and its held source ports. */
+struct families {
+	struct local_info local[2];	/* IPv4, IPv6 */
+	bool		 used[2];
+	struct port_pair ports[2][MAX_PORTS];
+};
+
 static int
-setup(struct io *io, struct local_info *local, struct port_pair *ports,
-    const struct options *o, const struct resolved *t, struct bundle *b,
-    char *err, size_t errlen)
+fam_index(int family)
+{
+	return family == AF_INET6;
+}
+
+/* Route each family's addresses. With both families from a name, one that
+ * this machine cannot reach (no IPv6 here, a common network), or that
+ * leaves by another interface than the first (one capture sees one), is
+ * left out and the report says why; asked for alone it is an error. With
+ * --all-addresses every address of a family must leave the same way,
+ * since its sessions share the sockets and the capture. */
+static int
+route_families(struct resolved *t, struct families *f, const struct options *o,
+    const struct ip_addr *src, char *err, size_t errlen)
 {
 	struct local_info other;
-	struct ip_addr src;
-	char filter[4096], a[IP_ADDR_STRLEN], l1[IP_ADDR_STRLEN], l2[IP_ADDR_STRLEN];
+	char a[IP_ADDR_STRLEN], l1[IP_ADDR_STRLEN], l2[IP_ADDR_STRLEN];
+	char why[200];
+	enum net_err e;
+	int first = t->probe[0].family;
+
+	for (int k = 0; k < 2; k++) {
+		int family = k == 0 ? first : first == AF_INET ? AF_INET6 : AF_INET;
+		int fi = fam_index(family), at = -1;
+
+		for (int i = 0; i < t->n_probe && at < 0; i++)
+			if (t->probe[i].family == family)
+				at = i;
+		if (at < 0)
+			continue;
+		/* --source names one family's address: the other family has
+		 * none to leave from. */
+		if (src && src->family != family) {
+			if (k == 0) {
+				snprintf(err, errlen, "--source %s is an %s "
+				    "address, the gateway's is %s: give one of "
+				    "the same family", o->source,
+				    ip_family_name(src->family),
+				    ip_family_name(family));
+				return EXIT_USAGE;
+			}
+			snprintf(why, sizeof(why), "--source is an %s address",
+			    ip_family_name(src->family));
+			drop_family(t, family, why);
+			continue;
+		}
+		if ((e = route_lookup(&t->probe[at], o->ifname, src, &f->local[fi],
+		    err, errlen)) != NET_OK) {
+			if (k == 0 || e == NET_ERR_PRIV)
+				return net_status(e);
+			snprintf(why, sizeof(why), "no route from this machine "
+			    "(%.150s)", err);
+			drop_family(t, family, why);
+			continue;
+		}
+		if (k == 1 && strcmp(f->local[fi].ifname,
+		    f->local[fam_index(first)].ifname) != 0) {
+			snprintf(why, sizeof(why), "it leaves by %s, %s by %s: "
+			    "probe it on its own (-%c)", f->local[fi].ifname,
+			    ip_family_name(first), f->local[fam_index(first)].ifname,
+			    family == AF_INET ? '4' : '6');
+			drop_family(t, family, why);
+			continue;
+		}
+		f->used[fi] = true;
+		for (int i = 0; i < t->n_probe; i++) {
+			if (t->probe[i].family != family || i == at)
+				continue;
+			if ((e = route_lookup(&t->probe[i], o->ifname, src, &other,
+			    err, errlen)) != NET_OK)
+				return net_status(e);
+			if (!ip_addr_eq(&other.addr, &f->local[fi].addr) ||
+			    strcmp(other.ifname, f->local[fi].ifname) != 0) {
+				snprintf(err, errlen, "--all-addresses: %s is "
+				    "reached from %s on %s, not from %s on %s like "
+				    "the first: probe it on its own, or give "
+				    "--interface", ip_addr_str(&t->probe[i], a,
+				    sizeof(a)), ip_addr_str(&other.addr, l2,
+				    sizeof(l2)), other.ifname,
+				    ip_addr_str(&f->local[fi].addr, l1, sizeof(l1)),
+				    f->local[fi].ifname);
+				return EXIT_USAGE;
+			}
+		}
+	}
+	return 0;
+}
+
+/* Open everything that needs privilege, then give privilege up. */
+static int
+setup(struct io *io, struct families *f, const struct options *o,
+    struct resolved *t, struct bundle *b, char *err, size_t errlen)
+{
+	struct ip_addr src, locals[2];
+	struct local_info cap;
+	char filter[4096];
 	FILE *pcap;
 	enum net_err e;
+	int rc, n_locals = 0;
 
 	if (o->source && !ip_addr_parse(o->source, &src)) {
 		snprintf(err, errlen, "--source `%s' is not an IP address: give "
 		    "one of this machine's addresses", o->source);
 		return EXIT_USAGE;
 	}
-	if ((e = route_lookup(&t->probe[0], o->ifname, o->source ? &src : NULL,
-	    local, err, errlen)) != NET_OK)
-		return net_status(e);
-	for (int i = 1; i < t->n_probe; i++) {
-		if ((e = route_lookup(&t->probe[i], o->ifname, o->source ? &src :
-		    NULL, &other, err, errlen)) != NET_OK)
-			return net_status(e);
-		if (!ip_addr_eq(&other.addr, &local->addr) ||
-		    strcmp(other.ifname, local->ifname) != 0) {
-			snprintf(err, errlen, "--all-addresses: %s is reached "
-			    "from %s on %s, not from %s on %s like the first: "
-			    "probe it on its own, or give --interface",
-			    ip_addr_str(&t->probe[i], a, sizeof(a)),
-			    ip_addr_str(&other.addr, l2, sizeof(l2)),
-			    other.ifname, ip_addr_str(&local->addr, l1,
-			    sizeof(l1)), local->ifname);
-			return EXIT_USAGE;
-		}
-	}
+	memset(f, 0, sizeof(*f));
+	if ((rc = route_families(t, f, o, o->source ? &src : NULL, err,
+	    errlen)) != 0)
+		return rc;
 	/* Before anything is sent: an output directory we cannot write is
 	 * an error now, not after the run. */
 	if (o->output_dir && (e = bundle_open(b, o->output_dir, err,
 	    errlen)) != NET_OK)
 		return net_status(e);
-	if ((e = io_open_raw(io, local->addr.family, o->ifname, err,
-	    errlen)) != NET_OK)
-		return net_status(e);
-	for (int i = 0; i < o->n_ports; i++) {
-		ports[i].dport = o->ports[i];
-		if ((e = io_hold(io, &local->addr, o->ports[i], &ports[i].sport,
-		    &ports[i].sport_errno, err, errlen)) != NET_OK)
+	for (int fi = 0; fi < 2; fi++) {
+		if (!f->used[fi])
+			continue;
+		if ((e = io_open_raw(io, fi ? AF_INET6 : AF_INET, o->ifname, err,
+		    errlen)) != NET_OK)
 			return net_status(e);
+		for (int i = 0; i < o->n_ports; i++) {
+			f->ports[fi][i].dport = o->ports[i];
+			if ((e = io_hold(io, &f->local[fi].addr, o->ports[i],
+			    &f->ports[fi][i].sport, &f->ports[fi][i].sport_errno,
+			    err, errlen)) != NET_OK)
+				return net_status(e);
+		}
+		locals[n_locals++] = f->local[fi].addr;
 	}
+	/* One capture on the one interface both families leave by, its
+	 * snapshot long enough for the larger MTU. */
+	cap = f->local[fam_index(t->probe[0].family)];
+	for (int fi = 0; fi < 2; fi++)
+		if (f->used[fi] && f->local[fi].mtu > cap.mtu)
+			cap.mtu = f->local[fi].mtu;
 	/* MAX_ADDRS addresses always fit. */
 	if (!capture_filter(filter, sizeof(filter), t->probe, t->n_probe,
-	    &local->addr, 1, o->no_sstp ? 0 : o->sstp_port)) {
+	    locals, n_locals, o->no_sstp ? 0 : o->sstp_port)) {
 		snprintf(err, errlen, "the capture filter for %d addresses is "
 		    "too long: probe fewer with --all-addresses", t->n_probe);
 		return EXIT_USAGE;
 	}
-	if ((e = io_open_capture(io, local, filter, o->pcap_path, err,
+	if ((e = io_open_capture(io, &cap, filter, o->pcap_path, err,
 	    errlen)) != NET_OK)
 		return net_status(e);
 	if (o->output_dir) {
@@ -225,42 +354,37 @@ size_config(struct size_config *c, const struct local_info *local,
 	return 0;
 }
 
-/* One address's sessions diagnosed and turned into its JSON report. */
-static json_object *
-report_one(const struct ike_session *s, const struct sstp_session *sstp,
-    const struct options *o,
+/* One address's sessions diagnosed (its JSON comes after every address
+ * is, since the families are judged together). */
+static void
+report_one(struct report *rep, const struct ike_session *s,
+    const struct sstp_session *sstp, const struct options *o,
     const struct resolved *t, const struct host_info *host,
-    struct cert_store *trust, int *status)
+    struct cert_store *trust)
 {
-	static struct report rep;
-	json_object *j;
-
-	memset(&rep, 0, sizeof(rep));
-	rep.started = (double)s->started / 1e6;
-	rep.target_name = o->target;
-	rep.target = s->target;
-	rep.local = s->local;
-	memcpy(rep.addrs, t->all, sizeof(rep.addrs));
-	rep.n_addrs = t->n_all;
-	for (int i = 0; i < t->n_all; i++)
+	memset(rep, 0, sizeof(*rep));
+	rep->started = (double)s->started / 1e6;
+	rep->target_name = o->target;
+	rep->target = s->target;
+	rep->local = s->local;
+	memcpy(rep->addrs, t->all, sizeof(rep->addrs));
+	rep->n_addrs = t->n_all;
+	for (int i = 0; i < t->n_all; i++) {
 		for (int k = 0; k < t->n_probe; k++)
-			rep.probed[i] |= ip_addr_eq(&t->all[i], &t->probe[k]);
-	rep.all_addresses = o->all_addresses;
-	rep.label = o->label;
-	rep.host = host;
-	rep.ca_file = o->ca_file;
-	rep.trust = trust;
-	rep.sstp.sess = sstp;
-	path_info_read(&s->target, &s->local, &rep.path);
-	rep.duration_ms = s->duration * 1000.0;
+			rep->probed[i] |= ip_addr_eq(&t->all[i], &t->probe[k]);
+		rep->why_not[i] = t->why_not[i][0] ? t->why_not[i] : NULL;
+	}
+	rep->all_addresses = o->all_addresses;
+	rep->label = o->label;
+	rep->host = host;
+	rep->ca_file = o->ca_file;
+	rep->trust = trust;
+	rep->sstp.sess = sstp;
+	path_info_read(&s->target, &s->local, &rep->path);
+	rep->duration_ms = s->duration * 1000.0;
 	/* A network fault mid-run still gives a report of what was seen,
 	 * marked incomplete, and exit status 3. */
-	diagnose(&rep, s);
-	j = report_json(&rep);
-	/* The worst over all addresses: 3 (a fault) > 1 (a problem) > 0. */
-	if ((s->faulted ? EXIT_CANNOT_RUN : rep.exit_status) > *status)
-		*status = s->faulted ? EXIT_CANNOT_RUN : rep.exit_status;
-	return j;
+	diagnose(rep, s);
 }
 
 static bool
@@ -276,9 +400,10 @@ probe_main(int argc, char **argv)
 	static struct ike_session sess[MAX_ADDRS];
 	static struct sstp_session sstp[MAX_ADDRS];
 	static struct resolved t;
+	static struct report reps[MAX_ADDRS];
+	static struct families fam;
+	struct report *rp[MAX_ADDRS];
 	struct plan_config cfg;
-	struct local_info local;
-	struct port_pair ports[MAX_PORTS];
 	struct kex_value kv;
 	struct host_info host;
 	struct bundle b;
@@ -302,7 +427,8 @@ probe_main(int argc, char **argv)
 		return cli_fail(EXIT_CANNOT_RUN, "cannot generate an X25519 key");
 	kex_free(&kv);
 
-	if ((rc = resolve(o.target, o.all_addresses, &t, err, sizeof(err))) != 0)
+	if ((rc = resolve(o.target, o.all_addresses, o.family, &t, err,
+	    sizeof(err))) != 0)
 		return cli_fail(rc, "%s", err);
 	/* The roots the gateway's certificates are judged against, read
 	 * while a root-only --ca file is still readable. */
@@ -312,7 +438,7 @@ probe_main(int argc, char **argv)
 		return cli_fail(EXIT_USAGE, "--ca: %s", err);
 	io_init(&io);
 	bundle_init(&b);
-	if ((rc = setup(&io, &local, ports, &o, &t, &b, err, sizeof(err))) != 0) {
+	if ((rc = setup(&io, &fam, &o, &t, &b, err, sizeof(err))) != 0) {
 		bundle_abort(&b);
 		cert_store_free(trust);
 		return cli_fail(rc, "%s", err);
@@ -325,11 +451,13 @@ probe_main(int argc, char **argv)
 	cfg.group_ok = group_ok;
 	cfg.auth = !o.quick && !o.no_auth;
 	cfg.audit = o.audit;
-	if ((rc = size_config(&cfg.sizes, &local, &o, err, sizeof(err))) != 0) {
-		bundle_abort(&b);
-		cert_store_free(trust);
-		return cli_fail(rc, "%s", err);
-	}
+	for (int fi = 0; fi < 2; fi++)
+		if (fam.used[fi] && (rc = size_config(&cfg.sizes, &fam.local[fi],
+		    &o, err, sizeof(err))) != 0) {
+			bundle_abort(&b);
+			cert_store_free(trust);
+			return cli_fail(rc, "%s", err);
+		}
 	host_info_read(&host);
 
 	memset(&sa, 0, sizeof(sa));
@@ -346,15 +474,18 @@ probe_main(int argc, char **argv)
 	io.stop = &stop_signal;
 	io.trace = o.verbose ? stderr : NULL;
 	for (int i = 0; i < t.n_probe; i++) {
-		ike_session_init(&sess[i], &t.probe[i], &local, ports, o.n_ports,
-		    &cfg);
+		int fi = fam_index(t.probe[i].family);
+
+		ike_session_init(&sess[i], &t.probe[i], &fam.local[fi],
+		    fam.ports[fi], o.n_ports, &cfg);
 		io_add(&io, &sess[i].base);
 	}
 	/* The SSTP check of each address, in the same loop: after the IKE
 	 * sessions, so that what no session claims is still counted by the
 	 * first IKE one. */
 	for (int i = 0; i < t.n_probe && !o.no_sstp; i++) {
-		sstp_session_init(&sstp[i], &t.probe[i], &local.addr, o.sstp_port,
+		sstp_session_init(&sstp[i], &t.probe[i],
+		    &fam.local[fam_index(t.probe[i].family)].addr, o.sstp_port,
 		    o.target);
 		io_add(&io, &sstp[i].base);
 	}
@@ -363,11 +494,7 @@ probe_main(int argc, char **argv)
 
 	/* The first report is the document's top level, the others follow
 	 * in `others'. */
-	others = json_object_new_array();
-	root = NULL;
 	for (int i = 0; i < t.n_probe; i++) {
-		json_object *j;
-
 		ike_session_finish(&sess[i], &io);
 		if (!o.no_sstp)
 			sstp_session_finish(&sstp[i], &io);
@@ -376,15 +503,28 @@ probe_main(int argc, char **argv)
 		 * packets go, to the first report. */
 		if (i == 0)
 			sess[i].stats.reasm_expired = io.in.reasm.expired;
-		j = report_one(&sess[i], o.no_sstp ? NULL : &sstp[i], &o, &t,
-		    &host, trust, &status);
-		ike_session_free(&sess[i]);
-		if (!o.no_sstp)
-			sstp_session_free(&sstp[i]);
+		report_one(&reps[i], &sess[i], o.no_sstp ? NULL : &sstp[i], &o,
+		    &t, &host, trust);
+		rp[i] = &reps[i];
+	}
+	diagnose_families(rp, t.n_probe);
+	others = json_object_new_array();
+	root = NULL;
+	for (int i = 0; i < t.n_probe; i++) {
+		json_object *j = report_json(&reps[i]);
+
+		/* The worst over all addresses: 3 (a fault) > 1 (a problem). */
+		if ((sess[i].faulted ? EXIT_CANNOT_RUN : reps[i].exit_status) > status)
+			status = sess[i].faulted ? EXIT_CANNOT_RUN : reps[i].exit_status;
 		if (root == NULL)
 			root = j;
 		else
 			json_object_array_add(others, j);
+	}
+	for (int i = 0; i < t.n_probe; i++) {
+		ike_session_free(&sess[i]);
+		if (!o.no_sstp)
+			sstp_session_free(&sstp[i]);
 	}
 	json_object_object_add(root, "others", others);
 	io_close(&io);

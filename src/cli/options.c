@@ -31,9 +31,11 @@ static const char usage_text[] =
 "                        missing); each file appears whole or not at all\n"
 "      --label TEXT      name this network in the report, e.g.\n"
 "                        --label \"Hotel Berlin guest Wi-Fi\"\n"
-"      --all-addresses   probe every IPv4 address the gateway's name\n"
-"                        resolves to (a load-balanced cluster), one report\n"
-"                        each\n"
+"  -4, --ipv4            probe the gateway's IPv4 address only\n"
+"  -6, --ipv6            probe its IPv6 address only (by default a name with\n"
+"                        both is probed on both, one report each)\n"
+"      --all-addresses   probe every address the gateway's name resolves to\n"
+"                        (a load-balanced cluster), one report each\n"
 "  -w, --pcap FILE       save every packet of the run for Wireshark\n"
 "  -p, --ports LIST      UDP ports to probe, at most 8 (default 500,4500)\n"
 "  -s, --source ADDR     send from this local address\n"
@@ -225,6 +227,8 @@ int
 options_parse(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
+		{ "ipv4", no_argument, NULL, '4' },
+		{ "ipv6", no_argument, NULL, '6' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
@@ -262,10 +266,16 @@ options_parse(int argc, char **argv, struct options *o)
 	o->rto_ms = 200;
 	o->sstp_port = 443;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":jf:o:w:p:s:i:u:qvhV", longopts,
+	while ((ch = getopt_long(argc, argv, ":46jf:o:w:p:s:i:u:qvhV", longopts,
 	    NULL)) != -1) {
 		rc = 0;
 		switch (ch) {
+		case '4':
+			o->family = AF_INET;
+			break;
+		case '6':
+			o->family = AF_INET6;
+			break;
 		case 'j':
 			o->format = FORMAT_JSON;
 			break;

@@ -39,6 +39,7 @@ struct options {
 	bool		 no_auth;	/* --no-auth: no IKE_AUTH probe */
 	bool		 audit;		/* --audit: the proposal audit */
 	bool		 no_sstp;	/* --no-sstp: no SSTP check */
+	int		 family;	/* -4, -6: AF_INET, AF_INET6; 0 both */
 	uint16_t	 sstp_port;	/* --sstp-port (443) */
 	const char	*ca_file;	/* --ca: trust these, not the system's */
 };

@@ -523,6 +523,20 @@ run_findings(struct report *rep)
 
 #define HEADLINE_MAX	120
 
+bool
+ike_connects(const struct report *rep)
+{
+	bool p500 = false, all = rep->n_ports > 0;
+
+	for (int i = 0; i < rep->n_ports; i++) {
+		if (rep->ports[i].state != PORT_OPEN)
+			all = false;
+		if (rep->ports[i].port == 500 && rep->ports[i].state == PORT_OPEN)
+			p500 = true;
+	}
+	return all || (p500 && rep->nat.detected != TRI_TRUE);
+}
+
 /* One sentence of at most about 120 characters: what a client will see
  * from this network. The ports first; the rest once every port answered
  * (after the findings: see diagnose()). */
@@ -601,7 +615,7 @@ headline(struct report *rep)
 
 /* Errors first, then warnings, then the rest; in the order found within
  * each (a stable insertion sort: a handful of findings). */
-static void
+void
 sort_findings(struct report *rep)
 {
 	static struct finding tmp;

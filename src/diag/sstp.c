@@ -15,22 +15,6 @@ static const char sstp_cert_advice[] =
     "Set-RemoteAccess -SslCertificate; check with netsh http show sslcert "
     "ipport=0.0.0.0:443).";
 
-/* Can an IKEv2 client connect from here (the headline's reading of the
- * ports): every port answers, or 500 does and no NAT needs 4500. */
-static bool
-ike_connects(const struct report *rep)
-{
-	bool p500 = false, all = rep->n_ports > 0;
-
-	for (int i = 0; i < rep->n_ports; i++) {
-		if (rep->ports[i].state != PORT_OPEN)
-			all = false;
-		if (rep->ports[i].port == 500 && rep->ports[i].state == PORT_OPEN)
-			p500 = true;
-	}
-	return all || (p500 && rep->nat.detected != TRI_TRUE);
-}
-
 static enum port_state
 tcp_state(const struct sstp_report *r, const struct sstp_conn *c,
     const struct sstp_session *s)
@@ -138,9 +122,12 @@ reachability_findings(struct report *rep, bool ike_ok)
 {
 	struct sstp_report *r = &rep->sstp;
 	enum severity sev = ike_ok ? SEV_INFO : SEV_ERROR;
+	bool v6 = rep->target.family == AF_INET6;
 	const char *then = ike_ok ? " IKEv2 connects from here, so clients do "
-	    "not need SSTP from this network." : " IKEv2 cannot connect from "
-	    "here either: no VPN protocol works from this network.";
+	    "not need SSTP from this network." : v6 ? " IKEv2 cannot connect "
+	    "over IPv6 from here either: no VPN protocol works over IPv6 from "
+	    "this network." : " IKEv2 cannot connect from here either: no VPN "
+	    "protocol works from this network.";
 	char tcp[300];
 
 	if (r->state == PORT_CLOSED || r->state == PORT_FILTERED ||

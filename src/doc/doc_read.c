@@ -697,11 +697,12 @@ rd_resolved(struct rd *rd, json_object *target)
 		return;
 	t->families = alloc(rd, (size_t)t->n_addresses * sizeof(*t->families));
 	t->probed = alloc(rd, (size_t)t->n_addresses * sizeof(*t->probed));
-	if (n <= 0 || t->families == NULL || t->probed == NULL)
+	t->reasons = alloc(rd, (size_t)t->n_addresses * sizeof(*t->reasons));
+	if (n <= 0 || t->families == NULL || t->probed == NULL || t->reasons == NULL)
 		return;
 	at = push(rd, "resolved");
 	for (int i = 0; i < n && !rd->failed; i++) {
-		struct doc_str addr, fam;
+		struct doc_str addr, fam, reason;
 		struct doc_bool probed;
 		size_t at2;
 
@@ -711,6 +712,7 @@ rd_resolved(struct rd *rd, json_object *target)
 		rd_str(rd, e, "address", &addr, REQ);
 		rd_str(rd, e, "family", &fam, REQ);
 		rd_bool(rd, e, "probed", &probed, REQ);
+		rd_str(rd, e, "reason", &reason, NUL);
 		if (!rd->failed && !doc_is(&fam, "ipv4") && !doc_is(&fam, "ipv6"))
 			fail(rd, "broken report: `%s.family' is not ipv4 or ipv6",
 			    rd->path);
@@ -718,6 +720,7 @@ rd_resolved(struct rd *rd, json_object *target)
 			if (strcmp(t->addresses[k].s, addr.s) == 0) {
 				t->families[k] = doc_is(&fam, "ipv6") ? "ipv6" : "ipv4";
 				t->probed[k] = probed.v;
+				t->reasons[k] = reason.st == DOC_SET ? reason.s : NULL;
 			}
 		pop(rd, at2);
 	}

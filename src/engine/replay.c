@@ -26,6 +26,9 @@ struct replay {
 	bool		 has_sstp[REPLAY_MAX];
 	struct session	*ss[2 * REPLAY_MAX];
 	int		 n, n_ss;
+	struct report	 rep[REPLAY_MAX];
+	struct report	*rp[REPLAY_MAX];
+	struct host_info host[REPLAY_MAX];
 	struct ingest	 in;
 	struct io	 io;		/* unused by the sessions' frame() */
 };
@@ -399,51 +402,47 @@ deliver(void *arg, enum frame_kind kind, const struct pkt *pk, usec_t ts)
 
 /* The report's context (where, who, what resolved), as the live one had
  * it, around the re-derived diagnosis. */
-static json_object *
+static void
 report_from(const struct doc *top, const struct doc *d,
     const struct ike_session *s, const struct sstp_session *sstp,
-    struct cert_store *trust, int *status)
+    struct cert_store *trust, struct report *rep, struct host_info *host)
 {
-	static struct report rep;
-	static struct host_info host;
-
-	memset(&rep, 0, sizeof(rep));
-	memset(&host, 0, sizeof(host));
-	rep.started = (double)s->started / 1e6;
-	rep.duration_ms = s->duration * 1000.0;
-	rep.target_name = d->target.name.s;
-	rep.target = s->target;
-	rep.local = s->local;
+	memset(rep, 0, sizeof(*rep));
+	memset(host, 0, sizeof(*host));
+	rep->started = (double)s->started / 1e6;
+	rep->duration_ms = s->duration * 1000.0;
+	rep->target_name = d->target.name.s;
+	rep->target = s->target;
+	rep->local = s->local;
 	for (int i = 0; i < d->target.n_addresses && i < MAX_ADDRS; i++)
-		if (ip_addr_parse(d->target.addresses[i].s, &rep.addrs[rep.n_addrs])) {
-			rep.probed[rep.n_addrs] = d->target.probed[i];
-			rep.n_addrs++;
+		if (ip_addr_parse(d->target.addresses[i].s, &rep->addrs[rep->n_addrs])) {
+			rep->probed[rep->n_addrs] = d->target.probed[i];
+			rep->why_not[rep->n_addrs] = d->target.reasons ?
+			    d->target.reasons[i] : NULL;
+			rep->n_addrs++;
 		}
-	rep.all_addresses = top->options.all_addresses.v;
-	rep.ca_file = top->options.ca.st == DOC_SET ? top->options.ca.s : NULL;
-	rep.trust = trust;
-	rep.sstp.sess = sstp;
-	rep.label = d->local.label.st == DOC_SET ? d->local.label.s : NULL;
-	snprintf(host.hostname, sizeof(host.hostname), "%s", doc_s(&d->local.hostname, ""));
-	snprintf(host.os, sizeof(host.os), "%s", doc_s(&d->local.os, ""));
-	snprintf(host.kernel, sizeof(host.kernel), "%s", doc_s(&d->local.kernel, ""));
-	rep.host = &host;
+	rep->all_addresses = top->options.all_addresses.v;
+	rep->ca_file = top->options.ca.st == DOC_SET ? top->options.ca.s : NULL;
+	rep->trust = trust;
+	rep->sstp.sess = sstp;
+	rep->label = d->local.label.st == DOC_SET ? d->local.label.s : NULL;
+	snprintf(host->hostname, sizeof(host->hostname), "%s", doc_s(&d->local.hostname, ""));
+	snprintf(host->os, sizeof(host->os), "%s", doc_s(&d->local.os, ""));
+	snprintf(host->kernel, sizeof(host->kernel), "%s", doc_s(&d->local.kernel, ""));
+	rep->host = host;
 	if (d->local.gateway.st == DOC_SET)
-		rep.path.has_nexthop = ip_addr_parse(d->local.gateway.s, &rep.path.nexthop);
+		rep->path.has_nexthop = ip_addr_parse(d->local.gateway.s, &rep->path.nexthop);
 	if (d->local.network.st == DOC_SET) {
 		char net[IP_ADDR_STRLEN + 8], *slash;
 
 		snprintf(net, sizeof(net), "%s", d->local.network.s);
 		if ((slash = strchr(net, '/')) != NULL) {
 			*slash = '\0';
-			rep.path.prefix_len = atoi(slash + 1);
-			rep.path.has_network = ip_addr_parse(net, &rep.path.network);
+			rep->path.prefix_len = atoi(slash + 1);
+			rep->path.has_network = ip_addr_parse(net, &rep->path.network);
 		}
 	}
-	diagnose(&rep, s);
-	if ((s->faulted ? 3 : rep.exit_status) > *status)
-		*status = s->faulted ? 3 : rep.exit_status;
-	return report_json(&rep);
+	diagnose(rep, s);
 }
 
 int
@@ -500,12 +499,24 @@ replay_report(const struct doc *d, const char *pcap_path, json_object **out,
 	    DOC_SET ? d->options.ca.s : NULL, err, errlen)) == NULL &&
 	    d->options.ca.st == DOC_SET)
 		goto out;
-	*out = report_from(d, d, &r.sess[0], r.has_sstp[0] ? &r.sstp[0] : NULL,
-	    trust, exit_status);
+	for (int i = 0; i < r.n; i++) {
+		report_from(d, docs[i], &r.sess[i], r.has_sstp[i] ? &r.sstp[i] :
+		    NULL, trust, &r.rep[i], &r.host[i]);
+		r.rp[i] = &r.rep[i];
+	}
+	diagnose_families(r.rp, r.n);
 	others = json_object_new_array();
-	for (int i = 1; i < r.n; i++)
-		json_object_array_add(others, report_from(d, docs[i], &r.sess[i],
-		    r.has_sstp[i] ? &r.sstp[i] : NULL, trust, exit_status));
+	for (int i = 0; i < r.n; i++) {
+		json_object *j = report_json(&r.rep[i]);
+		int st = r.sess[i].faulted ? 3 : r.rep[i].exit_status;
+
+		if (st > *exit_status)
+			*exit_status = st;
+		if (i == 0)
+			*out = j;
+		else
+			json_object_array_add(others, j);
+	}
 	json_object_object_add(*out, "others", others);
 	rc = 0;
 out:

@@ -304,7 +304,12 @@ on_own(const struct match_ctx *c, const struct pkt *pk, usec_t ts,
 		const struct probe *p = &s->p[i];
 		size_t mk = ike_marker_len(p->dport);
 
-		if (p->attempts == 0 || p->sport != sport || p->dport != dport ||
+		/* Sent by then: a COOKIE echo shares its parent's SPI, and
+		 * over IPv6 no ID tells their datagrams apart; the echo's
+		 * first send (recorded before it left) is after the
+		 * parent's. */
+		if (p->attempts == 0 || !probe_sent_by(p, ts) ||
+		    p->sport != sport || p->dport != dport ||
 		    (pk->has_id && p->ex.unit.family == pk->family &&
 		    ip_has_id(p->ex.unit.family, p->ex.unit.n > 1) &&
 		    !unit_has_id(&p->ex.unit, pk->ip_id)) ||
@@ -320,7 +325,6 @@ on_own(const struct match_ctx *c, const struct pkt *pk, usec_t ts,
 			o->ike_len = len - mk;
 		}
 	}
-	(void)ts;
 }
 
 void

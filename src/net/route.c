@@ -9,12 +9,6 @@
 
 #include "ikeprobe/net.h"
 
-bool
-net_family_probed(int family)
-{
-	return family == AF_INET;
-}
-
 socklen_t
 ip_addr_to_sockaddr(const struct ip_addr *a, uint16_t port, struct sockaddr_storage *ss)
 {

@@ -465,6 +465,7 @@ j_target(const struct report *rep)
 		json_object_object_add(e, "address", jaddr(&rep->addrs[i]));
 		json_object_object_add(e, "family", json_object_new_string(ip_family_key(rep->addrs[i].family)));
 		json_object_object_add(e, "probed", json_object_new_boolean(rep->probed[i]));
+		json_object_object_add(e, "reason", jstr_or_null(rep->why_not[i]));
 		json_object_array_add(a, e);
 	}
 	json_object_object_add(o, "resolved", a);

@@ -699,6 +699,9 @@ class Lab:
                 (self.router, i["router-gateway"], [ROUTER_GATEWAY_ADDR + "/24", ROUTER_GATEWAY_ADDR6 + "/64"]),
                 (self.gateway, i["gateway"], [GATEWAY_ADDR + "/24", GATEWAY_ADDR6 + "/64"])):
             self.ns(ns, ["sysctl", "-qw", f"net.ipv6.conf.{dev}.accept_ra=0"])
+            # The link-local address too: neighbour discovery uses it,
+            # and a tentative one holds up the first IPv6 packets.
+            self.ns(ns, ["sysctl", "-qw", f"net.ipv6.conf.{dev}.accept_dad=0"])
             for a in addrs:
                 extra = ["nodad"] if ":" in a else []
                 self.ns(ns, ["ip", "addr", "add", a, "dev", dev] + extra)
@@ -709,6 +712,10 @@ class Lab:
         self.ns(self.gateway, ["ip", "-6", "route", "add", "default", "via", ROUTER_GATEWAY_ADDR6])
         self.ns(self.router, ["sysctl", "-qw", "net.ipv4.ip_forward=1"])
         self.ns(self.router, ["sysctl", "-qw", "net.ipv6.conf.all.forwarding=1"])
+        # A fresh namespace's first IPv6 packets wait about a second for
+        # neighbour discovery on each link: one ping each way fills every
+        # cache on the path, as on a network that has been up for a while.
+        self.ns(self.client, ["ping", "-6", "-c", "1", "-W", "3", GATEWAY_ADDR6], check=False)
 
         # Name resolution in the client namespace: files only, so no query
         # ever leaves for the host's resolver, and a made-up name fails at
@@ -944,6 +951,7 @@ class Lab:
         for n, dev, addrs in ((self.router, r_if, [SECOND_ROUTER_ADDR + "/24", f"2001:db8:{net}::1/64"]),
                               (ns, g_if, [addr + "/24", addr6 + "/64"])):
             self.ns(n, ["sysctl", "-qw", f"net.ipv6.conf.{dev}.accept_ra=0"])
+            self.ns(n, ["sysctl", "-qw", f"net.ipv6.conf.{dev}.accept_dad=0"])
             for a in addrs:
                 self.ns(n, ["ip", "addr", "add", a, "dev", dev] + (["nodad"] if ":" in a else []))
             self.ns(n, ["ip", "link", "set", dev, "up"])

@@ -17,6 +17,7 @@ fails the check, so the schema covers every key ikeprobe writes.
 """
 
 import argparse
+import ipaddress
 import json
 import os
 import pwd
@@ -140,9 +141,16 @@ class Scenario:
     # running ikeprobe ------------------------------------------------------
 
     def ikeprobe(self, args=(), expect_rc=None, label=None, target=L.GATEWAY_ADDR,
-                 all_addresses=False):
-        """Run ikeprobe --json in the client namespace; check rc, JSON, schema."""
+                 all_addresses=False, dual=False):
+        """Run ikeprobe --json in the client namespace; check rc, JSON, schema.
+        A name (the lab's have A and AAAA records) is probed over IPv4 only
+        (-4), as the scenarios of one family expect, unless dual: then
+        over both, as ikeprobe does by default."""
         label = label or f"run {len(self.reports) + 1}"
+        args = list(args)
+        if target and not dual and not is_literal(target) and \
+                not any(a in args for a in ("-4", "-6", "--ipv4", "--ipv6")):
+            args = ["-4"] + args
         rc, report, err = self.lab.ikeprobe(pcap_args(self, args), target=target)
         argv, _, out, _ = self.lab.last_ikeprobe
         self.reports.append((label, argv, rc, out, err))
@@ -158,10 +166,11 @@ class Scenario:
             raise Abort()
         args = list(args)
         ports = args[args.index("--ports") + 1].split(",") if "--ports" in args else None
-        self.common_checks(report, rc, label, all_addresses=all_addresses, ports=ports)
+        self.common_checks(report, rc, label, all_addresses=all_addresses or dual, ports=ports,
+                           dual=dual)
         return report
 
-    def common_checks(self, rep, rc, label, all_addresses=False, ports=None):
+    def common_checks(self, rep, rc, label, all_addresses=False, ports=None, dual=False):
         """What must hold in every report from the lab, whatever the scenario.
         all_addresses: rc is the worst of rep and its others. ports: those
         asked for with --ports (default 500 and 4500)."""
@@ -179,25 +188,30 @@ class Scenario:
                    f"{label}: worst_severity")
         sev = [["info", "warning", "error"].index(f["severity"]) for f in rep["findings"]]
         self.equal(sev, sorted(sev, reverse=True), f"{label}: findings sorted, errors first")
-        self.equal(rep["target"]["address"], L.GATEWAY_ADDR, f"{label}: target.address")
-        self.equal(rep["target"]["family"], "ipv4", f"{label}: target.family")
-        self.equal(rep["local"]["address"], L.CLIENT_ADDR, f"{label}: local.address")
+        # Each family from its own addresses (IPv6: the lab's 2001:db8::/32).
+        v6 = rep["target"]["family"] == "ipv6"
+        gw, me, hop, net = ((L.GATEWAY_ADDR6, L.CLIENT_ADDR6, L.ROUTER_CLIENT_ADDR6, "2001:db8:1::/64")
+                            if v6 else (L.GATEWAY_ADDR, L.CLIENT_ADDR, L.ROUTER_CLIENT_ADDR,
+                                        "192.0.2.0/24"))
+        self.check(rep["target"]["family"] in ("ipv4", "ipv6"), f"{label}: target.family")
+        self.equal(rep["target"]["address"], gw, f"{label}: target.address")
+        self.equal(rep["local"]["address"], me, f"{label}: local.address")
         self.equal(rep["local"]["interface"], self.lab.ifname["client"], f"{label}: local.interface")
         self.equal(rep["local"]["mtu"], 1500, f"{label}: local.mtu")
         # The context that tells one network's report from another's.
-        self.equal(rep["local"]["gateway"], L.ROUTER_CLIENT_ADDR, f"{label}: local.gateway (next hop)")
-        self.equal(rep["local"]["network"], "192.0.2.0/24", f"{label}: local.network")
+        self.equal(rep["local"]["gateway"], hop, f"{label}: local.gateway (next hop)")
+        self.equal(rep["local"]["network"], net, f"{label}: local.network")
         for k in ("hostname", "os", "kernel"):
             self.check(rep["local"][k], f"{label}: local.{k} is empty")
-        self.check(L.GATEWAY_ADDR in rep["target"]["addresses"],
-                   f"{label}: target.addresses lacks {L.GATEWAY_ADDR}: {rep['target']['addresses']}")
-        if not all_addresses:
+        self.check(gw in rep["target"]["addresses"],
+                   f"{label}: target.addresses lacks {gw}: {rep['target']['addresses']}")
+        if not all_addresses and not dual:
             self.equal(rep["others"], [], f"{label}: others (no --all-addresses)")
         if rep["nat"]["detected"] is not None:
             self.check(rep["nat"]["probe"] is not None, f"{label}: nat.detected without nat.probe")
         self.equal(sorted(rep["ports"], key=int), sorted(ports or ["500", "4500"], key=int),
                    f"{label}: ports probed")
-        every = [rep] + (rep["others"] if all_addresses else [])
+        every = [rep] + (rep.get("others", []) if all_addresses else [])
         all_open = all(v["state"] == "open" for r in every for v in r["ports"].values())
         self.check(rc == 1 or all_open,
                    f"{label}: exit {rc} but port states are "
@@ -365,6 +379,14 @@ class Scenario:
             except OSError:
                 pass
         out.flush()
+
+
+def is_literal(target):
+    try:
+        ipaddress.ip_address(target.strip("[]"))
+        return True
+    except ValueError:
+        return False
 
 
 def is_number(x):
@@ -1237,13 +1259,14 @@ def bad_usage(s):
         ("--fragment-size above the MTU", [binary, "--fragment-size", "2000", g], "2000", 2),
         ("--source of the wrong family", [binary, "--source", "2001:db8::1", g], "family", 2),
         ("--source not ours", [binary, "--source", "203.0.113.5", g], "203.0.113.5", 2),
-        ("IPv6-only target", [binary, "2001:db8::10"], "IPv4 only", 2),
+        ("-6 with an IPv4 address", [binary, "-6", g], "no IPv6 address", 2),
+        ("-4 with an IPv6 address", [binary, "-4", L.GATEWAY_ADDR6], "no IPv4 address", 2),
         ("--interface missing", [binary, "--interface", "nosuch0", g], "nosuch0", 2),
         ("--interface down", [binary, "--interface", "ikpdown0", g], "is down", 3),
         ("--ports repeated", [binary, "--ports", "500,500", g], "repeated", 2),
         ("--ports with an empty item", [binary, "--ports", "500,,4500", g], "500,,4500", 2),
         ("--ports ending in a comma", [binary, "--ports", "500,", g], "500,", 2),
-        ("bracketed IPv6 literal", [binary, "[2001:db8::10]"], "IPv4 only", 2),
+        ("bracketed IPv4 literal", [binary, f"[{g}]"], "brackets hold an IPv6", 2),
         # Refused, and the newline shown escaped: the error stays one line.
         ("--label with a newline", [binary, "--label", "Hotel\nBerlin", g], "Hotel\\nBerlin", 2),
         # Byte 0xff (a Latin-1 terminal): no JSON reader would open the report.
@@ -2134,6 +2157,9 @@ audit_scenarios.register(scenario, sys.modules[__name__])
 # The lab's SSTP server checked against sstpc (sstp_scenarios.py).
 import sstp_scenarios  # noqa: E402
 sstp_scenarios.register(scenario, sys.modules[__name__])
+# IPv6 twins and dual-stack gateways (ipv6_scenarios.py).
+import ipv6_scenarios  # noqa: E402
+ipv6_scenarios.register(scenario, sys.modules[__name__])
 
 
 # -- driver ------------------------------------------------------------------

@@ -148,14 +148,23 @@ own_datagrams(void)
 	const struct xmit_unit *u;
 
 	/* Whole: by ID, ports and SPI. The COOKIE echo shares #0's SPI and
-	 * ports; the ID tells them apart. */
+	 * ports; the ID tells them apart, even once both were sent. */
 	for (int i = 0; i < 4; i++) {
 		u = &probes[i].ex.unit;
 		CHECK(pkt_decode_ip(u->dgram[0].buf, u->dgram[0].len, &pk) == PKT_OK);
-		o = match_at(&pk, T0 + 30);
+		o = match_at(&pk, T0 + 6000);
 		CHECK_EQ(o.kind, OBS_SENT);
 		CHECK_EQ(o.probe, i);
 	}
+	/* Before the echo was sent, #0's datagram is #0's, whatever IDs
+	 * say (over IPv6 there are none): a probe owns only what left
+	 * after it was first sent. */
+	u = &probes[0].ex.unit;
+	CHECK(pkt_decode_ip(u->dgram[0].buf, u->dgram[0].len, &pk) == PKT_OK);
+	CHECK_EQ(match_at(&pk, T0 + 30).probe, 0);
+	u = &probes[3].ex.unit;
+	CHECK(pkt_decode_ip(u->dgram[0].buf, u->dgram[0].len, &pk) == PKT_OK);
+	CHECK_EQ(match_at(&pk, T0 + 30).probe, -1);
 	/* A later fragment shows no ports: counted, not placed. */
 	u = &probes[2].ex.unit;
 	CHECK(pkt_decode_ip(u->dgram[1].buf, u->dgram[1].len, &pk) == PKT_OK);
@@ -341,6 +350,36 @@ icmpv6(void)
 	probe_free(&p6[0]);
 }
 
+/* IPv6, a COOKIE echo and its parent: the same SPI and ports, and no ID
+ * in a whole datagram. The parent's datagram is the parent's until the
+ * echo was sent; after, the newer one's (the echo's retransmissions). */
+static void
+cookie_echo_v6(void)
+{
+	struct probe p6[2];
+	struct match_ctx c6;
+	struct observation o;
+	struct pkt pk;
+
+	build(&p6[0], 0, 500, false, 0, 0, NULL, T0, &local6, &target6);
+	build(&p6[1], 1, 500, false, 0, 0, &p6[0], T0 + 5000, &local6, &target6);
+	p6[1].parent = 0;
+	c6 = (struct match_ctx){ &local6, &target6,
+	    { p6, 2, ports, 2, AF_INET6, 1500, NULL, NULL } };
+	CHECK(pkt_decode_ip(p6[0].ex.unit.dgram[0].buf, p6[0].ex.unit.dgram[0].len,
+	    &pk) == PKT_OK);
+	CHECK(!pk.has_id);
+	ike_match(&c6, &pk, T0 + 1, &o);
+	CHECK_EQ(o.kind, OBS_SENT);
+	CHECK_EQ(o.probe, 0);
+	CHECK(pkt_decode_ip(p6[1].ex.unit.dgram[0].buf, p6[1].ex.unit.dgram[0].len,
+	    &pk) == PKT_OK);
+	ike_match(&c6, &pk, T0 + 5001, &o);
+	CHECK_EQ(o.probe, 1);
+	probe_free(&p6[0]);
+	probe_free(&p6[1]);
+}
+
 /* What a probe becomes, whatever order the evidence comes in. */
 static void
 observing(void)
@@ -421,6 +460,7 @@ main(void)
 	answers();
 	icmp_errors();
 	icmpv6();
+	cookie_echo_v6();
 	observing();
 	for (int i = 0; i < 4; i++)
 		probe_free(&probes[i]);
