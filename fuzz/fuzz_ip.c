@@ -1,6 +1,8 @@
-/* The IPv4 decoder on a datagram as the capture hands it over after the
- * link header: UDP with an IKE payload (parsed further), ICMP errors with
- * the quoted request, fragments, and headers that lie about their lengths. */
+/* The IPv4 and IPv6 decoder on a datagram as the capture hands it over
+ * after the link header: UDP with an IKE payload (parsed further), ICMP
+ * and ICMPv6 errors with the quoted request, IPv6 extension header chains
+ * and Fragment headers, fragments, and headers that lie about their
+ * lengths. */
 #include "fuzz.h"
 
 int

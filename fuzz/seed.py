@@ -206,6 +206,40 @@ def boundary_fixtures(root):
             f.write(frame_input(LINK_RAW, [(1, fr) for fr in frags]))
 
 
+def ipv6_seeds(out):
+    """IPv6 as the lab's gateway sends it: an IKE reply, ICMPv6 errors
+    quoting our request (Packet Too Big with its 32-bit MTU, unreachable,
+    time exceeded in reassembly, parameter problem at an unrecognised next
+    header), a chain of extension headers before UDP, and our own Fragment
+    headers (first and later fragment)."""
+    import struct
+    a = bytes.fromhex("20010db8000100000000000000000010")
+    b = bytes.fromhex("20010db8000200000000000000000010")
+
+    def ip6(src, dst, nh, payload, hlim=64):
+        return struct.pack("!IHBB", 0x60000000, len(payload), nh, hlim) + src + dst + payload
+
+    def udp(sport, dport, data):
+        return struct.pack("!HHHH", sport, dport, 8 + len(data), 0) + data
+    ike = bytes(range(8)) + bytes(8) + bytes([33, 0x20, 34, 0x20]) + struct.pack("!II", 0, 28)
+    req = ip6(a, b, 17, udp(500, 500, ike))
+    rep = ip6(b, a, 17, udp(500, 500, ike))
+    out.add('ip', 'v6-ike-reply', rep)
+    for name, t, c, extra in (("v6-too-big", 2, 0, struct.pack("!I", 1280)),
+                              ("v6-unreach-admin", 1, 1, bytes(4)),
+                              ("v6-reasm-timeout", 3, 1, bytes(4)),
+                              ("v6-param-next-header", 4, 1, struct.pack("!I", 40))):
+        out.add('ip', name, ip6(b, a, 58, bytes([t, c, 0, 0]) + extra + req[:1232]))
+    # Hop-by-hop (PadN), destination options, then a Fragment header.
+    hbh = bytes([60, 0, 1, 4, 0, 0, 0, 0])
+    dst = bytes([44, 0, 1, 4, 0, 0, 0, 0])
+    frag0 = bytes([17, 0]) + struct.pack("!H", 1) + struct.pack("!I", 0xc0ffee01)
+    body = udp(500, 500, ike)
+    out.add('ip', 'v6-ext-chain-frag0', ip6(a, b, 0, hbh + dst + frag0 + body[:16]))
+    frag1 = bytes([17, 0]) + struct.pack("!H", 16) + struct.pack("!I", 0xc0ffee01)
+    out.add('ip', 'v6-frag-later', ip6(a, b, 44, frag1 + body[16:]))
+
+
 def sstp_seeds(out):
     """What an SSTP server (or something else on TCP 443) answers: the
     HTTP head with what follows it ([MS-SSTP] 3.2.4.1, 2.2.10, 2.2.12),
@@ -281,6 +315,7 @@ def main():
             b'reports/from-the-branch-office-on-tuesday/' + b.encode() + b'.json')))
 
     sstp_seeds(out)
+    ipv6_seeds(out)
     if largest is None:
         return
     name, dg = largest

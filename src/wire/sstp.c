@@ -32,22 +32,27 @@ sstp_http_request(char *buf, size_t len, const char *host,
 	return n > 0 && (size_t)n < len ? (size_t)n : 0;
 }
 
-/* One line of the head: from c to its CRLF (taken), without it. False
- * when no CRLF is left. */
-static bool
+/* One line of the head: from c to its CRLF (taken), without it. A bare
+ * LF is refused rather than taken as a line end (RFC 9112 2.2 allows
+ * either): no SSTP server sends one, and where the head ends must be
+ * beyond doubt, since SSTP's bytes follow it. */
+enum line_status { LINE_OK, LINE_MORE, LINE_BARE_LF };
+
+static enum line_status
 line(struct cursor *c, const uint8_t **start, size_t *n)
 {
-	const uint8_t *p = cur_here(c);
-	size_t left = cur_left(c);
+	const uint8_t *p = cur_here(c), *lf;
+	size_t left = cur_left(c), i;
 
-	for (size_t i = 0; i + 1 < left; i++)
-		if (p[i] == '\r' && p[i + 1] == '\n') {
-			*start = p;
-			*n = i;
-			cur_skip(c, i + 2);
-			return true;
-		}
-	return false;
+	if (left == 0 || (lf = memchr(p, '\n', left)) == NULL)
+		return LINE_MORE;
+	i = (size_t)(lf - p);
+	if (i == 0 || p[i - 1] != '\r')
+		return LINE_BARE_LF;
+	*start = p;
+	*n = i - 1;
+	cur_skip(c, i + 1);
+	return LINE_OK;
 }
 
 /* A header's value, trimmed, made printable, cut to fit. */
@@ -67,6 +72,8 @@ value(const uint8_t *v, size_t n, char *out, size_t len)
 	out[j] = '\0';
 }
 
+/* The header's name is name (lower case), in any case: ASCII only, as
+ * tolower() would follow the locale. */
 static bool
 name_is(const uint8_t *p, size_t n, const char *name)
 {
@@ -74,9 +81,13 @@ name_is(const uint8_t *p, size_t n, const char *name)
 
 	if (n != k)
 		return false;
-	for (size_t i = 0; i < k; i++)
-		if (tolower(p[i]) != name[i])
+	for (size_t i = 0; i < k; i++) {
+		uint8_t ch = p[i] >= 'A' && p[i] <= 'Z' ?
+		    (uint8_t)(p[i] | 0x20) : p[i];
+
+		if (ch != (uint8_t)name[i])
 			return false;
+	}
 	return true;
 }
 
@@ -104,51 +115,67 @@ status_line(const uint8_t *p, size_t n, struct sstp_http_head *h)
 	return SSTP_HEAD_DONE;
 }
 
+/* MALFORMED, keeping only the status (when the status line was read). */
+static enum sstp_head_status
+bad_head(struct sstp_http_head *h, const char *why)
+{
+	int status = h->status;
+
+	memset(h, 0, sizeof(*h));
+	h->status = status;
+	return malformed(h, why);
+}
+
 enum sstp_head_status
 sstp_http_parse(const uint8_t *buf, size_t len, struct sstp_http_head *h)
 {
 	struct cursor c;
-	const uint8_t *p;
-	size_t n;
+	const uint8_t *p = NULL;
+	size_t n = 0;
 	enum sstp_head_status st;
+	enum line_status ls;
 
 	memset(h, 0, sizeof(*h));
 	/* Never look past what an answer's head may be: a server that
 	 * sends an endless header is refused at SSTP_MAX_HEAD. */
 	cur_init(&c, buf, len < SSTP_MAX_HEAD ? len : SSTP_MAX_HEAD);
 	/* The status line can be judged before it ends: garbage is told
-	 * at once, not after 8 KB. */
-	if (len >= 7 && memcmp(buf, "HTTP/1.", 7) != 0)
+	 * from its first bytes, not after 8 KB. */
+	if (len > 0 && memcmp(buf, "HTTP/1.", len < 7 ? len : 7) != 0)
 		return malformed(h, "not an HTTP/1.x status line");
-	if (!line(&c, &p, &n))
+	if ((ls = line(&c, &p, &n)) == LINE_BARE_LF)
+		return malformed(h, "a line ends in a bare LF, not CRLF");
+	if (ls == LINE_MORE)
 		return len >= SSTP_MAX_HEAD ? SSTP_HEAD_TOO_LONG : SSTP_HEAD_MORE;
 	if ((st = status_line(p, n, h)) != SSTP_HEAD_DONE)
 		return st;
 	for (;;) {
 		const uint8_t *colon;
+		size_t nl;
 
-		if (!line(&c, &p, &n)) {
+		if ((ls = line(&c, &p, &n)) == LINE_BARE_LF)
+			return bad_head(h, "a line ends in a bare LF, not CRLF");
+		if (ls == LINE_MORE) {
 			memset(h, 0, sizeof(*h));
 			return len >= SSTP_MAX_HEAD ? SSTP_HEAD_TOO_LONG :
 			    SSTP_HEAD_MORE;
 		}
 		if (n == 0)
 			break;
-		if ((colon = memchr(p, ':', n)) == NULL) {
-			int status = h->status;
-
-			memset(h, 0, sizeof(*h));
-			h->status = status;
-			return malformed(h, "a header line without a colon");
-		}
-		if (name_is(p, (size_t)(colon - p), "server"))
-			value(colon + 1, n - (size_t)(colon - p) - 1, h->server,
+		if ((colon = memchr(p, ':', n)) == NULL)
+			return bad_head(h, "a header line without a colon");
+		nl = (size_t)(colon - p);
+		if (name_is(p, nl, "server"))
+			value(colon + 1, n - nl - 1, h->server,
 			    sizeof(h->server));
-		else if (name_is(p, (size_t)(colon - p), "content-length")) {
+		else if (name_is(p, nl, "content-length")) {
 			h->has_length = true;
-			value(colon + 1, n - (size_t)(colon - p) - 1, h->length,
+			value(colon + 1, n - nl - 1, h->length,
 			    sizeof(h->length));
-			h->length_sstp = strcmp(h->length, SSTP_CONTENT_LENGTH) == 0;
+			/* length holds 23 characters: a longer value cut to
+			 * fit can never equal these 20. */
+			h->length_sstp = strcmp(h->length,
+			    SSTP_CONTENT_LENGTH) == 0;
 		}
 	}
 	h->head_len = c.off;
