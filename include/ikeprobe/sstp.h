@@ -31,7 +31,8 @@
 /* The HTTP request of 3.2.4.1: SSTP_DUPLEX_POST to SSTP_URI, Host: host,
  * Content-Length: SSTP_CONTENT_LENGTH, SSTPCORRELATIONID: {correlation}
  * (a GUID string without braces). Into buf; its length, or 0 if it does
- * not fit or host holds a CR, LF or NUL. */
+ * not fit, host is empty, or either holds anything but printable ASCII
+ * (a CR or LF would end the header; a space or control has no place). */
 size_t	 sstp_http_request(char *buf, size_t len, const char *host,
 	    const char *correlation);
 
@@ -39,7 +40,7 @@ enum sstp_head_status {
 	SSTP_HEAD_MORE,		/* no blank line yet, and room for more */
 	SSTP_HEAD_DONE,
 	SSTP_HEAD_TOO_LONG,	/* SSTP_MAX_HEAD bytes and no blank line */
-	SSTP_HEAD_MALFORMED,	/* not an HTTP/1.x status line */
+	SSTP_HEAD_MALFORMED,	/* not HTTP/1.x: status line, no colon, bare LF */
 };
 
 struct sstp_http_head {
@@ -54,7 +55,8 @@ struct sstp_http_head {
 };
 
 /* The HTTP response head in the first len bytes received. DONE fills h;
- * what follows head_len is SSTP's. Header names are matched without case;
+ * what follows head_len is SSTP's. Lines end in CRLF: a bare LF is
+ * MALFORMED, not a line end. Header names are matched without case;
  * values are kept printable (others become '?'). */
 enum sstp_head_status sstp_http_parse(const uint8_t *, size_t len,
 	    struct sstp_http_head *h);

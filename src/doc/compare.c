@@ -516,9 +516,84 @@ icmp_row_words(struct cmp_table *t)
 			    "ICMPv6 too big" : "ICMP frag. needed / too big");
 }
 
+static const char *
+col_family(const struct cmp_col *c)
+{
+	return doc_s(&c->doc->target.family, "ipv4");
+}
+
+/* Dual-stack reports side by side: each family's columns together, in
+ * the order the families first come (a report's own, IPv6 first where it
+ * was probed first), so IPv6 is compared with IPv6. A stable insertion
+ * sort of a few columns. */
+static void
+by_family(struct cmp_table *t)
+{
+	static struct cmp_col tmp;
+	const char *order[CMP_MAX_COLS];
+	int n = 0;
+
+	for (int c = 0; c < t->n_cols; c++) {
+		int k = 0;
+
+		while (k < n && strcmp(order[k], col_family(&t->cols[c])) != 0)
+			k++;
+		if (k == n)
+			order[n++] = col_family(&t->cols[c]);
+	}
+	if (n < 2)
+		return;
+	for (int i = 1; i < t->n_cols; i++) {
+		int j = i, rank;
+
+		tmp = t->cols[i];
+		for (rank = 0; strcmp(order[rank], col_family(&tmp)) != 0; rank++)
+			;
+		while (j > 0) {
+			int r = 0;
+
+			while (strcmp(order[r], col_family(&t->cols[j - 1])) != 0)
+				r++;
+			if (r <= rank)
+				break;
+			t->cols[j] = t->cols[j - 1];
+			j--;
+		}
+		t->cols[j] = tmp;
+	}
+}
+
+/* Does a row differ: between columns of one family when some family has
+ * several (IPv6 against IPv4 is the same network's two paths, not two
+ * networks), else between any two. */
+static bool
+row_differs(const struct cmp_table *t, const struct cmp_row *row)
+{
+	bool paired = false;
+
+	for (int a = 0; a < t->n_cols; a++)
+		for (int b = a + 1; b < t->n_cols; b++)
+			paired |= strcmp(col_family(&t->cols[a]),
+			    col_family(&t->cols[b])) == 0;
+	for (int a = 0; a < t->n_cols; a++) {
+		if (!row->has[a] || row->blank[a])
+			continue;
+		for (int b = a + 1; b < t->n_cols; b++) {
+			if (!row->has[b] || row->blank[b] || (paired &&
+			    strcmp(col_family(&t->cols[a]),
+			    col_family(&t->cols[b])) != 0))
+				continue;
+			if (strcmp(row->value[a], row->value[b]) != 0)
+				return true;
+		}
+	}
+	return false;
+}
+
 void
 cmp_build(struct cmp_table *t)
 {
+	by_family(t);
 	distinct_titles(t);
 	for (int c = 0; c < t->n_cols; c++)
 		checks(t, c, t->cols[c].doc);
@@ -531,16 +606,8 @@ cmp_build(struct cmp_table *t)
 	t->n_differ = 0;
 	for (int r = 0; r < t->n_rows; r++) {
 		struct cmp_row *row = &t->rows[r];
-		const char *first = NULL;
 
-		for (int c = 0; c < t->n_cols; c++) {
-			if (!row->has[c] || row->blank[c])
-				continue;
-			if (first == NULL)
-				first = row->value[c];
-			else if (strcmp(first, row->value[c]) != 0)
-				row->differs = true;
-		}
+		row->differs = row_differs(t, row);
 		if (row->differs && row->kind == CMP_CHECK)
 			t->n_differ++;
 	}

@@ -38,14 +38,17 @@ NOTED_NO_CMARK = []
 sys.path.insert(0, os.path.join(HERE, ".."))
 from strict_schema import strict_schema  # noqa: E402
 
-GOOD = ["hq", "hotel", "nat", "cluster", "auth", "audit", "sstp", "old-0.1", "hostile-strings"]
+GOOD = ["hq", "hotel", "nat", "cluster", "auth", "audit", "sstp", "dual-office", "dual-carrier",
+        "old-0.1", "hostile-strings"]
 # Reports of this version: valid against the schema, strictly.
-CURRENT = ["hq", "hotel", "nat", "cluster", "auth", "audit", "sstp"]
+CURRENT = ["hq", "hotel", "nat", "cluster", "auth", "audit", "sstp", "dual-office", "dual-carrier"]
 COMPARES = [
     ("hq-hotel", ["hq", "hotel"], ("txt", "md", "json")),
     ("hq-auth", ["hq", "auth"], ("txt", "md", "json")),
     ("hq-audit", ["hq", "audit"], ("txt", "md", "json")),
     ("hq-sstp", ["hq", "sstp"], ("txt", "md", "json")),
+    # Two dual-stack reports: IPv6 beside IPv6, IPv4 beside IPv4.
+    ("dual", ["dual-office", "dual-carrier"], ("txt", "md", "json")),
     ("old-new", ["old-0.1", "hq"], ("txt", "md")),
     ("cluster", ["cluster"], ("txt", "md")),
     ("all", ["hq", "hotel", "nat", "cluster", "old-0.1"], ("txt",)),

@@ -40,6 +40,18 @@ exact(const void *p, size_t n)
 	return b;
 }
 
+/* The head in s, from a buffer of exactly its length. */
+static enum sstp_head_status
+parse_str(const char *s, struct sstp_http_head *h)
+{
+	size_t n = strlen(s);
+	uint8_t *b = exact(s, n);
+	enum sstp_head_status st = sstp_http_parse(b, n, h);
+
+	free(b);
+	return st;
+}
+
 static void
 test_request(void)
 {
@@ -157,16 +169,44 @@ test_head_other(void)
 	b = exact("HTTP/1.1 200\r\nno colon here\r\n\r\n", 31);
 	CHECK_EQ(sstp_http_parse(b, 31, &h), SSTP_HEAD_MALFORMED);
 	free(b);
+	/* Garbage is told from its first bytes. */
+	CHECK_EQ(parse_str("SSH", &h), SSTP_HEAD_MALFORMED);
+	/* A bare LF is not a line end (sstp.h): refused in the status line
+	 * and in a header, wherever the head would end. */
+	CHECK_EQ(parse_str("HTTP/1.1 200 OK\n\n", &h), SSTP_HEAD_MALFORMED);
+	CHECK(strstr(h.problem, "bare LF") != NULL);
+	CHECK_EQ(parse_str("HTTP/1.1 200\r\nServer: x\nDate: y\r\n\r\n", &h),
+	    SSTP_HEAD_MALFORMED);
+	CHECK_EQ(h.status, 200);
+	CHECK_STR(h.server, "");
+	CHECK_EQ(parse_str("HTTP/1.1 200\r\nServer: x\r\n\n", &h),
+	    SSTP_HEAD_MALFORMED);
+	/* A lone CR in a value is no line end either, only made '?'. */
+	CHECK_EQ(parse_str("HTTP/1.1 200\r\nServer: a\rb\r\n\r\n", &h),
+	    SSTP_HEAD_DONE);
+	CHECK_STR(h.server, "a?b");
 	/* A header that never ends: TOO_LONG at SSTP_MAX_HEAD, whatever
-	 * more there is. */
+	 * more there is; up to it, MORE. Well-formed header lines, so that
+	 * only the length is wrong. */
 	big = malloc(SSTP_MAX_HEAD + 100);
 	memcpy(big, "HTTP/1.1 200 OK\r\n", 17);
 	for (size_t i = 17; i < SSTP_MAX_HEAD + 100; i++)
-		big[i] = i % 64 == 63 ? '\n' : 'a';
+		big[i] = (i - 17) % 64 == 62 ? '\r' : (i - 17) % 64 == 63 ?
+		    '\n' : (i - 17) % 64 == 1 ? ':' : 'X';
 	CHECK_EQ(sstp_http_parse(big, SSTP_MAX_HEAD - 1, &h), SSTP_HEAD_MORE);
 	CHECK_EQ(sstp_http_parse(big, SSTP_MAX_HEAD, &h), SSTP_HEAD_TOO_LONG);
 	CHECK_EQ(sstp_http_parse(big, SSTP_MAX_HEAD + 100, &h), SSTP_HEAD_TOO_LONG);
+	/* A head that ends on the last byte allowed is taken. */
+	memcpy(big + SSTP_MAX_HEAD - 4, "\r\n\r\n", 4);
+	CHECK_EQ(sstp_http_parse(big, SSTP_MAX_HEAD + 100, &h), SSTP_HEAD_DONE);
+	CHECK_EQ(h.head_len, SSTP_MAX_HEAD);
 	free(big);
+	/* Every prefix of the 404's head is MORE as well. */
+	for (size_t i = 0; i < strlen(iis) - 35; i++) {
+		b = exact(iis, i);
+		CHECK_EQ(sstp_http_parse(b, i, &h), SSTP_HEAD_MORE);
+		free(b);
+	}
 }
 
 static void
@@ -213,8 +253,35 @@ test_ctrl(void)
 	    0x01, 0x00, 0x04, 0x00, 0x08, 0x00, 0x00, 0x00, 0x03 }, 16);
 	CHECK_EQ(sstp_ctrl_parse(b, 16, &k), SSTP_CTRL_MALFORMED);
 	free(b);
-	/* What follows the packet is not read. */
-	CHECK_EQ(sstp_ctrl_parse(ack, sizeof(ack), &k), SSTP_CTRL_DONE);
+	/* A Status Info too short for its status. */
+	b = exact((const uint8_t[]){ 0x10, 0x01, 0x00, 0x10, 0x00, 0x03, 0x00,
+	    0x01, 0x00, 0x02, 0x00, 0x08, 0x00, 0x00, 0x00, 0x01 }, 16);
+	CHECK_EQ(sstp_ctrl_parse(b, 16, &k), SSTP_CTRL_MALFORMED);
+	free(b);
+	/* An attribute of an unknown ID is stepped over. */
+	b = exact((const uint8_t[]){ 0x10, 0x01, 0x00, 0x18, 0x00, 0x03, 0x00,
+	    0x02, 0x00, 0x7f, 0x00, 0x04, 0x00, 0x02, 0x00, 0x0c, 0x00, 0x00,
+	    0x00, 0x01, 0x00, 0x00, 0x00, 0x04 }, 24);
+	CHECK_EQ(sstp_ctrl_parse(b, 24, &k), SSTP_CTRL_DONE);
+	CHECK(k.has_status);
+	CHECK_EQ(k.status_attr, 1);
+	CHECK_EQ(k.status, 4);
+	free(b);
+	/* Every prefix of the Nak is MORE. */
+	for (size_t i = 0; i < sizeof(nak); i++) {
+		b = exact(nak, i);
+		CHECK_EQ(sstp_ctrl_parse(b, i, &k), SSTP_CTRL_MORE);
+		free(b);
+	}
+	/* What follows the packet is not its: a data packet after the Ack
+	 * changes nothing. */
+	b = malloc(sizeof(ack) + 8);
+	memcpy(b, ack, sizeof(ack));
+	memcpy(b + sizeof(ack), "\x10\x00\x00\x08\xc0\x21\x01\x01", 8);
+	CHECK_EQ(sstp_ctrl_parse(b, sizeof(ack) + 8, &k), SSTP_CTRL_DONE);
+	CHECK_EQ(k.length, sizeof(ack));
+	CHECK(k.has_binding_req && k.hash_protocols == 3);
+	free(b);
 	CHECK(sstp_msg_name(0) == NULL && sstp_msg_name(10) == NULL &&
 	    sstp_msg_name(0xffff) == NULL);
 	CHECK_STR(sstp_msg_name(5), "CALL_ABORT");
