@@ -256,6 +256,8 @@ def sstp_seeds(out):
             b"<html><body>Not Found</body></html>")
     out.add('sstp', 'head-cut', ok[:40])
     out.add('sstp', 'data-packet', ok + bytes.fromhex("10000008c0210101"))
+    # Lines ended by a bare LF: refused (sstp.h), not a line end.
+    out.add('sstp', 'bare-lf', b"HTTP/1.1 200 OK\nServer: nginx\n\n")
 
 
 def main():

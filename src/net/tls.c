@@ -61,6 +61,7 @@ tls_client_init(struct tls_client *t, enum tls_profile p, int fd,
     const char *sni, char *err, size_t errlen)
 {
 	struct ip_addr literal;
+	char host[256];
 	int min = TLS1_2_VERSION, max = 0;
 
 	memset(t, 0, sizeof(*t));
@@ -84,10 +85,13 @@ tls_client_init(struct tls_client *t, enum tls_profile p, int fd,
 	SSL_CTX_set_options(t->ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
 	if ((t->ssl = SSL_new(t->ctx)) == NULL || SSL_set_fd(t->ssl, fd) != 1)
 		goto fail;
-	/* RFC 6066 3: no IP literal in SNI. */
-	if (sni && !ip_addr_parse(sni, &literal) &&
-	    SSL_set_tlsext_host_name(t->ssl, sni) != 1)
-		goto fail;
+	/* RFC 6066 3: no IP literal in SNI. (A copy: OpenSSL's macro casts
+	 * the name to void *.) */
+	if (sni && !ip_addr_parse(sni, &literal)) {
+		snprintf(host, sizeof(host), "%s", sni);
+		if (SSL_set_tlsext_host_name(t->ssl, host) != 1)
+			goto fail;
+	}
 	SSL_set_connect_state(t->ssl);
 	return 0;
 fail:

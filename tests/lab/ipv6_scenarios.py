@@ -108,18 +108,25 @@ def mtu_icmp6(mtu):
     return run
 
 
-def ipv6_mtu1400_black_hole(s):
-    """A 1400-byte link whose router's Packet Too Big never leaves it: a
-    black hole found by probing, within 8 bytes; fragments (ours, with
-    Fragment headers of 1280 bytes) still pass, since IPv6 routers never
-    fragment."""
+def black_hole6(mtu):
+    def run(s):
+        """A link whose router's Packet Too Big never leaves it: a black
+        hole found by probing, within 8 bytes (at 1280, IPv6's minimum
+        link, the ladder's first rung is the answer); fragments (ours, with
+        Fragment headers, 1280 bytes each) still pass, since IPv6 routers
+        never fragment."""
+        ipv6_black_hole(s, mtu)
+    return run
+
+
+def ipv6_black_hole(s, mtu):
     s.lab.start_charon()
-    s.lab.set_mtu("router-gateway", 1400)
+    s.lab.set_mtu("router-gateway", mtu)
     s.lab.add_rule_table(output=["icmpv6 type packet-too-big drop"])
     rep = s.ikeprobe(expect_rc=1, target=GW6)
     m = rep["path_mtu"]
-    s.check(isinstance(m["value"], int) and 1400 - 7 <= m["value"] <= 1400,
-            f"path_mtu.value: {m['value']!r}, want 1393..1400")
+    s.check(isinstance(m["value"], int) and mtu - 7 <= m["value"] <= mtu,
+            f"path_mtu.value: {m['value']!r}, want {mtu - 7}..{mtu}")
     s.equal((m["source"], m["icmp"], m["black_hole"], m["router"]),
             ("probing", "filtered", True, None), "path_mtu (source, icmp, black_hole, router)")
     s.equal(rep["verdict"]["ikev2_fragmentation_needed"], True, "verdict.ikev2_fragmentation_needed")
@@ -226,7 +233,8 @@ def register(scenario, helpers):
              ("ipv6-udp500-rejected", ipv6_udp500_rejected),
              ("ipv6-frag-dropped", ipv6_frag_dropped),
              ("ipv6-mtu1400-icmp", mtu_icmp6(1400)), ("ipv6-mtu1280-icmp", mtu_icmp6(1280)),
-             ("ipv6-mtu1400-black-hole", ipv6_mtu1400_black_hole),
+             ("ipv6-mtu1400-black-hole", black_hole6(1400)),
+             ("ipv6-mtu1280-black-hole", black_hole6(1280)),
              ("ipv6-random-loss-10", ipv6_random_loss),
              ("ipv6-gateway-stops", ipv6_gateway_stops),
              ("dual-stack-clean", dual_stack_clean),

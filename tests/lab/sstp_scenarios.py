@@ -36,13 +36,14 @@ def need(s):
         raise s.h.Skip("sstpc is not installed (Debian sstp-client; scripts/deps.sh lab)")
 
 
-def start_server(s, ch, mode="sstp", legacy=False, chain=True):
-    """The server in the gateway namespace on TCP 443 (chain: it sends its
-    intermediate CA); its log path."""
+def start_server(s, ch, mode="sstp", legacy=False, chain=True, port=443):
+    """The server in the gateway namespace on TCP port (443; chain: it
+    sends its intermediate CA); its log path."""
     s.sstp_started = getattr(s, "sstp_started", 0) + 1
     log = os.path.join(s.lab.tmp, f"sstp-{s.sstp_started}-{mode}.log")
     argv = ["ip", "netns", "exec", s.lab.gateway, "/usr/bin/python3", SERVER,
-            "--cert", ch.server, "--key", ch.key, "--mode", mode, "--log", log] + \
+            "--cert", ch.server, "--key", ch.key, "--mode", mode, "--log", log,
+            "--port", str(port)] + \
         (["--chain", ch.intermediate] if chain and not ch.self_signed else []) + \
         (["--legacy"] if legacy else [])
     err = open(log + ".err", "w")
@@ -184,7 +185,8 @@ def sstp_good(s):
     from its capture. A server that also takes TLS 1.1 and 1.0 is reported
     (info, exit 0). IKEv2 blocked by the router with SSTP working: the
     headline says clients can fall back. --no-sstp: no SSTP block, no TCP.
-    -v: the SSTP steps on stderr."""
+    --sstp-port 8443 against a server there. -v: the SSTP steps on
+    stderr."""
     need(s)
     s.lab.start_charon()
     ch = pki.make(os.path.join(s.lab.tmp, "pki"), "ecdsa")
@@ -240,6 +242,13 @@ def sstp_good(s):
         s.equal((rep["sstp"], rep["options"]["sstp"], rep["options"]["sstp_port"]),
                 (None, False, None), "run 4: (sstp, options.sstp, options.sstp_port)")
         s.equal(sstp_codes(rep), [], "run 4: SSTP findings")
+
+        # Another port: --sstp-port, captured and reported as such.
+        start_server(s, ch, port=8443)
+        rep, t = probe(s, ch, ["--sstp-port", "8443"], expect_rc=0, label="run 6 (--sstp-port)")
+        working(s, t, "run 6")
+        s.equal((t["port"], rep["options"]["sstp_port"]), (8443, 8443), "run 6: sstp.port")
+        stop_servers(s)
 
         start_server(s, ch)
         rep, t = probe(s, ch, ["-v"], expect_rc=0, label="run 5 (-v)")
