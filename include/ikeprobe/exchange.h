@@ -50,6 +50,8 @@ struct exchange {
 	const struct kex_value *kex;	/* owned by the session, outlives us */
 	uint8_t		 nonce[IKE_NONCE_MAX];
 	size_t		 nonce_len;
+	uint8_t		 cookie[IKE_COOKIE_MAX];	/* the COOKIE echoed */
+	size_t		 cookie_len;
 	struct xmit_unit unit;
 
 	/* A protected exchange (IKE_AUTH, INFORMATIONAL): the IKE SA's keys,

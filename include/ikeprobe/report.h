@@ -203,6 +203,7 @@ struct sstp_report {
 	struct icmp_obs	 icmp;
 	enum sstp_stage	 reached;	/* the main connection's last stage */
 	char		 error[200];	/* why it stopped short of the end */
+	bool		 cut;		/* ended by the run's stop, not the server */
 	bool		 timed_out;
 	bool		 tls_ok;
 	char		 tls_version[16], tls_cipher[80];

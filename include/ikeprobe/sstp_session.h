@@ -45,6 +45,9 @@ enum sstp_stage {
 const char *sstp_stage_name(enum sstp_stage);
 int	 sstp_stage_of(const char *);	/* -1: none */
 
+/* The error of a connection the run's stop ended (as reports keep it). */
+#define SSTP_STOPPED	"the run was stopped"
+
 /* One TCP connection and what its socket said. */
 struct sstp_conn {
 	bool		 started;
@@ -60,7 +63,9 @@ struct sstp_conn {
 	/* live only */
 	int		 fd;
 	struct tls_client tls;
-	bool		 want_write;	/* the handshake waits to write */
+	bool		 want_write;	/* OpenSSL waits to write */
+	bool		 want_read;	/* OpenSSL waits to read (a write that
+					 * must read first) */
 	double		 deadline;	/* monotonic */
 	uint8_t		 in[SSTP_MAX_HEAD + SSTP_MAX_PACKET];
 	size_t		 n_in;

@@ -35,7 +35,21 @@ tcp_state(const struct sstp_report *r, const struct sstp_conn *c,
 		return PORT_FILTERED;
 	if (!c->finished || (s->interrupted && !c->timed_out))
 		return PORT_UNTESTED;
+	/* This machine would not open, bind or connect the socket (no SYN
+	 * went): nothing was learnt of the network. */
+	if (c->connect_errno != 0 && c->connect_errno != ETIMEDOUT &&
+	    r->syns == 0)
+		return PORT_UNTESTED;
 	return PORT_SILENT;
+}
+
+/* Ended by the run's stop before the server had its say: no verdict on
+ * what did not happen. */
+static bool
+cut_short(const struct sstp_session *s, const struct sstp_conn *c)
+{
+	return s->interrupted && !c->timed_out && c->stage != SSTP_STAGE_DONE &&
+	    strcmp(c->error, SSTP_STOPPED) == 0;
 }
 
 static void
@@ -51,7 +65,7 @@ legacy(struct sstp_report *r, const struct sstp_session *s)
 			continue;
 		if (c->tls_version[0])
 			l->accepted = TRI_TRUE;
-		else if (c->finished && !c->timed_out)
+		else if (c->finished && !c->timed_out && !cut_short(s, c))
 			l->accepted = TRI_FALSE;
 		snprintf(l->error, sizeof(l->error), "%s", c->error);
 	}
@@ -103,15 +117,20 @@ tcp_words(const struct report *rep, char *buf, size_t len)
 			    "the gateway" : "router",
 			    ip_addr_str(&r->icmp.from, from, sizeof(from)));
 		else
-			snprintf(buf, len, "filtered (%s; the capture shows no "
-			    "ICMP error)", r->error);
+			snprintf(buf, len, "filtered (connect: %s; the capture "
+			    "shows no ICMP error)", r->error);
 		break;
 	case PORT_SILENT:
 		snprintf(buf, len, "silent: %d SYN(s) went, nothing came back "
 		    "in %.1f s", r->syns, SSTP_CONNECT_TIMEOUT);
 		break;
-	case PORT_OPEN:
 	case PORT_UNTESTED:
+		if (r->error[0]) {
+			snprintf(buf, len, "untested (%s)", r->error);
+			break;
+		}
+		/* FALLTHROUGH */
+	case PORT_OPEN:
 		snprintf(buf, len, "%s", port_state_name(r->state));
 		break;
 	}
@@ -122,12 +141,21 @@ reachability_findings(struct report *rep, bool ike_ok)
 {
 	struct sstp_report *r = &rep->sstp;
 	enum severity sev = ike_ok ? SEV_INFO : SEV_ERROR;
-	bool v6 = rep->target.family == AF_INET6;
-	const char *then = ike_ok ? " IKEv2 connects from here, so clients do "
-	    "not need SSTP from this network." : v6 ? " IKEv2 cannot connect "
-	    "over IPv6 from here either: no VPN protocol works over IPv6 from "
-	    "this network." : " IKEv2 cannot connect from here either: no VPN "
-	    "protocol works from this network.";
+	/* Where the run probed both families, this report speaks for its
+	 * own: the other may work (family-mismatch says so). */
+	bool v6 = rep->target.family == AF_INET6, both = false;
+	const char *then;
+
+	for (int i = 0; i < rep->n_addrs; i++)
+		if (rep->probed[i] && rep->addrs[i].family != rep->target.family)
+			both = true;
+	then = ike_ok ? " IKEv2 connects from here, so clients do not need "
+	    "SSTP from this network." : v6 ? " IKEv2 cannot connect over IPv6 "
+	    "from here either: no VPN protocol works over IPv6 from this "
+	    "network." : both ? " IKEv2 cannot connect over IPv4 from here "
+	    "either: no VPN protocol works over IPv4 from this network." :
+	    " IKEv2 cannot connect from here either: no VPN protocol works "
+	    "from this network.";
 	char tcp[300];
 
 	if (r->state == PORT_CLOSED || r->state == PORT_FILTERED ||
@@ -141,7 +169,7 @@ reachability_findings(struct report *rep, bool ike_ok)
 		    r->port, tcp, then);
 		return;
 	}
-	if (r->state != PORT_OPEN || r->listener == TRI_TRUE)
+	if (r->state != PORT_OPEN || r->listener == TRI_TRUE || r->cut)
 		return;
 	if (r->has_http)
 		add_finding(rep, sev, "sstp-not-listening", "Enable SSTP on the "
@@ -170,7 +198,7 @@ call_findings(struct report *rep)
 {
 	struct sstp_report *r = &rep->sstp;
 
-	if (r->listener != TRI_TRUE || (r->call_connect &&
+	if (r->listener != TRI_TRUE || r->cut || (r->call_connect &&
 	    strcmp(r->call_connect, "ack") == 0))
 		return;
 	if (r->call_connect && strcmp(r->call_connect, "nak") == 0)
@@ -289,6 +317,23 @@ cert_findings(struct report *rep)
 		    "2048 bits, EC below 256).", c->key);
 }
 
+/* Did the TLS 1.2+ handshake fail on the version (an alert, or nothing
+ * in common), rather than time, a reset or a weak key of the server? */
+static bool
+version_refused(const struct sstp_report *r)
+{
+	static const char *const said[] = { "protocol version",
+	    "unsupported protocol", "no protocols available",
+	    "wrong version number" };
+
+	if (r->timed_out || r->cut)
+		return false;
+	for (size_t i = 0; i < sizeof(said) / sizeof(said[0]); i++)
+		if (strcasestr(r->error, said[i]))
+			return true;
+	return false;
+}
+
 static void
 tls_findings(struct report *rep)
 {
@@ -308,6 +353,13 @@ tls_findings(struct report *rep)
 		    "SSTP server also accepts %s, besides %s: clients do not need "
 		    "them, but an attacker may downgrade to them.", which,
 		    r->tls_version);
+	else if (!version_refused(r))
+		add_finding(rep, SEV_WARNING, "sstp-tls-legacy", "Check the "
+		    "server's TLS 1.2 setup (SCHANNEL protocols and cipher "
+		    "suites) and run again.", "The SSTP server accepts %s, but "
+		    "the TLS 1.2 and 1.3 handshake failed for another reason "
+		    "than the version (%s): clients that no longer offer %s may "
+		    "fail to connect over SSTP.", which, r->error, which);
 	else
 		add_finding(rep, SEV_ERROR, "sstp-tls-legacy", "Enable TLS 1.2 on "
 		    "the VPN server (SCHANNEL; on Windows Server 2012 R2 and "
@@ -379,6 +431,7 @@ diagnose_sstp(struct report *rep)
 	r->timed_out = c->timed_out;
 	snprintf(r->error, sizeof(r->error), "%s", c->error);
 	r->state = tcp_state(r, c, s);
+	r->cut = cut_short(s, c);
 	r->tls_ok = c->tls_version[0] != '\0';
 	snprintf(r->tls_version, sizeof(r->tls_version), "%s", c->tls_version);
 	snprintf(r->tls_cipher, sizeof(r->tls_cipher), "%s", c->tls_cipher);
@@ -397,7 +450,7 @@ diagnose_sstp(struct report *rep)
 		r->listener = r->http->status == 200 && (r->http->length_sstp ||
 		    (r->call_connect && strcmp(r->call_connect, "other") != 0)) ?
 		    TRI_TRUE : TRI_FALSE;
-	else if (r->tls_ok && c->finished)
+	else if (r->tls_ok && c->finished && !r->cut)
 		r->listener = TRI_FALSE;	/* TLS, then nothing */
 	else
 		r->listener = TRI_NULL;

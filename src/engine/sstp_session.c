@@ -141,7 +141,7 @@ conn_start(struct sstp_session *s, int i, double now)
 	sl = ip_addr_to_sockaddr(&s->base.peer, s->port, &ss);
 	if (connect(fd, (struct sockaddr *)&ss, sl) < 0 && errno != EINPROGRESS) {
 		c->connect_errno = errno;
-		conn_end(s, c, "connect: %s", strerror(errno));
+		conn_end(s, c, "%s", strerror(errno));
 		return;
 	}
 	if (getsockname(fd, (struct sockaddr *)&bound, &bl) == 0)
@@ -207,6 +207,10 @@ flush(struct sstp_session *s, struct sstp_conn *c, bool *failed)
 			conn_end(s, c, NULL);
 			return false;
 		}
+		/* A write may have to read first (and a read write): poll for
+		 * what OpenSSL waits on, not what we wait for. */
+		c->want_write = w == TLS_WRITE;
+		c->want_read = w == TLS_READ;
 		if (w != TLS_OK)
 			return false;
 		c->sent += n;
@@ -231,6 +235,7 @@ fill(struct sstp_conn *c, bool *ended)
 			*ended = true;
 			return;
 		}
+		c->want_write = w == TLS_WRITE;	/* a read that writes */
 		if (w != TLS_OK)
 			return;
 		c->n_in += got;
@@ -279,6 +284,7 @@ on_http(struct sstp_session *s, struct sstp_conn *c, double now)
 	 * the client speaks first. Anything else is what it is. */
 	if (h->status != 200) {
 		c->stage = SSTP_STAGE_DONE;
+		c->error[0] = '\0';	/* a reset after the answer is no matter */
 		conn_end(s, c, NULL);
 		return;
 	}
@@ -320,6 +326,7 @@ on_call_connect(struct sstp_session *s, struct sstp_conn *c)
 	trace_conn(s, "SSTP answer", sstp_msg_name(k->msg_type) ?
 	    sstp_msg_name(k->msg_type) : "a message of an unknown type");
 	c->stage = SSTP_STAGE_DONE;
+	c->error[0] = '\0';
 	conn_end(s, c, NULL);
 }
 
@@ -341,7 +348,7 @@ on_connect(struct sstp_session *s, struct sstp_conn *c, double now)
 		return;
 	c->connect_errno = e;
 	if (e != 0) {
-		conn_end(s, c, "connect: %s", strerror(e));
+		conn_end(s, c, "%s", strerror(e));
 		return;
 	}
 	trace_conn(s, "SSTP TCP connected", tls_profile_version(c->profile));
@@ -441,8 +448,10 @@ sstp_run(struct session *base, struct io *io, double now)
 	}
 	if (io_stopping(io)) {
 		if (s->cur >= 0)
-			conn_end(s, &s->conn[s->cur], "the run was stopped");
-		s->interrupted = io->interrupted;
+			conn_end(s, &s->conn[s->cur], "%s", SSTP_STOPPED);
+		/* Stopped, whoever saw it first: what did not finish was not
+		 * refused. */
+		s->interrupted = true;
 		base->done = true;
 		return now + 60;
 	}
@@ -490,10 +499,12 @@ sstp_fd(const struct session *base, short *events)
 		return -1;
 	if (c->stage == SSTP_STAGE_CONNECT)
 		*events = POLLOUT;
-	else if (c->want_write || c->sent < c->n_out)
-		*events = POLLIN | POLLOUT;
-	else
+	else if (c->want_write)
+		*events = POLLOUT;
+	else if (c->want_read || c->sent >= c->n_out)
 		*events = POLLIN;
+	else
+		*events = POLLIN | POLLOUT;
 	return c->fd;
 }
 
@@ -581,7 +592,7 @@ sstp_session_finish(struct sstp_session *s, const struct io *io)
 {
 	for (int i = 0; i < SSTP_CONNS; i++)
 		if (s->conn[i].fd >= 0)
-			conn_end(s, &s->conn[i], "the run was stopped");
+			conn_end(s, &s->conn[i], "%s", SSTP_STOPPED);
 	if (!s->base.done || s->duration == 0)
 		s->duration = mono_now() - io->started;
 	s->interrupted |= io->interrupted || io->faulted;

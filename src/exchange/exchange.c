@@ -80,6 +80,10 @@ exchange_sa_init(struct exchange *ex, const struct sa_init_params *s,
 		ex->nonce_len = IKE_NONCE_DEFAULT;
 		random_bytes(ex->nonce, sizeof(ex->nonce));
 	}
+	if (s->cookie && s->cookie_len <= sizeof(ex->cookie)) {
+		ex->cookie_len = s->cookie_len;
+		memcpy(ex->cookie, s->cookie, s->cookie_len);
+	}
 	random_bytes(&u->ip_id, sizeof(u->ip_id));
 	u->ip_id = ip_id_wire(u->family, u->ip_id);
 

@@ -2,6 +2,7 @@
  * dispatched to this session because it is from or about the session's
  * target (engine/dispatch.c); here it is decided what it is. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -29,6 +30,26 @@ ike_offset(const struct pkt *pk)
 	return IKE_NONESP_MARKER_LEN;
 }
 
+/* A COOKIE answer carrying the very COOKIE a retry echoed answers the
+ * retry's parent: a retransmission of it that crossed the retry (a gateway
+ * that took the echo answers in full, one whose secret changed sends a
+ * new COOKIE). Without this, a late copy ends the retry before its full
+ * answer comes. */
+static bool
+cookie_again(const struct probe *p, const uint8_t *ike, size_t len)
+{
+	struct ike_reply *r = calloc(1, sizeof(*r));
+	bool same;
+
+	if (r == NULL)
+		return false;
+	ike_parse(ike, len, r);
+	same = r->kind == IKE_REPLY_COOKIE && r->cookie_len == p->ex.cookie_len &&
+	    memcmp(r->cookie, p->ex.cookie, r->cookie_len) == 0;
+	free(r);
+	return same;
+}
+
 /* A candidate's rank for a message with its SPI: the exchange it answers
  * (message ID, responder SPI) first, pending before finished among those;
  * then a pending one it does not answer (it will be flagged as a malformed
@@ -39,6 +60,9 @@ spi_rank(const struct probe *p, const uint8_t *ike, size_t len)
 {
 	enum exch_match m = ike ? exchange_match(&p->ex, ike, len) : EXCH_ANSWER;
 
+	if (ike && m == EXCH_ANSWER && p->ex.cookie_len > 0 &&
+	    cookie_again(p, ike, len))
+		m = EXCH_SAME_SA;
 	return (m == EXCH_ANSWER ? 2 : 0) + (p->result == PROBE_PENDING ? 1 : 0);
 }
 

@@ -483,8 +483,11 @@ walk_ext6(struct cursor *c, uint8_t nh, struct ext6 *e)
 			e->frag = true;
 			e->off = f & 0xfff8;
 			e->mf = f & 1;
-			nh = next;
-			break;
+			/* What follows is the fragmentable part: in a later
+			 * fragment, data, not headers. The datagram put back
+			 * together is walked again. */
+			e->proto = next;
+			return true;
 		default:
 			e->proto = nh;
 			return true;

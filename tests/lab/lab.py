@@ -712,10 +712,14 @@ class Lab:
         self.ns(self.gateway, ["ip", "-6", "route", "add", "default", "via", ROUTER_GATEWAY_ADDR6])
         self.ns(self.router, ["sysctl", "-qw", "net.ipv4.ip_forward=1"])
         self.ns(self.router, ["sysctl", "-qw", "net.ipv6.conf.all.forwarding=1"])
-        # A fresh namespace's first IPv6 packets wait about a second for
-        # neighbour discovery on each link: one ping each way fills every
-        # cache on the path, as on a network that has been up for a while.
-        self.ns(self.client, ["ping", "-6", "-c", "1", "-W", "3", GATEWAY_ADDR6], check=False)
+        # A fresh namespace's first IPv6 packets wait up to a second for
+        # neighbour discovery on each link (the first probes then leave
+        # together, with their retransmissions): one datagram each way
+        # fills every cache on the path, as on a network that has been up
+        # for a while. (Not ping: iputils-ping is not always installed.)
+        for dst in (GATEWAY_ADDR6, GATEWAY_ADDR):
+            if not self.reachable(dst):
+                raise LabError(f"lab: no answer from {dst} through the router")
 
         # Name resolution in the client namespace: files only, so no query
         # ever leaves for the host's resolver, and a made-up name fails at

@@ -22,6 +22,15 @@ Profiles (the server certificate; the rest of the chain is good):
     sha1              signed with SHA-1
     weak-key          RSA 1024
     ecdsa             ECDSA P-256 server key
+
+make_client(tmpdir, chain) adds a client certificate for a device tunnel
+(tests/lab/client_charon.py): RSA-4096 under an RSA-4096 "device CA" of
+its own under the chain's root, so that a gateway that trusts the root
+needs the intermediate the client sends, as a machine certificate from an
+enterprise CA has it.
+
+    client = pki.make_client(tmpdir, chain)
+    client.cert, client.key, client.intermediate              # PEM paths
 """
 
 import datetime
@@ -120,7 +129,9 @@ def make(d, profile="good"):
     inter = _cert(inter_name, inter_key, root_name, root_key, True, days=(-365, 3650),
                   path_len=0)
     days = {"expired": (-400, -2), "not-yet-valid": (3, 400),
-            "expires-soon": (-300, 10)}.get(profile, (-30, 365))
+            # Half a day past ten: whole days left round down, and the test
+            # runs seconds after the certificate is made.
+            "expires-soon": (-300, 10.5)}.get(profile, (-30, 365))
     san = [x509.DNSName(server_cn)]
     if profile != "wrong-name":
         san.append(x509.IPAddress(ipaddress.ip_address(GATEWAY_IP)))
@@ -142,3 +153,40 @@ def make(d, profile="good"):
                                          serialization.NoEncryption()))
     os.chmod(ch.key, 0o600)
     return ch
+
+
+CLIENT_NAME = "device.lab.test"
+
+
+class ClientCert:
+    def __init__(self, d, name):
+        self.dir = d
+        self.name = name
+        self.intermediate = os.path.join(d, "device-ca.pem")
+        self.cert = os.path.join(d, "client.pem")
+        self.key = os.path.join(d, "client.key")
+
+
+def make_client(d, chain, name=CLIENT_NAME):
+    """A device certificate (CN and SAN DNS name, EKU clientAuth) under a
+    device CA under chain's root, written into directory d."""
+    os.makedirs(d, exist_ok=True)
+    root_key = _key("root-rsa2048", "rsa2048")
+    ca_key = _key("device-ca-rsa4096", "rsa4096")
+    client_key = _key("client-rsa4096", "rsa4096")
+    with open(chain.root, "rb") as f:
+        root_name = x509.load_pem_x509_certificate(f.read()).subject
+    ca_name = _name("ikeprobe lab device CA")
+    ca = _cert(ca_name, ca_key, root_name, root_key, True, days=(-365, 3650), path_len=0)
+    client = _cert(_name(name), client_key, ca_name, ca_key, False,
+                   san=[x509.DNSName(name)], eku=[ExtendedKeyUsageOID.CLIENT_AUTH])
+    cc = ClientCert(d, name)
+    for path, c in ((cc.intermediate, ca), (cc.cert, client)):
+        with open(path, "wb") as f:
+            f.write(c.public_bytes(serialization.Encoding.PEM))
+    with open(cc.key, "wb") as f:
+        f.write(client_key.private_bytes(serialization.Encoding.PEM,
+                                         serialization.PrivateFormat.PKCS8,
+                                         serialization.NoEncryption()))
+    os.chmod(cc.key, 0o600)
+    return cc

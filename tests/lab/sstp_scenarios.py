@@ -38,14 +38,15 @@ def need(s):
 
 def start_server(s, ch, mode="sstp", legacy=False, chain=True, port=443):
     """The server in the gateway namespace on TCP port (443; chain: it
-    sends its intermediate CA); its log path."""
+    sends its intermediate CA; legacy: it also takes TLS 1.0 and 1.1,
+    "only": only those); its log path."""
     s.sstp_started = getattr(s, "sstp_started", 0) + 1
     log = os.path.join(s.lab.tmp, f"sstp-{s.sstp_started}-{mode}.log")
     argv = ["ip", "netns", "exec", s.lab.gateway, "/usr/bin/python3", SERVER,
             "--cert", ch.server, "--key", ch.key, "--mode", mode, "--log", log,
             "--port", str(port)] + \
         (["--chain", ch.intermediate] if chain and not ch.self_signed else []) + \
-        (["--legacy"] if legacy else [])
+        (["--legacy-only"] if legacy == "only" else ["--legacy"] if legacy else [])
     err = open(log + ".err", "w")
     p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                          stderr=err, preexec_fn=L.die_with_parent)
@@ -227,6 +228,18 @@ def sstp_good(s):
                 "run 2: legacy versions accepted")
         f = s.h.finding(s, rep, "sstp-tls-legacy", "run 2", severity="info")
         s.h.says(s, f, "TLSv1.1 and TLSv1", "run 2")
+        stop_servers(s)
+
+        # Only TLS 1.0 and 1.1 (a server that was never updated): the
+        # TLS 1.2+ handshake is refused on its version, so clients fail.
+        start_server(s, ch, legacy="only")
+        rep, t = probe(s, ch, expect_rc=1, label="run 2b (legacy only)")
+        s.equal((t["tls"]["version"], t["tls"]["legacy_versions_accepted"]),
+                (None, ["TLSv1.1", "TLSv1"]), "run 2b: (tls.version, legacy accepted)")
+        f = s.h.finding(s, rep, "sstp-tls-legacy", "run 2b", severity="error")
+        s.h.says(s, f, "accepts only TLSv1.1 and TLSv1", "run 2b")
+        stop_servers(s)
+        start_server(s, ch)
 
         # IKEv2 blocked, SSTP working: the headline offers the fallback.
         s.lab.add_rule_table(forward=[s.h.gw_rule("udp dport { 500, 4500 } drop")])

@@ -19,7 +19,7 @@ Each event is one line in --log (accept, tls, request, response, call
 connect, close), which the tests read.
 
 usage: sstp_server.py --cert PEM --key PEM [--chain PEM] [--port N]
-                      [--mode M] [--legacy] --log FILE
+                      [--mode M] [--legacy | --legacy-only] --log FILE
 """
 
 import argparse
@@ -182,6 +182,7 @@ def main():
     ap.add_argument("--mode", choices=("sstp", "nak", "http", "silent", "huge", "garbage",
                                        "plain"), default="sstp")
     ap.add_argument("--legacy", action="store_true", help="also accept TLS 1.0 and 1.1")
+    ap.add_argument("--legacy-only", action="store_true", help="only TLS 1.0 and 1.1")
     ap.add_argument("--log", required=True)
     a = ap.parse_args()
 
@@ -197,9 +198,11 @@ def main():
         ctx.load_cert_chain(both, a.key)
     else:
         ctx.load_cert_chain(a.cert, a.key)
-    if a.legacy:
+    if a.legacy or a.legacy_only:
         ctx.minimum_version = ssl.TLSVersion.TLSv1
         ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+        if a.legacy_only:
+            ctx.maximum_version = ssl.TLSVersion.TLSv1_1
     else:
         ctx.minimum_version = ssl.TLSVersion.TLSv1_2
     # Both families on one socket: the lab's name has A and AAAA records.

@@ -77,6 +77,25 @@ ike_reply(uint8_t *b, const uint8_t *spi, bool mk)
 	return o + 38;
 }
 
+/* A COOKIE answer (the responder's SPI zero, RFC 7296 2.6). */
+static size_t
+cookie_reply(uint8_t *b, const uint8_t *spi, const char *cookie)
+{
+	size_t n = strlen(cookie);
+
+	memset(b, 0, 64);
+	memcpy(b, spi, 8);
+	b[16] = IKE_PL_NOTIFY;
+	b[17] = IKE_VERSION_2;
+	b[18] = IKE_EXCH_IKE_SA_INIT;
+	b[19] = IKE_FLAG_RESPONSE;
+	b[27] = (uint8_t)(36 + n);
+	b[30] = 0; b[31] = (uint8_t)(8 + n);
+	b[34] = IKE_N_COOKIE >> 8; b[35] = IKE_N_COOKIE & 0xff;
+	memcpy(b + 36, cookie, n);
+	return 36 + n;
+}
+
 /* A UDP datagram, decoded; buf keeps the bytes the packet points into. */
 static void
 udp(struct wbuf *w, struct pkt *pk, const struct ip_addr *src, uint16_t sport,
@@ -192,6 +211,22 @@ answers(void)
 	/* After #3 went out: the pending one of the two, #3. */
 	o = match_at(&pk, T0 + 6000);
 	CHECK_EQ(o.probe, 3);
+	/* A copy of the COOKIE #3 echoes crossed #3: #0's, not #3's (whose
+	 * full answer is still to come); a new COOKIE is #3's. */
+	wb_free(&w);
+	n = cookie_reply(b, probes[0].ex.spi_i, "cookie-cookie");
+	udp(&w, &pk, &target, 500, &local, 500, b, n);
+	o = match_at(&pk, T0 + 6000);
+	CHECK_EQ(o.kind, OBS_ANSWER);
+	CHECK_EQ(o.probe, 0);
+	wb_free(&w);
+	n = cookie_reply(b, probes[0].ex.spi_i, "cookie-second");
+	udp(&w, &pk, &target, 500, &local, 500, b, n);
+	o = match_at(&pk, T0 + 6000);
+	CHECK_EQ(o.probe, 3);
+	wb_free(&w);
+	n = ike_reply(b, probes[0].ex.spi_i, false);
+	udp(&w, &pk, &target, 500, &local, 500, b, n);
 	/* Before anything was sent it answers nothing: it is IKE to our
 	 * port with an SPI no probe had yet. */
 	o = match_at(&pk, T0 - 1);

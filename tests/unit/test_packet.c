@@ -475,12 +475,40 @@ test_frames(void)
 	CHECK_EQ(pkt_decode_frame(9999, f, 60, &p), PKT_NOT_IP);
 }
 
+/* A later IPv6 fragment whose Fragment header names Destination Options
+ * next: the bytes behind it are data of the fragmentable part, not a
+ * header to walk (they would claim a length past the end here). */
+static void
+test_ipv6_later_fragment_dstopts(void)
+{
+	uint8_t b[40 + 8 + 16];
+	struct pkt pk;
+
+	memset(b, 0xff, sizeof(b));
+	memset(b, 0, 48);
+	b[0] = 0x60;
+	b[5] = 8 + 16;			/* payload length */
+	b[6] = 44;			/* Fragment */
+	b[7] = 64;
+	b[8] = 0x20; b[9] = 0x01; b[10] = 0x0d; b[11] = 0xb8; b[23] = 0x10;
+	b[24] = 0x20; b[25] = 0x01; b[26] = 0x0d; b[27] = 0xb8; b[39] = 0x20;
+	b[40] = 60;			/* Destination Options */
+	b[42] = 0x05; b[43] = 0xa8;	/* offset 1448 (8-byte units 181), last */
+	b[44] = 0x12; b[45] = 0x34; b[46] = 0x56; b[47] = 0x78;
+	CHECK(pkt_decode_ip(b, sizeof(b), &pk) == PKT_OK);
+	CHECK(pkt_is_fragment(&pk));
+	CHECK_EQ(pk.frag_off, 1448);
+	CHECK(!pk.mf);
+	CHECK_EQ(pk.l4_len, 16);
+}
+
 int
 main(void)
 {
 	test_icmp_table();
 	test_build_and_fragment();
 	test_ipv6_golden();
+	test_ipv6_later_fragment_dstopts();
 	test_reasm_limits();
 	test_meanings();
 	test_reasm_expiry();
