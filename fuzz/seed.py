@@ -260,6 +260,35 @@ def sstp_seeds(out):
     out.add('sstp', 'bare-lf', b"HTTP/1.1 200 OK\nServer: nginx\n\n")
 
 
+def analyze_seeds(out, captures):
+    """Whole capture files for fuzz_analyze.c (the lab's own and the
+    recordings of a real client, pcap and pcapng), and each capture's IP
+    datagrams as its frame list (2-byte length before each)."""
+    for d in (captures, os.path.join(captures, 'analyze')):
+        if not os.path.isdir(d):
+            continue
+        for fn in sorted(os.listdir(d)):
+            stem, _, ext = fn.rpartition('.')
+            if ext not in ('pcap', 'pcapng'):
+                continue
+            with open(os.path.join(d, fn), 'rb') as f:
+                data = f.read()
+            out.add('analyze', stem + ('-ng' if ext == 'pcapng' else ''), data)
+            if ext != 'pcap':
+                continue
+            try:
+                link, frames = read_pcap(os.path.join(d, fn))
+            except Exception:
+                continue	# a truncated file is a seed as it is
+            raw = b''
+            for _, frame in frames:
+                dg = ip_of_frame(link, frame)
+                if dg is not None:
+                    raw += struct.pack('>H', len(dg)) + dg
+            if raw:
+                out.add('analyze', stem + '-frames', raw)
+
+
 def main():
     captures = sys.argv[1] if len(sys.argv) > 1 else \
         os.path.join(HERE, '..', 'captures')
@@ -318,6 +347,7 @@ def main():
 
     sstp_seeds(out)
     ipv6_seeds(out)
+    analyze_seeds(out, captures)
     if largest is None:
         return
     name, dg = largest

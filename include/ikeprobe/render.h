@@ -41,6 +41,12 @@ void	 wincode_text(FILE *, uint32_t code, const struct win_code *w,
 void	 wincode_markdown(FILE *, uint32_t code, const struct win_code *w);
 struct json_object *wincode_json(uint32_t code, const struct win_code *w);
 
+/* s from column col of a line of f to its end, wrapped to cols
+ * (continuation lines from column hang), and a newline. */
+void	 text_wrap(FILE *, int cols, size_t col, size_t hang, const char *s);
+/* s with Markdown's active characters escaped. */
+void	 md_text(FILE *, const char *s);
+
 /* {"name": "ikeprobe", "version": ...}: the `tool' of every document. */
 struct json_object *render_json_tool(void);
 

@@ -27,5 +27,6 @@ void	 cli_render(FILE *, const struct doc *, const char *json,
 int	 show_main(int, char **);
 int	 compare_main(int, char **);
 int	 explain_main(int, char **);
+int	 analyze_main(int, char **);
 
 #endif

@@ -559,6 +559,7 @@ static const struct subcommand {
 	{ "show", show_main },
 	{ "compare", compare_main },
 	{ "explain", explain_main },
+	{ "analyze", analyze_main },
 };
 
 int

@@ -60,6 +60,12 @@ md(FILE *out, const char *s)
 	}
 }
 
+void
+md_text(FILE *out, const char *s)
+{
+	md(out, s);
+}
+
 /* A code span: a backtick inside would end it early, so it is dropped. */
 static void
 code(FILE *out, const char *s)

@@ -91,6 +91,15 @@ wrap(const struct tout *o, size_t col, size_t hang, const char *s)
 	wrap_end(o, col, hang, s, "");
 }
 
+void
+text_wrap(FILE *f, int cols, size_t col, size_t hang, const char *s)
+{
+	struct tout o = { .f = f, .st = &plain,
+	    .width = cols < TEXT_WIDTH_MIN ? TEXT_WIDTH_MIN : (size_t)cols };
+
+	wrap(&o, col, hang, s);
+}
+
 /* "  name:   text" (a context line): the text from column 11. */
 static void __attribute__((format(printf, 3, 4)))
 ctx(const struct tout *o, const char *name, const char *fmt, ...)

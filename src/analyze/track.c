@@ -1,0 +1,500 @@
+/* From a capture's frames to what an IKEv2 client and its gateway said
+ * (analysis.h): conversations by address pair, IKE SAs by initiator SPI,
+ * exchanges by message ID and asker, each message's copies by its bytes,
+ * and every IP-fragmented datagram with the fragments that came of it.
+ * Who is the client is the IKE header's Initiator flag, not a port or an
+ * address guess: the capture may be from either side, or between. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ikeprobe/analysis.h"
+
+#define IKE_HDR_LEN	28
+#define ESP_KEEPALIVE	0xff	/* RFC 3948 2.3: one byte */
+
+const char *
+an_dir_name(enum an_dir d)
+{
+	return d == AN_TO_GATEWAY ? "to-gateway" : "from-gateway";
+}
+
+void
+analysis_init(struct analysis *a, const char *file)
+{
+	memset(a, 0, sizeof(*a));
+	snprintf(a->file, sizeof(a->file), "%s", file ? file : "");
+	snprintf(a->format, sizeof(a->format), "pcap");
+	reasm_init(&a->reasm);
+}
+
+void
+analysis_free(struct analysis *a)
+{
+	reasm_free(&a->reasm);
+}
+
+static void
+frames_add(struct an_frames *f, uint32_t no)
+{
+	if (f->count < AN_FRAMES)
+		f->n[f->count] = no;
+	f->count++;
+}
+
+/* Not a digest: it tells a retransmission (the same bytes) from a new
+ * message in the same exchange slot. */
+static uint64_t
+fnv1a(const uint8_t *b, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+static struct an_conv *
+conv_of(struct analysis *a, const struct ip_addr *client,
+    const struct ip_addr *gateway, bool create)
+{
+	struct an_conv *c;
+
+	for (int i = 0; i < a->n_conv; i++)
+		if (ip_addr_eq(&a->conv[i].client, client) &&
+		    ip_addr_eq(&a->conv[i].gateway, gateway))
+			return &a->conv[i];
+	if (!create)
+		return NULL;
+	if (a->n_conv == AN_CONVS) {
+		a->convs_dropped++;
+		return NULL;
+	}
+	c = &a->conv[a->n_conv++];
+	c->client = *client;
+	c->gateway = *gateway;
+	c->first_frame = a->frame_no;
+	return c;
+}
+
+/* The conversation a packet between these addresses belongs to, either
+ * way, and which way it goes. */
+static int
+conv_between(const struct analysis *a, const struct ip_addr *src,
+    const struct ip_addr *dst, enum an_dir *dir)
+{
+	for (int i = 0; i < a->n_conv; i++) {
+		const struct an_conv *c = &a->conv[i];
+
+		if (ip_addr_eq(&c->client, src) && ip_addr_eq(&c->gateway, dst)) {
+			*dir = AN_TO_GATEWAY;
+			return i;
+		}
+		if (ip_addr_eq(&c->gateway, src) && ip_addr_eq(&c->client, dst)) {
+			*dir = AN_FROM_GATEWAY;
+			return i;
+		}
+	}
+	return -1;
+}
+
+static struct an_sa *
+sa_of(struct an_conv *c, const uint8_t spi_i[IKE_SPI_LEN], uint32_t no)
+{
+	struct an_sa *s;
+
+	for (int i = c->n_sa - 1; i >= 0; i--)
+		if (memcmp(c->sa[i].spi_i, spi_i, IKE_SPI_LEN) == 0)
+			return &c->sa[i];
+	c->n_sa_total++;
+	if (c->n_sa == AN_SAS)
+		return NULL;
+	s = &c->sa[c->n_sa++];
+	memcpy(s->spi_i, spi_i, IKE_SPI_LEN);
+	s->first_frame = no;
+	s->natd.client = s->natd.gateway = -1;
+	return s;
+}
+
+static struct an_exchange *
+exchange_new(struct an_sa *s, uint8_t type, uint32_t msgid, enum an_dir asked)
+{
+	struct an_exchange *x;
+
+	s->n_ex_total++;
+	if (s->n_ex == AN_EXCH)
+		return NULL;
+	x = &s->ex[s->n_ex++];
+	x->type = type;
+	x->msgid = msgid;
+	x->asked = asked;
+	x->req.natd.client = x->req.natd.gateway = -1;
+	x->resp.natd.client = x->resp.natd.gateway = -1;
+	return x;
+}
+
+/* The exchange a request belongs to: the newest with its message ID and
+ * asker, unless this is a new IKE_SA_INIT round (after a COOKIE or
+ * INVALID_KE_PAYLOAD answer the client asks again, with other bytes). */
+static struct an_exchange *
+exchange_for_request(struct an_sa *s, uint8_t type, uint32_t msgid,
+    enum an_dir asked, uint64_t hash, const struct ike_reply *r)
+{
+	for (int i = s->n_ex - 1; i >= 0; i--) {
+		struct an_exchange *x = &s->ex[i];
+
+		if (x->msgid != msgid || x->asked != asked || x->type != type)
+			continue;
+		if (!x->req.seen || x->req.hash == hash || r->skf)
+			return x;
+		if (type == IKE_EXCH_IKE_SA_INIT && x->resp.seen)
+			break;		/* a new round */
+		return x;
+	}
+	return exchange_new(s, type, msgid, asked);
+}
+
+static struct an_exchange *
+exchange_for_response(struct an_sa *s, uint8_t type, uint32_t msgid,
+    enum an_dir asked)
+{
+	for (int i = s->n_ex - 1; i >= 0; i--) {
+		struct an_exchange *x = &s->ex[i];
+
+		if (x->msgid == msgid && x->asked == asked && x->type == type)
+			return x;
+	}
+	return exchange_new(s, type, msgid, asked);
+}
+
+static void
+take_message(struct an_msg *m, const struct pkt *pk, const uint8_t *ike,
+    size_t len, const struct ike_reply *r, uint32_t no, usec_t ts)
+{
+	bool first_piece = !r->skf || r->frag_num == 1;
+
+	frames_add(&m->frames, no);
+	if (!m->seen) {
+		m->seen = true;
+		m->hash = fnv1a(ike, len);
+		m->first_ts = ts;
+		m->sport = pk->sport;
+		m->dport = pk->dport;
+		m->kind = r->kind;
+		for (int i = 0; i < r->n_notifies && m->n_notifies < AN_NOTIFIES; i++)
+			m->notifies[m->n_notifies++] = r->notifies[i];
+		m->frag_supported = r->frag_supported;
+		m->cookie = r->cookie_len > 0;
+		m->ke_group = r->has_ke ? r->ke_group : 0;
+		m->has_sk = r->has_sk;
+		if (r->status != IKE_PARSE_OK) {
+			m->malformed = true;
+			snprintf(m->problem, sizeof(m->problem), "%s", r->problem);
+		}
+	}
+	m->last_ts = ts;
+	if (first_piece)
+		m->copies++;
+	if (len > m->ike_len)
+		m->ike_len = len;
+	if (pk->ip_len > m->ip_len)
+		m->ip_len = pk->ip_len;
+	if (pk->reasm_frags > m->ip_frags)
+		m->ip_frags = pk->reasm_frags;
+	if (r->skf) {
+		m->skf = true;
+		if (r->frag_total > m->skf_total)
+			m->skf_total = r->frag_total;
+		if (r->frag_num >= 1 && r->frag_num <= 64)
+			m->skf_have |= 1ULL << (r->frag_num - 1);
+	}
+}
+
+static void
+ike_message(struct analysis *a, const struct pkt *pk, const uint8_t *ike,
+    size_t len, uint32_t no, usec_t ts)
+{
+	struct ike_reply *r;
+	struct an_conv *c;
+	struct an_sa *s;
+	struct an_exchange *x;
+	bool initiator, response;
+	enum an_dir asked, from;
+
+	a->ike++;
+	if (len < IKE_HDR_LEN) {
+		enum an_dir d;
+		int ci = conv_between(a, &pk->src, &pk->dst, &d);
+
+		if (ci >= 0) {
+			a->conv[ci].malformed++;
+			a->conv[ci].malformed_frame = no;
+		} else
+			a->malformed++;
+		return;
+	}
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return;
+	ike_parse(ike, len, r);
+	initiator = r->flags & IKE_FLAG_INITIATOR;
+	response = r->flags & IKE_FLAG_RESPONSE;
+	/* The original initiator is the client, whichever way this goes. */
+	from = initiator ? AN_TO_GATEWAY : AN_FROM_GATEWAY;
+	asked = response ? (from == AN_TO_GATEWAY ? AN_FROM_GATEWAY : AN_TO_GATEWAY) :
+	    from;
+	c = from == AN_TO_GATEWAY ? conv_of(a, &pk->src, &pk->dst, true) :
+	    conv_of(a, &pk->dst, &pk->src, true);
+	if (c == NULL)
+		goto out;
+	c->ike_msgs++;
+	c->last_frame = no;
+	if ((s = sa_of(c, r->spi_i, no)) == NULL)
+		goto out;
+	s->last_frame = no;
+	if (pk->sport == 4500 || pk->dport == 4500)
+		s->floated = true;
+	x = response ? exchange_for_response(s, r->exchange, r->msgid, asked) :
+	    exchange_for_request(s, r->exchange, r->msgid, asked, fnv1a(ike, len), r);
+	if (x == NULL)
+		goto out;
+	take_message(response ? &x->resp : &x->req, pk, ike, len, r, no, ts);
+	if (response && r->exchange == IKE_EXCH_IKE_SA_INIT && r->kind == IKE_REPLY_SA) {
+		static const uint8_t zero[IKE_SPI_LEN];
+		const struct ip_addr *cl = from == AN_FROM_GATEWAY ? &pk->dst : &pk->src;
+		const struct ip_addr *gw = from == AN_FROM_GATEWAY ? &pk->src : &pk->dst;
+		uint16_t cport = from == AN_FROM_GATEWAY ? pk->dport : pk->sport;
+		uint16_t gport = from == AN_FROM_GATEWAY ? pk->sport : pk->dport;
+
+		if (memcmp(s->spi_r, zero, IKE_SPI_LEN) == 0)
+			memcpy(s->spi_r, r->spi_r, IKE_SPI_LEN);
+		/* The hashes against the addresses as captured: a NAT between
+		 * the capture and the other side rewrote them. */
+		natd_judge(r->spi_i, r, cl, cport, gw, gport, &x->resp.natd);
+		if (!s->natd_known) {
+			s->natd = x->resp.natd;
+			s->natd_known = true;
+		}
+	}
+out:
+	free(r);
+}
+
+/* UDP to or from an IKE port: IKE (on 4500 after the non-ESP marker),
+ * ESP in UDP, or a NAT keepalive. */
+static void
+udp_ike_port(struct analysis *a, const struct pkt *pk, uint32_t no, usec_t ts)
+{
+	const uint8_t *d = pk->udp_data;
+	size_t n = pk->udp_len;
+	bool natt = pk->sport == 4500 || pk->dport == 4500;
+	enum an_dir dir;
+	int ci;
+
+	if (!natt) {
+		ike_message(a, pk, d, n, no, ts);
+		return;
+	}
+	if (n >= IKE_NONESP_MARKER_LEN && (d[0] | d[1] | d[2] | d[3]) == 0) {
+		ike_message(a, pk, d + IKE_NONESP_MARKER_LEN,
+		    n - IKE_NONESP_MARKER_LEN, no, ts);
+		return;
+	}
+	ci = conv_between(a, &pk->src, &pk->dst, &dir);
+	if (ci < 0) {
+		a->other++;
+		return;
+	}
+	if (n == 1 && d[0] == ESP_KEEPALIVE) {
+		a->conv[ci].keepalives++;
+		return;
+	}
+	if (a->conv[ci].esp[dir]++ == 0)
+		a->conv[ci].esp_first[dir] = no;
+	a->conv[ci].last_frame = no;
+}
+
+/* An ICMP error quoting one of the client's IKE requests: the IKE SA by
+ * the SPI in the quote (the quote of a datagram on 4500 has the marker
+ * first). */
+static void
+icmp_error(struct analysis *a, const struct pkt *pk, uint32_t no)
+{
+	const struct pkt_quote *q = &pk->quote;
+	uint8_t spi[IKE_SPI_LEN];
+	size_t mk = q->dport == 4500 ? IKE_NONESP_MARKER_LEN : 0;
+	struct an_conv *c;
+	struct an_sa *s = NULL;
+	enum an_dir dir;
+	int ci;
+
+	if (!q->valid || !q->has_ports || (q->dport != 500 && q->dport != 4500) ||
+	    (ci = conv_between(a, &q->src, &q->dst, &dir)) < 0 ||
+	    dir != AN_TO_GATEWAY || q->data_len < mk ||
+	    !ike_peek_spi(q->data + mk, q->data_len - mk, spi)) {
+		a->other++;
+		return;
+	}
+	c = &a->conv[ci];
+	for (int i = c->n_sa - 1; i >= 0 && s == NULL; i--)
+		if (memcmp(c->sa[i].spi_i, spi, IKE_SPI_LEN) == 0)
+			s = &c->sa[i];
+	if (s == NULL) {
+		a->other++;
+		return;
+	}
+	s->icmp++;
+	s->icmp_frame = no;
+	s->icmp_from = pk->src;
+	s->icmp_type = pk->icmp_type;
+	s->icmp_code = pk->icmp_code;
+	s->icmp_meaning = pk->icmp_meaning;
+	s->icmp_port = q->dport;
+	c->last_frame = no;
+}
+
+static void
+whole_datagram(struct analysis *a, const struct pkt *pk, uint32_t no, usec_t ts)
+{
+	if (pk->is_udp && (pk->sport == 500 || pk->dport == 500 ||
+	    pk->sport == 4500 || pk->dport == 4500)) {
+		udp_ike_port(a, pk, no, ts);
+		return;
+	}
+	if (pk->proto == 50) {		/* ESP without NAT-T */
+		enum an_dir dir;
+		int ci = conv_between(a, &pk->src, &pk->dst, &dir);
+
+		if (ci >= 0) {
+			if (a->conv[ci].esp[dir]++ == 0)
+				a->conv[ci].esp_first[dir] = no;
+			return;
+		}
+	}
+	if (pk->is_icmp && pk->icmp_meaning != ICMP_NONE) {
+		icmp_error(a, pk, no);
+		return;
+	}
+	a->other++;
+}
+
+static struct an_dgram *
+dgram_of(struct analysis *a, const struct pkt *pk)
+{
+	struct an_dgram *g;
+
+	for (int i = a->n_dgram - 1; i >= 0; i--) {
+		g = &a->dgram[i];
+		/* The same ID long after is another datagram (reasm.h). */
+		if (g->id == pk->ip_id && g->proto == pk->proto &&
+		    ip_addr_eq(&g->src, &pk->src) && ip_addr_eq(&g->dst, &pk->dst) &&
+		    !g->complete)
+			return g;
+	}
+	if (a->n_dgram == AN_DGRAMS) {
+		a->dgrams_dropped++;
+		return NULL;
+	}
+	g = &a->dgram[a->n_dgram++];
+	g->src = pk->src;
+	g->dst = pk->dst;
+	g->id = pk->ip_id;
+	g->proto = pk->proto;
+	g->conv = -1;
+	return g;
+}
+
+/* Distinct payload bytes: fragments may repeat (retransmissions). */
+static void
+dgram_piece(struct an_dgram *g, uint16_t off, uint16_t len)
+{
+	uint32_t have = 0;
+
+	for (int i = 0; i < g->n_pieces; i++)
+		if (g->off[i] == off && g->len[i] == len)
+			return;
+	if (g->n_pieces == AN_DGRAM_FRAGS)
+		return;
+	g->off[g->n_pieces] = off;
+	g->len[g->n_pieces++] = len;
+	/* Pieces of one sender do not overlap in practice; a liar's
+	 * overlap only makes "complete" harder to reach. */
+	for (int i = 0; i < g->n_pieces; i++)
+		have += g->len[i];
+	g->have = have;
+}
+
+static void
+fragment(struct analysis *a, const struct pkt *pk, uint32_t no, usec_t ts)
+{
+	struct an_dgram *g = dgram_of(a, pk);
+
+	if (g == NULL)
+		return;
+	if (g->n_frags == 0)
+		g->first_ts = ts;
+	g->last_ts = ts;
+	g->n_frags++;
+	frames_add(&g->frames, no);
+	if (pk->frag_off == 0) {
+		g->firsts++;
+		/* The first fragment has the UDP header. */
+		if (pk->proto == IP_PROTO_UDP && pk->l4_len >= UDP_HDR_LEN) {
+			g->sport = (uint16_t)(pk->l4[0] << 8 | pk->l4[1]);
+			g->dport = (uint16_t)(pk->l4[2] << 8 | pk->l4[3]);
+		}
+	}
+	if (!pk->mf)
+		g->total = (uint32_t)pk->frag_off + (uint32_t)pk->l4_len;
+	dgram_piece(g, pk->frag_off, (uint16_t)pk->l4_len);
+	g->conv = conv_between(a, &pk->src, &pk->dst, &g->dir);
+}
+
+void
+analysis_frame(struct analysis *a, uint32_t no, usec_t ts, int link,
+    const uint8_t *buf, size_t len)
+{
+	struct pkt pk, full;
+	struct wbuf whole;
+	enum pkt_status st;
+	int rc;
+
+	a->frame_no = no;
+	a->frames++;
+	a->bytes += len;
+	if (a->first_ts == 0 || ts < a->first_ts)
+		a->first_ts = ts;
+	if (ts > a->last_ts)
+		a->last_ts = ts;
+	st = pkt_decode_frame(link, buf, len, &pk);
+	if (st == PKT_NOT_IP) {
+		a->not_ip++;
+		return;
+	}
+	if (st != PKT_OK) {
+		a->malformed++;
+		return;
+	}
+	if (!pkt_is_fragment(&pk)) {
+		whole_datagram(a, &pk, no, ts);
+		return;
+	}
+	fragment(a, &pk, no, ts);
+	wb_init(&whole);
+	rc = reasm_add(&a->reasm, &pk, (double)ts / 1e6, &whole);
+	if (rc < 0)
+		a->malformed++;
+	else if (rc == 1) {
+		if (pkt_decode_ip(whole.buf, whole.len, &full) == PKT_OK &&
+		    !pkt_is_fragment(&full)) {
+			struct an_dgram *g = dgram_of(a, &pk);
+
+			full.reasm_frags = a->reasm.last_frags;
+			if (g)
+				g->complete = true;
+			whole_datagram(a, &full, no, ts);
+		} else
+			a->malformed++;
+	}
+	wb_free(&whole);
+}
