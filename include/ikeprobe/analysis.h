@@ -14,12 +14,15 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "ikeprobe/cert.h"
 #include "ikeprobe/clock.h"
+#include "ikeprobe/ikecrypto.h"
 #include "ikeprobe/ike_msg.h"
 #include "ikeprobe/natd.h"
 #include "ikeprobe/packet.h"
 #include "ikeprobe/reasm.h"
 #include "ikeprobe/report.h"
+#include "ikeprobe/tlsrec.h"
 
 #define AN_SCHEMA	"ikeprobe.analysis/1"
 
@@ -31,6 +34,10 @@
 #define AN_DGRAM_FRAGS	64	/* fragments tracked of one datagram */
 #define AN_NOTIFIES	8	/* notifies in clear kept of one message */
 #define AN_FINDINGS	40
+#define AN_KEYS		32	/* IKE SAs of a --keys file */
+#define AN_SKF_ASM	4	/* SKF messages being put together at once */
+#define AN_TCP		8	/* TCP 443 connections kept (SSTP) */
+#define AN_TCP_KEEP	(64u << 10)	/* bytes read of each direction */
 
 /* Frame numbers, in order; count may pass what is kept. */
 struct an_frames {
@@ -73,6 +80,18 @@ struct an_msg {
 	struct natd_seen natd;		/* a full IKE_SA_INIT response's */
 	bool		 malformed;
 	char		 problem[160];
+
+	/* Inside its SK payload, with --keys: the first copy (all of its
+	 * SKF fragments) decrypted and decoded. */
+	bool		 decrypted;
+	char		 decrypt_error[160];
+	uint16_t	 inner_notifies[AN_NOTIFIES];
+	int		 n_inner_notifies;
+	uint8_t		 eap_code;	/* 0: no EAP; 1-4 (RFC 3748) */
+	uint8_t		 eap_type;
+	uint8_t		 eap_op;	/* EAP-MSCHAPv2's OpCode (4: Failure) */
+	int		 n_certs;
+	bool		 has_auth, has_delete, has_idr;
 };
 
 struct an_exchange {
@@ -99,6 +118,26 @@ struct an_sa {
 	uint16_t	 icmp_port;	/* the quoted destination port */
 };
 
+/* One IKE SA's keys, from a --keys file (Wireshark's IKEv2 decryption
+ * table). */
+struct an_key {
+	uint8_t		 spi_i[IKE_SPI_LEN], spi_r[IKE_SPI_LEN];
+	struct ike_keys	 keys;
+	bool		 used;
+};
+
+/* An RFC 7383 message whose fragments are decrypted one by one. */
+struct an_skf {
+	bool		 busy;
+	uint8_t		 spi_i[IKE_SPI_LEN];
+	uint32_t	 msgid;
+	bool		 response;
+	uint16_t	 total;
+	uint64_t	 have;
+	uint8_t		 first_np;
+	struct wbuf	 piece[64];
+};
+
 struct an_conv {
 	struct ip_addr	 client, gateway;
 	uint32_t	 first_frame, last_frame;
@@ -110,6 +149,37 @@ struct an_conv {
 	unsigned long	 ike_msgs;
 	unsigned long	 malformed;
 	uint32_t	 malformed_frame;
+	/* The client's own ICMP "reassembly time exceeded" for the
+	 * gateway's datagrams: it had pieces and waited for the rest. */
+	struct an_frames reasm_icmp;
+	/* The gateway's certificate (--keys), checked at the capture's time. */
+	bool		 has_cert;
+	uint32_t	 cert_frame;
+	struct cert_info cert;
+};
+
+/* A TCP connection to port 443 (SSTP): its handshake, its resets, and
+ * TLS as far as it is in clear; by enum an_dir (to the server, back). */
+struct an_tcp {
+	struct ip_addr	 client, server;
+	uint16_t	 cport, sport;
+	uint32_t	 first_frame, last_frame;
+	usec_t		 first_ts;
+	struct an_frames syn;
+	uint32_t	 synack_frame;
+	bool		 reset;
+	enum an_dir	 reset_dir;
+	uint32_t	 reset_frame;
+	bool		 fin;
+	bool		 seq_known[2];
+	uint32_t	 next[2];
+	bool		 gap[2];		/* a segment missing: read no further */
+	uint32_t	 gap_frame[2];
+	bool		 gap_cut[2];		/* ... cut by the snap length */
+	unsigned long	 bytes[2];
+	struct tls_side	 tls[2];
+	bool		 has_cert;
+	struct cert_info cert;		/* the server's, at the capture's time */
 };
 
 /* A datagram that came in IP fragments: which arrived. */
@@ -149,6 +219,10 @@ struct analysis {
 	char		 read_error[200];
 
 	unsigned long	 not_ip, malformed, ike, other;
+	/* Frames the capture cut short (its snap length): the first. */
+	unsigned long	 cut;
+	uint32_t	 cut_frame;
+	size_t		 cut_at;
 
 	struct an_conv	 conv[AN_CONVS];
 	int		 n_conv;
@@ -156,9 +230,17 @@ struct analysis {
 	struct an_dgram	 dgram[AN_DGRAMS];
 	int		 n_dgram;
 	unsigned long	 dgrams_dropped;
+	struct an_tcp	 tcp[AN_TCP];
+	int		 n_tcp;
+	unsigned long	 tcp_dropped;
 
 	struct reasm	 reasm;
 	uint32_t	 frame_no;	/* the frame being read */
+
+	struct an_key	 keys[AN_KEYS];
+	int		 n_keys;
+	char		 keys_file[512];
+	struct an_skf	 skf[AN_SKF_ASM];
 
 	/* The judgement. */
 	struct an_finding findings[AN_FINDINGS];
@@ -178,10 +260,22 @@ void	 analysis_frame(struct analysis *, uint32_t no, usec_t ts, int link,
 int	 analysis_read(struct analysis *, const char *path);
 /* From memory (the fuzz target): as analysis_read. */
 int	 analysis_read_mem(struct analysis *, const uint8_t *, size_t);
+/* Wireshark's IKEv2 decryption table (--keys): 0, or -1 with err naming
+ * the line and what is wrong. */
+int	 analysis_keys(struct analysis *, const char *path, char *err, size_t);
+/* The same from memory (tests, the fuzz target). */
+int	 analysis_keys_mem(struct analysis *, const char *text, size_t,
+	    char *err, size_t);
 /* The judgement: findings, headline, exit status. */
 void	 analysis_judge(struct analysis *);
 
 const char *an_dir_name(enum an_dir);
+void	 an_frames_add(struct an_frames *, uint32_t no);
+/* analyze/tcp.c, for the tracker: one TCP segment to or from port 443. */
+void	 an_tcp_segment(struct analysis *, const struct pkt *, uint32_t no,
+	    usec_t ts, size_t captured);
+/* A TLS cipher suite's standard name (OpenSSL's table), or NULL. */
+const char *an_cipher_name(uint16_t);
 
 /* Renderers (output/): JSON (schema/analysis.schema.json), text wrapped
  * to cols, Markdown. */

@@ -253,4 +253,14 @@ const char	*ike_cert_name(unsigned);
 const char	*ike_auth_name(unsigned);
 const char	*ike_eap_name(unsigned);
 
+/* Wireshark's names of the transforms in its IKEv2 decryption table
+ * (epan/dissectors/packet-isakmp.c), both ways: a name, or NULL; and
+ * from a name (quotes and spaces around it allowed), 0 or -1. Only the
+ * ones ikeprobe can decrypt. */
+const char	*ike_wireshark_encr(unsigned encr, int bits);
+const char	*ike_wireshark_integ(unsigned integ);
+int		 ike_wireshark_encr_of(const char *, size_t, uint16_t *encr,
+		    int *bits);
+int		 ike_wireshark_integ_of(const char *, size_t, uint16_t *integ);
+
 #endif

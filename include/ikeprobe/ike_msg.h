@@ -223,6 +223,7 @@ struct ike_inner {
 	struct ike_span	 auth;		/* AUTH data */
 	bool		 has_eap;
 	uint8_t		 eap_code, eap_id, eap_type;	/* type 0 when absent */
+	uint8_t		 eap_op;	/* the type data's first byte (MSCHAPv2's OpCode) */
 	bool		 has_cp, has_sa, has_ts;
 	bool		 has_delete;
 };

@@ -167,7 +167,9 @@ struct pkt {
 	 * the SSTP check reads of a connection (its handshake and reset) */
 	bool		 is_tcp;
 	uint8_t		 tcp_flags;	/* TCP_SYN, ... */
+	uint32_t	 tcp_seq;
 	size_t		 tcp_payload;	/* bytes after the TCP header */
+	const uint8_t	*tcp_data;	/* and where they are */
 
 	/* ICMP and ICMPv6 errors */
 	bool		 is_icmp;
@@ -188,6 +190,8 @@ pkt_is_fragment(const struct pkt *p)
 
 /* Find the IP header in a captured frame of the given link type. */
 enum pkt_status pkt_decode_frame(int link, const uint8_t *, size_t, struct pkt *);
+/* Where that header starts in the frame; len when there is none. */
+size_t	 pkt_frame_ip_offset(int link, const uint8_t *, size_t);
 /* Decode an IP datagram (from a frame or from reassembly). */
 enum pkt_status pkt_decode_ip(const uint8_t *, size_t, struct pkt *);
 /* A datagram reassembled from fragments: the first fragment's header (up

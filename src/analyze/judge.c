@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ikeprobe/analysis.h"
+#include "ikeprobe/tlsrec.h"
 
 static const char frag_advice[] =
     "Enable IKEv2 fragmentation (RFC 7383) on both sides: Windows clients "
@@ -187,11 +188,12 @@ judge_sa(struct analysis *a, int ci, const struct an_sa *s, bool any_full)
 			char from[IP_ADDR_STRLEN], code[24];
 			bool gw = ip_addr_eq(&s->icmp_from, &c->gateway);
 
-			snprintf(code, sizeof(code), "udp%u-%s", port,
-			    s->icmp_meaning == ICMP_PORT_UNREACH && gw ? "closed" :
-			    "filtered");
-			bool closed = code[strlen(code) - 1] == 'd' &&
-			    strstr(code, "closed") != NULL;
+			/* The gateway's own port unreachable is a closed port;
+			 * any other, or one from a router, a firewall's. */
+			bool closed = s->icmp_meaning == ICMP_PORT_UNREACH && gw;
+
+			snprintf(code, sizeof(code), closed ? "udp%u-closed" :
+			    "udp%u-filtered", port);
 
 			f = add(a, ci, SEV_ERROR, code, closed ? "Start the IKE "
 			    "service on the gateway (RRAS: RemoteAccess; strongSwan: "
@@ -307,19 +309,25 @@ judge_sa(struct analysis *a, int ci, const struct an_sa *s, bool any_full)
 		char sz[24];
 
 		if (n_inc > 0) {
+			char icmp[240] = "";
+
+			if (c->reasm_icmp.count > 0)
+				snprintf(icmp, sizeof(icmp), "; the client's own "
+				    "system gave up waiting for the rest (ICMP "
+				    "reassembly time exceeded, %s)", frames_str(
+				    &c->reasm_icmp, fb2, sizeof(fb2)));
 			f = add(a, ci, SEV_ERROR, "return-fragments-dropped",
-			    frag_advice, "%s: %s of the gateway's %s reply "
-			    "arrived%s%s, the rest never: IP fragments from the "
-			    "gateway are dropped on this network, so its IKE_AUTH "
-			    "answer (with its certificates) never arrives. The "
-			    "client asked %s (%s). Windows shows error 809.",
-			    frames_str(&inc, fb, sizeof(fb)), firsts > 0 ?
-			    "the first fragment" : "fragments", size ?
-			    kb(size, sz, sizeof(sz)) : "IKE", firsts > 1 ? " " : "",
-			    firsts > 1 ? times(firsts) : "",
-			    times(auth->req.copies), frames_str(&auth->req.frames,
-			    fb2, sizeof(fb2)));
+			    frag_advice, "IP fragments from the gateway are "
+			    "dropped on this network: %s %s of the gateway's "
+			    "%s reply%s%s, the rest never came%s, so its IKE_AUTH "
+			    "answer (with its certificates) never arrives. "
+			    "Windows shows error 809.", frames_str(&inc, fb,
+			    sizeof(fb)), firsts > 0 ? "hold the first fragment" :
+			    "hold fragments", size ? kb(size, sz, sizeof(sz)) :
+			    "fragmented", firsts > 1 ? ", " : "", firsts > 1 ?
+			    times(firsts) : "", icmp);
 			evidence(f, &inc);
+			evidence(f, &c->reasm_icmp);
 			evidence(f, &auth->req.frames);
 		} else if (req_frag) {
 			f = add(a, ci, SEV_ERROR, "fragments-dropped", frag_advice,
@@ -377,6 +385,82 @@ judge_sa(struct analysis *a, int ci, const struct an_sa *s, bool any_full)
 		return;
 	}
 
+	/* With --keys: what either side said inside, in the order said. */
+	for (int i = 0; i < s->n_ex; i++) {
+		const struct an_exchange *x = &s->ex[i];
+
+		if (x->type != IKE_EXCH_IKE_AUTH && x->type != IKE_EXCH_INFORMATIONAL)
+			continue;
+		for (int side = 0; side < 2; side++) {
+			const struct an_msg *m = side ? &x->resp : &x->req;
+			/* The request's sender asked; the answer is the other's. */
+			bool from_gw = (x->asked == AN_FROM_GATEWAY) == !side;
+			uint16_t err = 0;
+
+			if (!m->decrypted)
+				continue;
+			for (int k = 0; k < m->n_inner_notifies && !err; k++)
+				if (m->inner_notifies[k] < 16384)
+					err = m->inner_notifies[k];
+			if (from_gw && (m->eap_code == 4 || (m->eap_code == 1 &&
+			    m->eap_type == IKE_EAP_MSCHAPV2 && m->eap_op == 4))) {
+				f = add(a, ci, SEV_ERROR, "eap-failure", "Check the "
+				    "user's name and password, and the NPS network "
+				    "policy that should let them in.", "EAP failed: "
+				    "the gateway's IKE_AUTH message %s (decrypted) "
+				    "carries %s after %d IKE_AUTH round(s): the user's "
+				    "credentials were refused. The network carried the "
+				    "attempt. Windows shows error 691.",
+				    frames_str(&m->frames, fb, sizeof(fb)),
+				    m->eap_code == 4 ? "EAP-Failure" :
+				    "an EAP-MSCHAPv2 Failure", auth_rounds);
+				evidence(f, &m->frames);
+				return;
+			}
+			if (err == IKE_N_AUTHENTICATION_FAILED) {
+				f = add(a, ci, SEV_ERROR, "auth-failed", from_gw ?
+				    "Check the user's credentials (EAP: the password, "
+				    "the account in NPS), or the client's certificate "
+				    "and the gateway's trust in it." : "Check the "
+				    "gateway's certificate (the client must trust its "
+				    "root, and its name and EKU) or the EAP method.",
+				    "The %s refused the %s's authentication: "
+				    "AUTHENTICATION_FAILED inside %s (decrypted with "
+				    "the keys given), after %d IKE_AUTH round(s). The "
+				    "network carried the attempt: the cause is the "
+				    "credentials. Windows shows error 691 (EAP) or "
+				    "13801 (certificates).", from_gw ? "gateway" :
+				    "client", from_gw ? "client" : "gateway",
+				    frames_str(&m->frames, fb, sizeof(fb)), auth_rounds);
+				evidence(f, &m->frames);
+				return;
+			}
+			if (err) {
+				f = add(a, ci, SEV_ERROR, "ike-auth-refused", "See why "
+				    "in the gateway's log (RRAS: the RemoteAccess "
+				    "events; strongSwan: charon's log): the network "
+				    "carried the attempt.", "The %s sent %s inside %s "
+				    "(%s, decrypted): the attempt ends there, past the "
+				    "network (policy or configuration).", from_gw ?
+				    "gateway" : "client", ike_notify_name(err),
+				    ike_exchange_name(x->type), frames_str(&m->frames,
+				    fb, sizeof(fb)));
+				evidence(f, &m->frames);
+				return;
+			}
+		}
+	}
+	if (auth->resp.decrypted && auth->resp.has_auth) {
+		f = add(a, ci, SEV_INFO, "ike-established", NULL, "IKEv2 connected: "
+		    "IKE_SA_INIT (%s) and IKE_AUTH in %d round(s) were answered, "
+		    "the last with the gateway's AUTH (%s, decrypted). The network "
+		    "carried this connection.", frames_str(&init->resp.frames, fb,
+		    sizeof(fb)), auth_rounds, frames_str(&auth->resp.frames, fb2,
+		    sizeof(fb2)));
+		evidence(f, &auth->resp.frames);
+		return;
+	}
+
 	/* Every request answered: the network carried the attempt. */
 	if (c->esp[AN_TO_GATEWAY] > 0 || c->esp[AN_FROM_GATEWAY] > 0) {
 		f = add(a, ci, SEV_INFO, "ike-established", NULL, "IKEv2 connected: "
@@ -392,14 +476,268 @@ judge_sa(struct analysis *a, int ci, const struct an_sa *s, bool any_full)
 	f = add(a, ci, SEV_WARNING, "failed-past-network", "Look in the "
 	    "gateway's log (RRAS: the RemoteAccess and NPS events; strongSwan: "
 	    "charon's log) for why it ended the SA; with --keys FILE the "
-	    "encrypted notifies become evidence here too.", "The network carried "
+	    "encrypted answers become evidence here too.", "The network carried "
 	    "the attempt both ways: %d of %d requests were answered, IKE_AUTH "
-	    "in %d round(s)%s, last answer %s. Yet no ESP followed: the attempt "
-	    "failed past the network (authentication or policy, e.g. a wrong "
-	    "EAP password: Windows error 691, or 13801), not a network problem.",
-	    answered, asked, auth_rounds, auth_rounds > 2 ? " (EAP)" : "",
-	    frames_str(&auth->resp.frames, fb, sizeof(fb)));
+	    "in %d round(s)%s, the last answer %s. No ESP followed in the "
+	    "capture, and what IKE_AUTH said is encrypted: if the tunnel did "
+	    "not come up, the cause is past the network (authentication or "
+	    "policy, e.g. a wrong EAP password: Windows error 691, or 13801), "
+	    "not a network problem.", answered, asked, auth_rounds,
+	    auth_rounds > 2 ? " (EAP)" : "", frames_str(&auth->resp.frames, fb,
+	    sizeof(fb)));
 	evidence(f, &auth->resp.frames);
+}
+
+/* The gateway's certificate, as its decrypted IKE_AUTH answer carried
+ * it, at the time of the capture: the live run's codes. */
+static void
+cert_findings(struct analysis *a, int ci)
+{
+	const struct an_conv *c = &a->conv[ci];
+	const struct cert_info *k = &c->cert;
+	struct an_frames fr = { { c->cert_frame }, 1 };
+	struct an_finding *f = NULL;
+
+	if (k->expired)
+		f = add(a, ci, SEV_ERROR, "cert-expired", "Renew the gateway's "
+		    "certificate and bind the new one (RRAS: Set-VpnAuthProtocol "
+		    "-RootCertificateNameToAccept / the server certificate; "
+		    "strongSwan: swanctl --load-creds).", "The gateway's certificate "
+		    "\"%s\" had expired when this was captured (%lld day(s) "
+		    "before, frame %u): clients refuse it with 0x800B0101 "
+		    "(CERT_E_EXPIRED) or 13801.", k->subject,
+		    (long long)-k->days_left, c->cert_frame);
+	else if (k->not_yet_valid)
+		f = add(a, ci, SEV_ERROR, "cert-not-yet-valid", "Check the "
+		    "gateway's clock and the certificate's dates.", "The gateway's "
+		    "certificate \"%s\" was not yet valid when this was captured "
+		    "(frame %u): clients refuse it (13801).", k->subject,
+		    c->cert_frame);
+	else if (k->days_left < 30)
+		f = add(a, ci, SEV_WARNING, "cert-expires-soon", "Renew the "
+		    "gateway's certificate before it expires.", "The gateway's "
+		    "certificate \"%s\" had %lld day(s) left when this was "
+		    "captured (frame %u).", k->subject, (long long)k->days_left,
+		    c->cert_frame);
+	evidence(f, &fr);
+	if (!k->server_auth)
+		evidence(add(a, ci, SEV_WARNING, "cert-no-server-auth-eku", "Issue "
+		    "the gateway a certificate with the Server Authentication EKU.",
+		    "The gateway's certificate \"%s\" (frame %u) has no Server "
+		    "Authentication EKU: Windows clients refuse it (0x800B0110, "
+		    "CERT_E_WRONG_USAGE).", k->subject, c->cert_frame), &fr);
+	if (k->sha1)
+		evidence(add(a, ci, SEV_WARNING, "cert-sha1-signature", "Reissue "
+		    "the chain with SHA-256 signatures.", "The gateway's chain "
+		    "(frame %u) is signed with SHA-1, which current clients refuse.",
+		    c->cert_frame), &fr);
+	if (k->weak_key)
+		evidence(add(a, ci, SEV_WARNING, "cert-weak-key", "Reissue the "
+		    "certificate with RSA 2048 or ECDSA P-256 or stronger.", "The "
+		    "gateway's certificate \"%s\" (frame %u) has a weak key (%s).",
+		    k->subject, c->cert_frame, k->key), &fr);
+}
+
+/* A client's alert about the server's certificate is what Windows shows
+ * as a certificate error. */
+static const char *
+alert_hresult(uint8_t desc)
+{
+	switch (desc) {
+	case 45:	return " (Windows: 0x800B0101, CERT_E_EXPIRED)";
+	case 48:	return " (Windows: 0x800B0109, CERT_E_UNTRUSTEDROOT)";
+	case 42: case 46:
+			return " (Windows: a certificate error, e.g. 0x800B010F "
+			    "CERT_E_CN_NO_MATCH)";
+	default:	return "";
+	}
+}
+
+/* The server's certificate of an SSTP connection, in the live run's
+ * codes. */
+static void
+sstp_cert_findings(struct analysis *a, const struct an_tcp *t)
+{
+	const struct cert_info *k = &t->cert;
+	struct an_frames fr = { { t->tls[AN_FROM_GATEWAY].cert_frame }, 1 };
+	uint32_t no = fr.n[0];
+
+	if (!k->parsed)
+		return;
+	if (k->expired)
+		evidence(add(a, -1, SEV_ERROR, "sstp-cert-expired", "Renew the "
+		    "SSTP server's certificate and bind it (RRAS: netsh http show "
+		    "sslcert; Set-RemoteAccess -SslCertificate).", "The SSTP "
+		    "server's certificate \"%s\" had expired when this was "
+		    "captured (frame %u): every SSTP client fails with "
+		    "-2146762495 (0x800B0101, CERT_E_EXPIRED).", k->subject, no), &fr);
+	else if (k->days_left < 30 && !k->not_yet_valid)
+		evidence(add(a, -1, SEV_WARNING, "sstp-cert-expires-soon", "Renew "
+		    "the SSTP server's certificate before it expires.", "The SSTP "
+		    "server's certificate \"%s\" had %lld day(s) left when this "
+		    "was captured (frame %u).", k->subject, (long long)k->days_left,
+		    no), &fr);
+	if (k->name_checked && !k->name_matches)
+		evidence(add(a, -1, SEV_ERROR, "sstp-cert-name-mismatch", "Give "
+		    "the SSTP server a certificate for the name clients use.",
+		    "The SSTP server's certificate \"%s\" (frame %u) is not for "
+		    "%s, the name the client asked for: clients fail with "
+		    "0x800B010F (CERT_E_CN_NO_MATCH).", k->subject, no, k->name), &fr);
+	if (!k->server_auth)
+		evidence(add(a, -1, SEV_ERROR, "sstp-cert-wrong-usage", "Issue "
+		    "the SSTP server a certificate with the Server Authentication "
+		    "EKU.", "The SSTP server's certificate \"%s\" (frame %u) has "
+		    "no Server Authentication EKU: clients fail with 0x800B0110 "
+		    "(CERT_E_WRONG_USAGE).", k->subject, no), &fr);
+	if (k->sha1)
+		evidence(add(a, -1, SEV_WARNING, "sstp-cert-sha1", "Reissue the "
+		    "chain with SHA-256 signatures.", "The SSTP server's chain "
+		    "(frame %u) is signed with SHA-1.", no), &fr);
+	if (k->weak_key)
+		evidence(add(a, -1, SEV_WARNING, "sstp-cert-weak-key", "Reissue "
+		    "the certificate with RSA 2048 or ECDSA P-256 or stronger.",
+		    "The SSTP server's certificate \"%s\" (frame %u) has a weak "
+		    "key (%s).", k->subject, no, k->key), &fr);
+}
+
+/* One TCP 443 connection: did SSTP's TLS get through, and if not, who
+ * stopped it. */
+static void
+judge_tcp(struct analysis *a, const struct an_tcp *t)
+{
+	const struct tls_side *cl = &t->tls[AN_TO_GATEWAY];
+	const struct tls_side *sv = &t->tls[AN_FROM_GATEWAY];
+	char srv[IP_ADDR_STRLEN], fb[200];
+	const char *ver = tls_version_name(tls_side_version(sv));
+	const char *ciph = sv->server_hello ? an_cipher_name(sv->cipher) : NULL;
+	struct an_finding *f;
+
+	ip_addr_str(&t->server, srv, sizeof(srv));
+	if (t->syn.count > 0 && t->synack_frame == 0) {
+		if (t->reset && t->reset_dir == AN_FROM_GATEWAY)
+			f = add(a, -1, SEV_WARNING, "sstp-tcp443-blocked", "If "
+			    "clients need the SSTP fallback, check that SSTP is "
+			    "enabled on the server and TCP 443 allowed to it.", "SSTP "
+			    "cannot connect: TCP %u of %s answered the client's SYN "
+			    "(%s) with a reset (frame %u).", t->sport, srv,
+			    frames_str(&t->syn, fb, sizeof(fb)), t->reset_frame);
+		else
+			f = add(a, -1, SEV_WARNING, "sstp-tcp443-blocked", "If "
+			    "clients need the SSTP fallback, allow TCP 443 to the "
+			    "server on this network's firewall.", "SSTP cannot "
+			    "connect: the client's SYN to TCP %u of %s went %s (%s) "
+			    "and nothing came back.", t->sport, srv,
+			    times(t->syn.count), frames_str(&t->syn, fb, sizeof(fb)));
+		evidence(f, &t->syn);
+		return;
+	}
+	if (t->has_cert)
+		sstp_cert_findings(a, t);
+	if (cl->alert_level && !cl->alert_encrypted) {
+		struct an_frames fr = { { cl->alert_frame }, 1 };
+		const char *n = tls_alert_name(cl->alert_desc);
+
+		evidence(add(a, -1, SEV_ERROR, "sstp-tls-alert", "See the server's "
+		    "certificate findings; on the client, the CAPI2 event log says "
+		    "which check failed.", "The client ended TLS with %s alert %s "
+		    "(frame %u): it refused the SSTP server %s%s.",
+		    cl->alert_level == 2 ? "a fatal" : "an", n ? n : "of an "
+		    "unknown kind", cl->alert_frame, srv, alert_hresult(cl->alert_desc)),
+		    &fr);
+		return;
+	}
+	if (sv->alert_level && !sv->alert_encrypted && sv->alert_desc != 0) {
+		struct an_frames fr = { { sv->alert_frame }, 1 };
+		const char *n = tls_alert_name(sv->alert_desc);
+
+		evidence(add(a, -1, SEV_ERROR, "sstp-tls-alert", "Check the TLS "
+		    "set-up of the SSTP server (protocols, cipher suites, its "
+		    "certificate binding).", "The SSTP server %s ended TLS with %s "
+		    "alert %s (frame %u)%s.", srv, sv->alert_level == 2 ? "a fatal" :
+		    "an", n ? n : "of an unknown kind", sv->alert_frame,
+		    sv->alert_desc == 70 ? ": it does not speak the client's TLS "
+		    "version" : ""), &fr);
+		return;
+	}
+	if (cl->app_records > 0 && sv->app_records > 0) {
+		struct an_frames fr = { { sv->app_frame }, 1 };
+
+		evidence(add(a, -1, SEV_INFO, "sstp-connected", NULL, "TCP %u of "
+		    "%s: %s%s%s%s, then data both ways (from frame %u): the "
+		    "network carries SSTP%s.", t->sport, srv,
+		    ver ? ver : "TLS", ciph ? " (" : "", ciph ? ciph : "", ciph ? ")" :
+		    "", sv->app_frame, tls_side_version(sv) == 0x0304 ? "; TLS 1.3 "
+		    "keeps the server's certificate encrypted" : ""), &fr);
+		return;
+	}
+	if (t->reset) {
+		struct an_frames fr = { { t->reset_frame }, 1 };
+
+		evidence(add(a, -1, SEV_WARNING, "sstp-reset", "Look for what "
+		    "resets TLS on this network (a proxy, TLS inspection) or on "
+		    "the server.", "The TCP 443 connection to %s was reset by the "
+		    "%s (frame %u) before TLS carried data both ways.", srv,
+		    t->reset_dir == AN_FROM_GATEWAY ? "server (or something in "
+		    "its name)" : "client", t->reset_frame), &fr);
+	}
+}
+
+/* The headline of a lead finding: what it means, for the person who
+ * reads one line (the summary has the frames). */
+static const struct {
+	const char	*code, *line;
+} headlines[] = {
+	{ "udp500-silent", "UDP 500 to the gateway gets no answer from this "
+	    "network: clients fail with error 809." },
+	{ "udp4500-silent", "UDP 4500 to the gateway gets no answer from this "
+	    "network: clients fail with error 809." },
+	{ "udp500-filtered", "UDP 500 is refused on the way to the gateway: "
+	    "clients fail with error 809." },
+	{ "udp4500-filtered", "UDP 4500 is refused on the way to the gateway: "
+	    "clients fail with error 809." },
+	{ "udp500-closed", "Nothing listens on UDP 500 at the gateway: clients "
+	    "fail with error 809." },
+	{ "udp4500-closed", "Nothing listens on UDP 4500 at the gateway: "
+	    "clients fail with error 809." },
+	{ "no-proposal-chosen", "The gateway refuses the client's IKE proposals "
+	    "(NO_PROPOSAL_CHOSEN, error 13868): configuration, not the network." },
+	{ "return-fragments-dropped", "IP fragments from the gateway are dropped "
+	    "on this network, so its IKE_AUTH answer never arrives: error 809." },
+	{ "fragments-dropped", "IP fragments to the gateway are dropped on this "
+	    "network, so the client's IKE_AUTH never arrives: error 809." },
+	{ "nat-udp4500-blocked", "UDP 4500 is blocked after the NAT-T move, so "
+	    "IKE_AUTH gets no answer: error 809." },
+	{ "auth-unanswered", "The gateway's IKE_AUTH answer never reaches the "
+	    "client: error 809." },
+	{ "ikev2-fragments-missing", "Some IKEv2 fragments of the gateway's "
+	    "IKE_AUTH answer never arrive." },
+	{ "eap-failure", "EAP failed: the user's credentials were refused "
+	    "(error 691); the network carried the attempt." },
+	{ "auth-failed", "Authentication failed (AUTHENTICATION_FAILED): the "
+	    "network carried the attempt, the credentials did not pass." },
+	{ "ike-auth-refused", "IKE_AUTH was refused for a reason past the "
+	    "network (policy or configuration)." },
+	{ "cert-expired", "The gateway's certificate had expired when this was "
+	    "captured: clients fail (13801)." },
+	{ "ike-established", "IKEv2 connected: the network carried this "
+	    "connection." },
+	{ "failed-past-network", "The network carried the attempt both ways: if "
+	    "it failed, the cause is past the network (--keys shows inside)." },
+	{ "sstp-tcp443-blocked", "SSTP cannot connect: TCP 443 to the server "
+	    "gets no connection." },
+	{ "sstp-cert-expired", "The SSTP server's certificate had expired when "
+	    "this was captured: every SSTP client fails (0x800B0101)." },
+	{ "sstp-tls-alert", "TLS to the SSTP server ended with an alert." },
+	{ "sstp-connected", "SSTP's TLS connects: the network carries SSTP." },
+};
+
+static const char *
+headline_of(const char *code)
+{
+	for (size_t i = 0; i < sizeof(headlines) / sizeof(headlines[0]); i++)
+		if (strcmp(headlines[i].code, code) == 0)
+			return headlines[i].line;
+	return NULL;
 }
 
 static int
@@ -428,6 +766,8 @@ analysis_judge(struct analysis *a)
 		}
 		for (int i = 0; i < c->n_sa; i++)
 			judge_sa(a, ci, &c->sa[i], any_full);
+		if (c->has_cert && c->cert.parsed)
+			cert_findings(a, ci);
 		if (c->malformed) {
 			struct an_finding *f = add(a, ci, SEV_WARNING,
 			    "reply-malformed", NULL, "%lu IKE message(s) of this "
@@ -438,13 +778,19 @@ analysis_judge(struct analysis *a)
 				f->frames.n[f->frames.count++] = c->malformed_frame;
 		}
 	}
-	/* Fragmented IKE datagrams of no conversation's failure: told, as
-	 * evidence of the path. */
+	for (int i = 0; i < a->n_tcp; i++)
+		judge_tcp(a, &a->tcp[i]);
 	if (a->truncated)
 		add(a, -1, SEV_WARNING, "capture-truncated", "Capture again and "
 		    "stop the capture before copying the file.", "The file ends "
 		    "inside a record (%s): the %lu frames before are analysed.",
 		    a->read_error, a->frames);
+	if (a->cut)
+		add(a, -1, SEV_WARNING, "capture-snaplen", "Capture with the whole "
+		    "frames (tcpdump -s 0; Wireshark and pktmon keep them whole by "
+		    "default).", "%lu frame(s) were cut by the capture's snap "
+		    "length (the first, frame %u, at %zu bytes): what they carried "
+		    "past it is not analysed.", a->cut, a->cut_frame, a->cut_at);
 	if (a->convs_dropped)
 		add(a, -1, SEV_INFO, "capture-too-many", NULL, "Only the first %d "
 		    "conversations are analysed; %lu more were left out.",
@@ -458,14 +804,21 @@ analysis_judge(struct analysis *a)
 		if (rank(f->f.severity) > rank(a->worst))
 			a->worst = f->f.severity;
 	}
-	if (a->n_conv == 0)
+	if (a->truncated)
+		snprintf(a->headline, sizeof(a->headline), "The capture file is cut "
+		    "short after frame %lu: what it holds is analysed, and what "
+		    "seems missing at its end may only be cut off.", a->frames);
+	else if (a->n_conv == 0 && lead == NULL)
 		snprintf(a->headline, sizeof(a->headline), "No IKEv2 in this "
 		    "capture: %lu frame(s), none to or from UDP 500 or 4500.",
 		    a->frames);
-	else if (lead == NULL)
+	else if (lead == NULL && a->n_conv > 0)
 		snprintf(a->headline, sizeof(a->headline), "IKEv2 traffic without "
 		    "a complete attempt to judge (%s).", frames_str(&(struct
 		    an_frames){ { a->conv[0].first_frame }, 1 }, fb, sizeof(fb)));
+	else if (headline_of(lead->f.code))
+		snprintf(a->headline, sizeof(a->headline), "%s",
+		    headline_of(lead->f.code));
 	else {
 		/* The lead finding's first sentence. */
 		const char *s = lead->f.summary, *dot = strstr(s, ". ");
@@ -475,5 +828,6 @@ analysis_judge(struct analysis *a)
 			n = (size_t)(dot - s) + 1;
 		snprintf(a->headline, sizeof(a->headline), "%.*s", (int)n, s);
 	}
-	a->exit_status = a->worst == SEV_ERROR || (a->n_conv == 0) ? 1 : 0;
+	a->exit_status = a->worst == SEV_ERROR ||
+	    (a->n_conv == 0 && a->n_tcp == 0) ? 1 : 0;
 }

@@ -27,14 +27,24 @@ analysis_init(struct analysis *a, const char *file)
 	reasm_init(&a->reasm);
 }
 
+static void
+skf_release(struct an_skf *k)
+{
+	for (int i = 0; i < 64; i++)
+		wb_free(&k->piece[i]);
+	memset(k, 0, sizeof(*k));
+}
+
 void
 analysis_free(struct analysis *a)
 {
 	reasm_free(&a->reasm);
+	for (int i = 0; i < AN_SKF_ASM; i++)
+		skf_release(&a->skf[i]);
 }
 
-static void
-frames_add(struct an_frames *f, uint32_t no)
+void
+an_frames_add(struct an_frames *f, uint32_t no)
 {
 	if (f->count < AN_FRAMES)
 		f->n[f->count] = no;
@@ -174,7 +184,7 @@ take_message(struct an_msg *m, const struct pkt *pk, const uint8_t *ike,
 {
 	bool first_piece = !r->skf || r->frag_num == 1;
 
-	frames_add(&m->frames, no);
+	an_frames_add(&m->frames, no);
 	if (!m->seen) {
 		m->seen = true;
 		m->hash = fnv1a(ike, len);
@@ -209,6 +219,132 @@ take_message(struct an_msg *m, const struct pkt *pk, const uint8_t *ike,
 		if (r->frag_num >= 1 && r->frag_num <= 64)
 			m->skf_have |= 1ULL << (r->frag_num - 1);
 	}
+}
+
+static const struct an_key *
+key_of(struct analysis *a, const uint8_t *spi_i, const uint8_t *spi_r)
+{
+	for (int i = 0; i < a->n_keys; i++)
+		if (memcmp(a->keys[i].spi_i, spi_i, IKE_SPI_LEN) == 0 &&
+		    memcmp(a->keys[i].spi_r, spi_r, IKE_SPI_LEN) == 0) {
+			a->keys[i].used = true;
+			return &a->keys[i];
+		}
+	return NULL;
+}
+
+/* What the inner payloads say; the gateway's certificates checked at the
+ * time of the capture (whether they had expired then). */
+static void
+inner_take(struct an_conv *c, struct an_msg *m, const uint8_t *plain,
+    size_t n, uint8_t first_np, bool from_gw, uint32_t no, usec_t ts)
+{
+	struct ike_inner in;
+
+	ike_parse_inner(plain, n, first_np, &in);
+	m->decrypted = true;
+	if (in.status != IKE_PARSE_OK)
+		snprintf(m->decrypt_error, sizeof(m->decrypt_error), "%s", in.problem);
+	for (int i = 0; i < in.n_notifies && m->n_inner_notifies < AN_NOTIFIES; i++)
+		m->inner_notifies[m->n_inner_notifies++] = in.notifies[i];
+	m->eap_code = in.has_eap ? in.eap_code : 0;
+	m->eap_type = in.has_eap ? in.eap_type : 0;
+	m->eap_op = in.has_eap ? in.eap_op : 0;
+	m->n_certs = in.n_certs_total;
+	m->has_auth = in.has_auth;
+	m->has_delete = in.has_delete;
+	m->has_idr = in.has_idr;
+	if (from_gw && in.n_certs > 0 && !c->has_cert) {
+		const uint8_t *der[CERT_MAX_CHAIN];
+		size_t dl[CERT_MAX_CHAIN];
+		int k = 0;
+
+		for (int i = 0; i < in.n_certs && k < CERT_MAX_CHAIN; i++)
+			if (in.cert_encoding[i] == IKE_CERT_X509_SIGNATURE) {
+				der[k] = plain + in.cert[i].off;
+				dl[k++] = in.cert[i].len;
+			}
+		if (k > 0) {
+			cert_check(der, dl, k, NULL, NULL, (time_t)(ts / 1000000),
+			    &c->cert);
+			c->has_cert = true;
+			c->cert_frame = no;
+		}
+	}
+}
+
+/* One SKF fragment decrypted: kept until all of its message are in. */
+static void
+skf_take(struct analysis *a, struct an_conv *c, struct an_msg *m,
+    const struct ike_reply *r, const uint8_t *plain, size_t n, bool from_gw,
+    uint32_t no, usec_t ts)
+{
+	struct an_skf *k = NULL;
+	uint64_t all;
+	struct wbuf whole;
+
+	if (r->frag_total == 0 || r->frag_total > 64 || r->frag_num == 0 ||
+	    r->frag_num > r->frag_total)
+		return;
+	for (int i = 0; i < AN_SKF_ASM && k == NULL; i++)
+		if (a->skf[i].busy && a->skf[i].msgid == r->msgid &&
+		    a->skf[i].response == ((r->flags & IKE_FLAG_RESPONSE) != 0) &&
+		    memcmp(a->skf[i].spi_i, r->spi_i, IKE_SPI_LEN) == 0)
+			k = &a->skf[i];
+	for (int i = 0; i < AN_SKF_ASM && k == NULL; i++)
+		if (!a->skf[i].busy)
+			k = &a->skf[i];
+	if (k == NULL) {		/* the oldest makes room */
+		k = &a->skf[0];
+		skf_release(k);
+	}
+	if (!k->busy) {
+		k->busy = true;
+		memcpy(k->spi_i, r->spi_i, IKE_SPI_LEN);
+		k->msgid = r->msgid;
+		k->response = (r->flags & IKE_FLAG_RESPONSE) != 0;
+		k->total = r->frag_total;
+	}
+	if (r->frag_total != k->total || (k->have & 1ULL << (r->frag_num - 1)))
+		return;
+	k->have |= 1ULL << (r->frag_num - 1);
+	if (r->frag_num == 1)
+		k->first_np = r->sk_np;
+	wb_bytes(&k->piece[r->frag_num - 1], plain, n);
+	all = k->total == 64 ? ~0ULL : (1ULL << k->total) - 1;
+	if (k->have != all)
+		return;
+	wb_init(&whole);
+	for (int i = 0; i < k->total; i++)
+		wb_bytes(&whole, k->piece[i].buf, k->piece[i].len);
+	inner_take(c, m, whole.buf, whole.len, k->first_np, from_gw, no, ts);
+	wb_free(&whole);
+	skf_release(k);
+}
+
+/* With --keys: open the SK (or SKF) payload of the first copy. A message
+ * whose ICV does not verify says so: other keys, or not this SA's. */
+static void
+decrypt(struct analysis *a, struct an_conv *c, struct an_msg *m,
+    const struct ike_reply *r, const uint8_t *ike, size_t len, bool from_gw,
+    uint32_t no, usec_t ts)
+{
+	const struct an_key *k;
+	struct wbuf plain;
+	char err[160];
+
+	if (!r->has_sk || m->decrypted || (m->decrypt_error[0] && !r->skf) ||
+	    (k = key_of(a, r->spi_i, r->spi_r)) == NULL)
+		return;
+	wb_init(&plain);
+	if (ike_open(&k->keys, from_gw, ike, len, r->sk_off, r->skf, &plain, err,
+	    sizeof(err)) < 0)
+		snprintf(m->decrypt_error, sizeof(m->decrypt_error), "%s", err);
+	else if (r->skf)
+		skf_take(a, c, m, r, plain.buf, plain.len, from_gw, no, ts);
+	else
+		inner_take(c, m, plain.buf, plain.len, r->sk_np, from_gw, no, ts);
+	wb_free(&plain);
 }
 
 static void
@@ -259,6 +395,9 @@ ike_message(struct analysis *a, const struct pkt *pk, const uint8_t *ike,
 	if (x == NULL)
 		goto out;
 	take_message(response ? &x->resp : &x->req, pk, ike, len, r, no, ts);
+	if (a->n_keys > 0)
+		decrypt(a, c, response ? &x->resp : &x->req, r, ike, len,
+		    from == AN_FROM_GATEWAY, no, ts);
 	if (response && r->exchange == IKE_EXCH_IKE_SA_INIT && r->kind == IKE_REPLY_SA) {
 		static const uint8_t zero[IKE_SPI_LEN];
 		const struct ip_addr *cl = from == AN_FROM_GATEWAY ? &pk->dst : &pk->src;
@@ -328,6 +467,15 @@ icmp_error(struct analysis *a, const struct pkt *pk, uint32_t no)
 	enum an_dir dir;
 	int ci;
 
+	/* The client giving up on a datagram of the gateway's: evidence
+	 * that the rest of it never came (the quote has no ports when the
+	 * first fragment is what it kept, and may have them). */
+	if (q->valid && pk->icmp_meaning == ICMP_REASM_TIMEOUT &&
+	    (ci = conv_between(a, &q->src, &q->dst, &dir)) >= 0 &&
+	    dir == AN_FROM_GATEWAY) {
+		an_frames_add(&a->conv[ci].reasm_icmp, no);
+		return;
+	}
 	if (!q->valid || !q->has_ports || (q->dport != 500 && q->dport != 4500) ||
 	    (ci = conv_between(a, &q->src, &q->dst, &dir)) < 0 ||
 	    dir != AN_TO_GATEWAY || q->data_len < mk ||
@@ -354,11 +502,16 @@ icmp_error(struct analysis *a, const struct pkt *pk, uint32_t no)
 }
 
 static void
-whole_datagram(struct analysis *a, const struct pkt *pk, uint32_t no, usec_t ts)
+whole_datagram(struct analysis *a, const struct pkt *pk, uint32_t no, usec_t ts,
+    size_t captured)
 {
 	if (pk->is_udp && (pk->sport == 500 || pk->dport == 500 ||
 	    pk->sport == 4500 || pk->dport == 4500)) {
 		udp_ike_port(a, pk, no, ts);
+		return;
+	}
+	if (pk->is_tcp && (pk->sport == 443 || pk->dport == 443)) {
+		an_tcp_segment(a, pk, no, ts, captured);
 		return;
 	}
 	if (pk->proto == 50) {		/* ESP without NAT-T */
@@ -435,7 +588,7 @@ fragment(struct analysis *a, const struct pkt *pk, uint32_t no, usec_t ts)
 		g->first_ts = ts;
 	g->last_ts = ts;
 	g->n_frags++;
-	frames_add(&g->frames, no);
+	an_frames_add(&g->frames, no);
 	if (pk->frag_off == 0) {
 		g->firsts++;
 		/* The first fragment has the UDP header. */
@@ -448,6 +601,60 @@ fragment(struct analysis *a, const struct pkt *pk, uint32_t no, usec_t ts)
 		g->total = (uint32_t)pk->frag_off + (uint32_t)pk->l4_len;
 	dgram_piece(g, pk->frag_off, (uint16_t)pk->l4_len);
 	g->conv = conv_between(a, &pk->src, &pk->dst, &g->dir);
+}
+
+/* A frame the capture's snap length cut (a large TCP segment, with the
+ * offloads of the capturing machine): decoded as far as it goes, with its
+ * IP length made what was kept; a TCP segment gives what it kept. */
+static void
+cut_frame(struct analysis *a, int link, const uint8_t *buf, size_t len,
+    uint32_t no, usec_t ts)
+{
+	size_t off = pkt_frame_ip_offset(link, buf, len), n = len - off;
+	uint8_t *ip;
+	struct pkt pk;
+	size_t want;
+
+	if (off >= len || n < IPV4_HDR_LEN || (ip = malloc(n)) == NULL) {
+		a->malformed++;
+		return;
+	}
+	memcpy(ip, buf + off, n);
+	if (ip[0] >> 4 == 4) {
+		want = (size_t)ip[2] << 8 | ip[3];
+		ip[2] = (uint8_t)(n >> 8);
+		ip[3] = (uint8_t)n;
+	} else if (n >= IPV6_HDR_LEN) {
+		want = ((size_t)ip[4] << 8 | ip[5]) + IPV6_HDR_LEN;
+		ip[4] = (uint8_t)((n - IPV6_HDR_LEN) >> 8);
+		ip[5] = (uint8_t)(n - IPV6_HDR_LEN);
+	} else
+		want = 0;
+	if (want > n && pkt_decode_ip(ip, n, &pk) == PKT_OK && pk.is_tcp &&
+	    !pkt_is_fragment(&pk)) {
+		if (a->cut++ == 0) {
+			a->cut_frame = no;
+			a->cut_at = len;
+		}
+		/* The segment's length as sent; what was kept of it. */
+		pk.ip_len = (uint32_t)want;
+		{
+			size_t kept = pk.tcp_payload;
+
+			pk.tcp_payload += want - n;
+			if (pk.sport == 443 || pk.dport == 443)
+				an_tcp_segment(a, &pk, no, ts, kept);
+			else
+				a->other++;
+		}
+	} else {
+		if (want > n && a->cut++ == 0) {
+			a->cut_frame = no;
+			a->cut_at = len;
+		}
+		a->malformed++;
+	}
+	free(ip);
 }
 
 void
@@ -471,12 +678,16 @@ analysis_frame(struct analysis *a, uint32_t no, usec_t ts, int link,
 		a->not_ip++;
 		return;
 	}
+	if (st == PKT_TRUNCATED) {
+		cut_frame(a, link, buf, len, no, ts);
+		return;
+	}
 	if (st != PKT_OK) {
 		a->malformed++;
 		return;
 	}
 	if (!pkt_is_fragment(&pk)) {
-		whole_datagram(a, &pk, no, ts);
+		whole_datagram(a, &pk, no, ts, pk.tcp_payload);
 		return;
 	}
 	fragment(a, &pk, no, ts);
@@ -492,7 +703,7 @@ analysis_frame(struct analysis *a, uint32_t no, usec_t ts, int link,
 			full.reasm_frags = a->reasm.last_frags;
 			if (g)
 				g->complete = true;
-			whole_datagram(a, &full, no, ts);
+			whole_datagram(a, &full, no, ts, full.tcp_payload);
 		} else
 			a->malformed++;
 	}

@@ -10,11 +10,17 @@
 #include "cli.h"
 
 static const char analyze_usage[] =
-    "usage: ikeprobe analyze [--format text|json|markdown] FILE\n\n"
-    "FILE: a pcap or pcapng capture of an IKEv2 (or SSTP) connection attempt\n"
-    "(Wireshark, tcpdump, or on Windows `pktmon etl2pcap'). Frames are\n"
-    "numbered as Wireshark numbers them. Exit 0: nothing wrong found; 1: a\n"
-    "problem (or no IKEv2 in the file); 2: the file cannot be read.\n";
+    "usage: ikeprobe analyze [--format text|json|markdown] [--keys FILE] FILE\n\n"
+    "FILE: a pcap or pcapng capture of an IKEv2 connection attempt (Wireshark,\n"
+    "tcpdump, or on Windows `pktmon etl2pcap'). Frames are numbered as\n"
+    "Wireshark numbers them.\n\n"
+    "  -f, --format FMT  text (the default), json, markdown\n"
+    "  -j, --json        --format json\n"
+    "  -k, --keys FILE   IKE SA keys in Wireshark's IKEv2 decryption table\n"
+    "                    format: IKE_AUTH is decrypted, so its notifies, EAP\n"
+    "                    and the gateway's certificates become evidence too\n\n"
+    "Exit 0: nothing wrong found; 1: a problem (or no IKEv2 in the file);\n"
+    "2: the file (or the key table) cannot be read.\n";
 
 int
 analyze_main(int argc, char **argv)
@@ -22,16 +28,19 @@ analyze_main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "keys", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	enum format fmt = FORMAT_TEXT;
+	const char *keys = NULL;
 	struct analysis *a;
+	char err[300];
 	int ch, rc;
 
 	opterr = 0;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, ":f:jh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":f:jk:h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'f':
 			if ((rc = format_parse(optarg, &fmt)) != 0)
@@ -39,6 +48,9 @@ analyze_main(int argc, char **argv)
 			break;
 		case 'j':
 			fmt = FORMAT_JSON;
+			break;
+		case 'k':
+			keys = optarg;
 			break;
 		case 'h':
 			fputs(analyze_usage, stdout);
@@ -57,6 +69,12 @@ analyze_main(int argc, char **argv)
 	if ((a = calloc(1, sizeof(*a))) == NULL)
 		return cli_fail(EXIT_CANNOT_RUN, "analyze: out of memory");
 	analysis_init(a, argv[optind]);
+	if (keys && analysis_keys(a, keys, err, sizeof(err)) < 0) {
+		rc = cli_fail(EXIT_USAGE, "analyze: --keys %s: %s", keys, err);
+		analysis_free(a);
+		free(a);
+		return rc;
+	}
 	if (analysis_read(a, argv[optind]) < 0) {
 		rc = cli_fail(EXIT_USAGE, "analyze: %s: %s", argv[optind],
 		    a->read_error);

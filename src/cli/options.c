@@ -17,6 +17,7 @@ static const char usage_text[] =
 "       ikeprobe show [--format FMT] REPORT.json|DIR|-\n"
 "       ikeprobe compare [--format FMT] REPORT.json|DIR...\n"
 "       ikeprobe explain [--format FMT] CODE...\n"
+"       ikeprobe analyze [--format FMT] [--keys FILE] CAPTURE.pcap\n"
 "\n"
 "Tell whether an IKEv2 VPN gateway can be reached from this network, and\n"
 "why not. Sends real IKE_SA_INIT requests on UDP 500 and 4500 and reads\n"

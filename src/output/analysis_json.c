@@ -8,6 +8,7 @@
 
 #include "ikeprobe/analysis.h"
 #include "ikeprobe/render.h"
+#include "ikeprobe/tlsrec.h"
 
 static json_object *
 jstr(const char *s)
@@ -102,7 +103,82 @@ msg_json(const struct an_msg *m, bool response)
 	} else
 		json_object_object_add(o, "ikev2_fragments", NULL);
 	json_object_object_add(o, "malformed", m->malformed ? jstr(m->problem) : NULL);
+	if (m->decrypted || m->decrypt_error[0]) {
+		json_object *d = json_object_new_object(), *in = json_object_new_array();
+
+		json_object_object_add(d, "ok", json_object_new_boolean(m->decrypted));
+		json_object_object_add(d, "error", m->decrypt_error[0] ?
+		    jstr(m->decrypt_error) : NULL);
+		for (int i = 0; i < m->n_inner_notifies; i++)
+			json_object_array_add(in, jstr(ike_notify_name(m->inner_notifies[i])));
+		json_object_object_add(d, "notifies", in);
+		json_object_object_add(d, "eap", m->eap_code ?
+		    jstr(m->eap_code == 1 ? "request" : m->eap_code == 2 ? "response" :
+		    m->eap_code == 3 ? "success" : m->eap_code == 4 ? "failure" :
+		    "other") : NULL);
+		json_object_object_add(d, "eap_type", m->eap_type ?
+		    jstr(ike_eap_name(m->eap_type)) : NULL);
+		json_object_object_add(d, "certificates", json_object_new_int(m->n_certs));
+		json_object_object_add(d, "auth", json_object_new_boolean(m->has_auth));
+		json_object_object_add(d, "delete", json_object_new_boolean(m->has_delete));
+		json_object_object_add(o, "decrypted", d);
+	} else
+		json_object_object_add(o, "decrypted", NULL);
 	return o;
+}
+
+static json_object *
+jstrs(const char (*v)[CERT_STR], int n)
+{
+	json_object *a = json_object_new_array();
+
+	for (int i = 0; i < n; i++)
+		json_object_array_add(a, json_object_new_string(v[i]));
+	return a;
+}
+
+/* The gateway's certificate from a decrypted IKE_AUTH answer, judged at
+ * the time of the capture. */
+static json_object *
+cert_obj(const struct cert_info *ci, uint32_t frame)
+{
+	json_object *o, *e;
+
+	o = json_object_new_object();
+	json_object_object_add(o, "frame", json_object_new_int64(frame));
+	json_object_object_add(o, "parsed", json_object_new_boolean(ci->parsed));
+	json_object_object_add(o, "problem", ci->parsed ? NULL : jstr(ci->problem));
+	if (!ci->parsed)
+		return o;
+	json_object_object_add(o, "subject", jstr(ci->subject));
+	json_object_object_add(o, "issuer", jstr(ci->issuer));
+	json_object_object_add(o, "not_before", jtime((usec_t)ci->not_before * 1000000));
+	json_object_object_add(o, "not_after", jtime((usec_t)ci->not_after * 1000000));
+	json_object_object_add(o, "days_left", json_object_new_int64(ci->days_left));
+	json_object_object_add(o, "expired", json_object_new_boolean(ci->expired));
+	json_object_object_add(o, "not_yet_valid", json_object_new_boolean(ci->not_yet_valid));
+	json_object_object_add(o, "san", jstrs(ci->san, ci->n_san));
+	e = json_object_new_array();
+	for (int i = 0; i < ci->n_eku; i++)
+		json_object_array_add(e, jstr(ci->eku[i]));
+	json_object_object_add(o, "eku", e);
+	json_object_object_add(o, "server_auth", json_object_new_boolean(ci->server_auth));
+	json_object_object_add(o, "key", jstr(ci->key));
+	json_object_object_add(o, "weak_key", json_object_new_boolean(ci->weak_key));
+	json_object_object_add(o, "signature", jstr(ci->signature));
+	json_object_object_add(o, "sha1", json_object_new_boolean(ci->sha1));
+	json_object_object_add(o, "chain", jstrs(ci->chain, ci->n_chain));
+	json_object_object_add(o, "self_signed", json_object_new_boolean(ci->self_signed));
+	json_object_object_add(o, "name_checked", ci->name_checked ? jstr(ci->name) : NULL);
+	json_object_object_add(o, "name_matches", ci->name_checked ?
+	    json_object_new_boolean(ci->name_matches) : NULL);
+	return o;
+}
+
+static json_object *
+cert_json(const struct an_conv *c)
+{
+	return c->has_cert ? cert_obj(&c->cert, c->cert_frame) : NULL;
 }
 
 static json_object *
@@ -176,6 +252,7 @@ conv_json(const struct an_conv *c)
 	json_object_object_add(o, "esp", e);
 	json_object_object_add(o, "nat_keepalives", json_object_new_int64((int64_t)c->keepalives));
 	json_object_object_add(o, "malformed", json_object_new_int64((int64_t)c->malformed));
+	json_object_object_add(o, "certificate", cert_json(c));
 	for (int i = 0; i < c->n_sa; i++)
 		json_object_array_add(sas, sa_json(&c->sa[i]));
 	json_object_object_add(o, "ike_sas", sas);
@@ -208,6 +285,87 @@ dgram_json(const struct an_dgram *g)
 	return o;
 }
 
+static json_object *
+alert_json(const struct tls_side *t)
+{
+	json_object *o;
+
+	if (t->alerts == 0)
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "frame", json_object_new_int64(t->alert_frame));
+	json_object_object_add(o, "encrypted", json_object_new_boolean(
+	    t->alert_level == 0));
+	json_object_object_add(o, "level", t->alert_level ?
+	    jstr(t->alert_level == 2 ? "fatal" : "warning") : NULL);
+	json_object_object_add(o, "description", t->alert_level ?
+	    jstr(tls_alert_name(t->alert_desc)) : NULL);
+	return o;
+}
+
+static json_object *
+tcp_json(const struct an_tcp *t)
+{
+	const struct tls_side *cl = &t->tls[AN_TO_GATEWAY];
+	const struct tls_side *sv = &t->tls[AN_FROM_GATEWAY];
+	json_object *o = json_object_new_object(), *l, *r;
+	char hex[8];
+
+	json_object_object_add(o, "client", jaddr(&t->client));
+	json_object_object_add(o, "server", jaddr(&t->server));
+	json_object_object_add(o, "client_port", json_object_new_int(t->cport));
+	json_object_object_add(o, "server_port", json_object_new_int(t->sport));
+	json_object_object_add(o, "first_frame", json_object_new_int64(t->first_frame));
+	json_object_object_add(o, "last_frame", json_object_new_int64(t->last_frame));
+	json_object_object_add(o, "syn_frames", jframes(&t->syn));
+	json_object_object_add(o, "synack_frame", t->synack_frame ?
+	    json_object_new_int64(t->synack_frame) : NULL);
+	if (t->reset) {
+		r = json_object_new_object();
+		json_object_object_add(r, "frame", json_object_new_int64(t->reset_frame));
+		json_object_object_add(r, "by", jstr(t->reset_dir == AN_TO_GATEWAY ?
+		    "client" : "server"));
+		json_object_object_add(o, "reset", r);
+	} else
+		json_object_object_add(o, "reset", NULL);
+	l = json_object_new_object();
+	json_object_object_add(l, "sni", cl->sni[0] ? jstr(cl->sni) : NULL);
+	json_object_object_add(l, "client_hello_frame", cl->client_hello ?
+	    json_object_new_int64(cl->hello_frame) : NULL);
+	json_object_object_add(l, "server_hello_frame", sv->server_hello ?
+	    json_object_new_int64(sv->hello_frame) : NULL);
+	json_object_object_add(l, "version", sv->server_hello ?
+	    jstr(tls_version_name(tls_side_version(sv))) : NULL);
+	snprintf(hex, sizeof(hex), "0x%04X", sv->cipher);
+	json_object_object_add(l, "cipher_id", sv->server_hello ? jstr(hex) : NULL);
+	json_object_object_add(l, "cipher", sv->server_hello ?
+	    jstr(an_cipher_name(sv->cipher)) : NULL);
+	json_object_object_add(l, "certificates", json_object_new_int(sv->n_certs));
+	json_object_object_add(l, "client_alert", alert_json(cl));
+	json_object_object_add(l, "server_alert", alert_json(sv));
+	json_object_object_add(l, "records_to_server", json_object_new_int64((int64_t)cl->records));
+	json_object_object_add(l, "records_from_server", json_object_new_int64((int64_t)sv->records));
+	json_object_object_add(l, "data_to_server", json_object_new_int64((int64_t)cl->app_records));
+	json_object_object_add(l, "data_from_server", json_object_new_int64((int64_t)sv->app_records));
+	json_object_object_add(l, "problem", cl->broken ? jstr(cl->problem) :
+	    sv->broken ? jstr(sv->problem) : NULL);
+	json_object_object_add(o, "tls", l);
+	json_object_object_add(o, "gap", json_object_new_boolean(t->gap[0] || t->gap[1]));
+	json_object_object_add(o, "certificate", t->has_cert ?
+	    cert_obj(&t->cert, sv->cert_frame) : NULL);
+	return o;
+}
+
+static int
+n_used(const struct analysis *a)
+{
+	int n = 0;
+
+	for (int i = 0; i < a->n_keys; i++)
+		n += a->keys[i].used;
+	return n;
+}
+
 json_object *
 analysis_json(const struct analysis *a)
 {
@@ -227,6 +385,8 @@ analysis_json(const struct analysis *a)
 	    json_object_new_double((double)(a->last_ts - a->first_ts) / 1000.0) : NULL);
 	json_object_object_add(f, "truncated", json_object_new_boolean(a->truncated));
 	json_object_object_add(f, "error", a->read_error[0] ? jstr(a->read_error) : NULL);
+	json_object_object_add(f, "keys", a->keys_file[0] ? jstr(a->keys_file) : NULL);
+	json_object_object_add(f, "keys_used", json_object_new_int(n_used(a)));
 	json_object_object_add(root, "file", f);
 	json_object_object_add(root, "headline", jstr(a->headline));
 	json_object_object_add(root, "status", jstr(a->n_conv == 0 ? "no-ike" :
@@ -241,6 +401,7 @@ analysis_json(const struct analysis *a)
 	    json_object_new_int64((int64_t)a->convs_dropped));
 	json_object_object_add(c, "fragmented_dropped",
 	    json_object_new_int64((int64_t)a->dgrams_dropped));
+	json_object_object_add(c, "tcp_dropped", json_object_new_int64((int64_t)a->tcp_dropped));
 	json_object_object_add(root, "counts", c);
 	arr = json_object_new_array();
 	for (int i = 0; i < a->n_conv; i++)
@@ -250,6 +411,10 @@ analysis_json(const struct analysis *a)
 	for (int i = 0; i < a->n_dgram; i++)
 		json_object_array_add(arr, dgram_json(&a->dgram[i]));
 	json_object_object_add(root, "ip_fragmented", arr);
+	arr = json_object_new_array();
+	for (int i = 0; i < a->n_tcp; i++)
+		json_object_array_add(arr, tcp_json(&a->tcp[i]));
+	json_object_object_add(root, "sstp", arr);
 	arr = json_object_new_array();
 	for (int i = 0; i < a->n_findings; i++) {
 		const struct an_finding *x = &a->findings[i];

@@ -6,6 +6,7 @@
 
 #include "ikeprobe/analysis.h"
 #include "ikeprobe/render.h"
+#include "ikeprobe/tlsrec.h"
 
 static const char *
 spi_hex(const uint8_t *spi, char *b)
@@ -117,6 +118,50 @@ conv_text(FILE *f, const struct analysis *a, int ci, int cols)
 	}
 }
 
+/* One TCP 443 connection: its handshake, TLS as far as it is in clear. */
+static void
+tcp_text(FILE *f, const struct an_tcp *t, int i, int cols)
+{
+	const struct tls_side *cl = &t->tls[AN_TO_GATEWAY];
+	const struct tls_side *sv = &t->tls[AN_FROM_GATEWAY];
+	char c[IP_ADDR_STRLEN], s[IP_ADDR_STRLEN], fl[160], line[900];
+	const char *ver = tls_version_name(tls_side_version(sv));
+	const char *ciph = sv->server_hello ? an_cipher_name(sv->cipher) : NULL;
+	size_t o = 0;
+
+	fprintf(f, "\nSSTP connection %d: client %s port %u, server %s port %u, "
+	    "frames %u-%u\n", i + 1, ip_addr_str(&t->client, c, sizeof(c)),
+	    t->cport, ip_addr_str(&t->server, s, sizeof(s)), t->sport,
+	    t->first_frame, t->last_frame);
+	o += (size_t)snprintf(line + o, sizeof(line) - o, "SYN %s %s",
+	    t->syn.count == 1 ? "frame" : "frames", frame_list(&t->syn, fl,
+	    sizeof(fl)));
+	if (t->synack_frame)
+		o += (size_t)snprintf(line + o, sizeof(line) - o, ", SYN-ACK frame %u",
+		    t->synack_frame);
+	if (cl->client_hello && o < sizeof(line))
+		o += (size_t)snprintf(line + o, sizeof(line) - o, "; ClientHello frame "
+		    "%u%s%s", cl->hello_frame, cl->sni[0] ? " for " : "", cl->sni);
+	if (sv->server_hello && o < sizeof(line))
+		o += (size_t)snprintf(line + o, sizeof(line) - o, "; ServerHello frame "
+		    "%u: %s, %s", sv->hello_frame, ver ? ver : "an unknown version",
+		    ciph ? ciph : "an unknown cipher suite");
+	if (t->has_cert && t->cert.parsed && o < sizeof(line))
+		o += (size_t)snprintf(line + o, sizeof(line) - o, "; certificate "
+		    "frame %u: \"%s\", %lld day(s) left then", sv->cert_frame,
+		    t->cert.subject, (long long)t->cert.days_left);
+	if (cl->app_records && o < sizeof(line))
+		o += (size_t)snprintf(line + o, sizeof(line) - o, "; data: %lu "
+		    "record(s) to the server, %lu back", cl->app_records,
+		    sv->app_records);
+	if (t->reset && o < sizeof(line))
+		snprintf(line + o, sizeof(line) - o, "; reset by the %s, frame %u",
+		    t->reset_dir == AN_TO_GATEWAY ? "client" : "server",
+		    t->reset_frame);
+	fprintf(f, "  ");
+	text_wrap(f, cols, 2, 4, line);
+}
+
 void
 analysis_text(FILE *f, const struct analysis *a, int cols)
 {
@@ -144,6 +189,8 @@ analysis_text(FILE *f, const struct analysis *a, int cols)
 	}
 	for (int i = 0; i < a->n_conv; i++)
 		conv_text(f, a, i, cols);
+	for (int i = 0; i < a->n_tcp; i++)
+		tcp_text(f, &a->tcp[i], i, cols);
 }
 
 void

@@ -1,48 +1,13 @@
 /* Wireshark's IKEv2 decryption table (its "ikev2_decryption_table" UAT
  * file) from a report: one line per IKE SA that ikeprobe made, with the
  * keys the report gives, so Wireshark shows the IKE_AUTH answers of the
- * run's capture decrypted. The names are Wireshark's own
- * (epan/dissectors/packet-isakmp.c); an SA with a transform it has no
- * name for is left out. */
+ * run's capture decrypted. The names are Wireshark's own (ike.h); an SA
+ * with a transform it has no name for is left out. */
 #include <stdio.h>
 #include <string.h>
 
 #include "ikeprobe/ike.h"
 #include "ikeprobe/render.h"
-
-static const char *
-encr_name(long long encr, long long bits)
-{
-	static const struct {
-		long long	 encr, bits;
-		const char	*name;
-	} t[] = {
-		{ IKE_ENCR_AES_CBC, 128, "AES-CBC-128 [RFC3602]" },
-		{ IKE_ENCR_AES_CBC, 192, "AES-CBC-192 [RFC3602]" },
-		{ IKE_ENCR_AES_CBC, 256, "AES-CBC-256 [RFC3602]" },
-		{ IKE_ENCR_AES_GCM_16, 128, "AES-GCM-128 with 16 octet ICV [RFC5282]" },
-		{ IKE_ENCR_AES_GCM_16, 192, "AES-GCM-192 with 16 octet ICV [RFC5282]" },
-		{ IKE_ENCR_AES_GCM_16, 256, "AES-GCM-256 with 16 octet ICV [RFC5282]" },
-	};
-
-	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-		if (t[i].encr == encr && t[i].bits == bits)
-			return t[i].name;
-	return NULL;
-}
-
-static const char *
-integ_name(long long integ)
-{
-	switch (integ) {
-	case IKE_INTEG_NONE:			return "NONE [RFC4306]";
-	case IKE_INTEG_AUTH_HMAC_SHA1_96:	return "HMAC_SHA1_96 [RFC2404]";
-	case IKE_INTEG_AUTH_HMAC_SHA2_256_128:	return "HMAC_SHA2_256_128 [RFC4868]";
-	case IKE_INTEG_AUTH_HMAC_SHA2_384_192:	return "HMAC_SHA2_384_192 [RFC4868]";
-	case IKE_INTEG_AUTH_HMAC_SHA2_512_256:	return "HMAC_SHA2_512_256 [RFC4868]";
-	default:				return NULL;
-	}
-}
 
 /* Only hex reaches the file: a field with a quote or comma would end
  * the line's record early. */
@@ -73,8 +38,9 @@ one_doc(FILE *out, const struct doc *d, int *n)
 			    doc_is(&d->probes[j].spi_r, p->spi_r.s);
 		if (dup || k->st != DOC_SET || !hex(&p->spi_i) || !hex(&p->spi_r) ||
 		    !hex(&k->sk_ei) || !hex(&k->sk_er) || !hex(&k->sk_ai) ||
-		    !hex(&k->sk_ar) || (e = encr_name(k->encr.v, k->encr_bits.v)) == NULL ||
-		    (a = integ_name(k->integ.v)) == NULL)
+		    !hex(&k->sk_ar) || (e = ike_wireshark_encr((unsigned)k->encr.v,
+		    (int)k->encr_bits.v)) == NULL ||
+		    (a = ike_wireshark_integ((unsigned)k->integ.v)) == NULL)
 			continue;
 		/* Byte fields bare, names quoted, as Wireshark saves it. */
 		fprintf(out, "%s,%s,%s,%s,\"%s\",%s,%s,\"%s\"\n",

@@ -78,8 +78,13 @@ payload(uint8_t type, struct cursor *c, const uint8_t *base, struct ike_inner *r
 			break;
 		}
 		r->has_eap = true;
-		if (r->eap_code == IKE_EAP_REQUEST || r->eap_code == IKE_EAP_RESPONSE)
+		if (r->eap_code == IKE_EAP_REQUEST || r->eap_code == IKE_EAP_RESPONSE) {
 			r->eap_type = cur_u8(c);
+			/* EAP-MSCHAPv2's OpCode (RFC draft-kamath 2): its
+			 * Failure is the password refused. */
+			if (cur_left(c) > 0)
+				r->eap_op = cur_here(c)[0];
+		}
 		break;
 	case IKE_PL_NOTIFY:
 		cur_skip(c, 1);

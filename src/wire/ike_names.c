@@ -1,5 +1,7 @@
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "ikeprobe/ike.h"
 
@@ -98,4 +100,82 @@ ike_transform_name(unsigned type, unsigned id)
 		break;
 	}
 	return or_unknown(n, buf, sizeof(buf), id);
+}
+
+static const struct {
+	uint16_t	 encr;
+	int		 bits;
+	const char	*name;
+} ws_encr[] = {
+	{ IKE_ENCR_AES_CBC, 128, "AES-CBC-128 [RFC3602]" },
+	{ IKE_ENCR_AES_CBC, 192, "AES-CBC-192 [RFC3602]" },
+	{ IKE_ENCR_AES_CBC, 256, "AES-CBC-256 [RFC3602]" },
+	{ IKE_ENCR_AES_GCM_16, 128, "AES-GCM-128 with 16 octet ICV [RFC5282]" },
+	{ IKE_ENCR_AES_GCM_16, 192, "AES-GCM-192 with 16 octet ICV [RFC5282]" },
+	{ IKE_ENCR_AES_GCM_16, 256, "AES-GCM-256 with 16 octet ICV [RFC5282]" },
+};
+
+static const struct {
+	uint16_t	 integ;
+	const char	*name;
+} ws_integ[] = {
+	{ IKE_INTEG_NONE, "NONE [RFC4306]" },
+	{ IKE_INTEG_AUTH_HMAC_SHA1_96, "HMAC_SHA1_96 [RFC2404]" },
+	{ IKE_INTEG_AUTH_HMAC_SHA2_256_128, "HMAC_SHA2_256_128 [RFC4868]" },
+	{ IKE_INTEG_AUTH_HMAC_SHA2_384_192, "HMAC_SHA2_384_192 [RFC4868]" },
+	{ IKE_INTEG_AUTH_HMAC_SHA2_512_256, "HMAC_SHA2_512_256 [RFC4868]" },
+};
+
+const char *
+ike_wireshark_encr(unsigned encr, int bits)
+{
+	for (size_t i = 0; i < N_ELEM(ws_encr); i++)
+		if (ws_encr[i].encr == encr && ws_encr[i].bits == bits)
+			return ws_encr[i].name;
+	return NULL;
+}
+
+const char *
+ike_wireshark_integ(unsigned integ)
+{
+	for (size_t i = 0; i < N_ELEM(ws_integ); i++)
+		if (ws_integ[i].integ == integ)
+			return ws_integ[i].name;
+	return NULL;
+}
+
+/* The name in s (n bytes), without quotes and spaces around it. */
+static bool
+ws_is(const char *s, size_t n, const char *name)
+{
+	while (n > 0 && (*s == ' ' || *s == '"')) {
+		s++;
+		n--;
+	}
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '"' || s[n - 1] == '\r'))
+		n--;
+	return n == strlen(name) && memcmp(s, name, n) == 0;
+}
+
+int
+ike_wireshark_encr_of(const char *s, size_t n, uint16_t *encr, int *bits)
+{
+	for (size_t i = 0; i < N_ELEM(ws_encr); i++)
+		if (ws_is(s, n, ws_encr[i].name)) {
+			*encr = ws_encr[i].encr;
+			*bits = ws_encr[i].bits;
+			return 0;
+		}
+	return -1;
+}
+
+int
+ike_wireshark_integ_of(const char *s, size_t n, uint16_t *integ)
+{
+	for (size_t i = 0; i < N_ELEM(ws_integ); i++)
+		if (ws_is(s, n, ws_integ[i].name)) {
+			*integ = ws_integ[i].integ;
+			return 0;
+		}
+	return -1;
 }

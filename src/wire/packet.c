@@ -580,7 +580,8 @@ decode_l4(struct pkt *p)
 
 		p->sport = cur_be16(&c);
 		p->dport = cur_be16(&c);
-		cur_skip(&c, 8);		/* sequence and ack numbers */
+		p->tcp_seq = cur_be32(&c);
+		cur_skip(&c, 4);		/* the ack number */
 		off = (uint8_t)((cur_u8(&c) >> 4) * 4);
 		p->tcp_flags = cur_u8(&c);
 		if (!cur_ok(&c) || off < TCP_HDR_LEN || off > p->l4_len) {
@@ -591,6 +592,7 @@ decode_l4(struct pkt *p)
 		}
 		p->is_tcp = true;
 		p->tcp_payload = p->l4_len - off;
+		p->tcp_data = p->l4 + off;
 	} else if ((p->family == AF_INET && p->proto == PROTO_ICMP) ||
 	    (p->family == AF_INET6 && p->proto == PROTO_ICMPV6))
 		decode_icmp(p, &c);
@@ -707,14 +709,15 @@ ethertype_version(uint16_t et)
 	return et == 0x0800 ? 4 : et == 0x86dd ? 6 : 0;
 }
 
-enum pkt_status
-pkt_decode_frame(int link, const uint8_t *buf, size_t len, struct pkt *p)
+/* Where the IP header starts in a frame, after its link header: 0 and
+ * *off, or a status (with its reason in p) when there is none. */
+static enum pkt_status
+frame_ip(int link, const uint8_t *buf, size_t len, struct pkt *p, size_t *off)
 {
 	struct cursor c;
 	uint16_t et = 0;
 	int ver = 0;
 
-	memset(p, 0, sizeof(*p));
 	cur_init(&c, buf, len);
 	switch (link) {
 	case LINK_EN10MB:
@@ -770,7 +773,30 @@ pkt_decode_frame(int link, const uint8_t *buf, size_t len, struct pkt *p)
 	if (cur_left(&c) == 0 || cur_here(&c)[0] >> 4 != ver)
 		return bad(p, PKT_MALFORMED, "IP version differs from the "
 		    "link header's");
-	return pkt_decode_ip(cur_here(&c), cur_left(&c), p);
+	*off = len - cur_left(&c);
+	return PKT_OK;
+}
+
+enum pkt_status
+pkt_decode_frame(int link, const uint8_t *buf, size_t len, struct pkt *p)
+{
+	enum pkt_status st;
+	size_t off = 0;
+
+	memset(p, 0, sizeof(*p));
+	if ((st = frame_ip(link, buf, len, p, &off)) != PKT_OK)
+		return st;
+	return pkt_decode_ip(buf + off, len - off, p);
+}
+
+size_t
+pkt_frame_ip_offset(int link, const uint8_t *buf, size_t len)
+{
+	struct pkt p;
+	size_t off = 0;
+
+	memset(&p, 0, sizeof(p));
+	return frame_ip(link, buf, len, &p, &off) == PKT_OK ? off : len;
 }
 
 bool

@@ -34,8 +34,8 @@ def check(cond, what):
 # be there, codes that must not, words of the headline).
 VERDICTS = {
     "icmp-admin-prohibited": (1, ["udp500-filtered", "udp4500-silent"], [], "refused"),
-    "icmp-port-unreachable": (1, ["udp500-closed", "udp4500-closed"], [], "nothing listens"),
-    "strongswan-no-proposal-chosen": (1, ["no-proposal-chosen"], [], "refused every proposal"),
+    "icmp-port-unreachable": (1, ["udp500-closed", "udp4500-closed"], [], "Nothing listens"),
+    "strongswan-no-proposal-chosen": (1, ["no-proposal-chosen"], [], "proposals"),
     "strongswan-no-fragmentation": (0, ["ike-sa-init-answered", "no-proposal-chosen"],
                                     [], "answered IKE_SA_INIT"),
     "strongswan-x25519-sa": (0, ["ike-sa-init-answered"], ["no-proposal-chosen"],
@@ -43,21 +43,24 @@ VERDICTS = {
     "strongswan-cookie-then-retry": (0, ["ike-sa-init-answered"],
                                      ["ike-sa-init-not-retried"], "answered"),
     "strongswan-invalid-ke-then-modp2048": (0, ["ike-sa-init-answered"], [], "answered"),
-    # Recorded from a real client (captures/analyze/).
+    # Recorded from a real client (captures/analyze/), with their keys.
     "user-clean": (0, ["ike-established"], ["failed-past-network"], "connected"),
     "user-clean-ng": (0, ["ike-established"], [], "connected"),
+    "user-clean-sll": (0, ["ike-established"], [], "connected"),
+    "user-clean-sll2": (0, ["ike-established"], [], "connected"),
+    "user-clean-truncated": (0, ["capture-truncated"], [], "cut short"),
     "device-clean": (0, ["ike-established"], [], "connected"),
-    "ports-dropped": (1, ["udp500-silent"], ["ike-established"], "nothing came back"),
+    "ports-dropped": (1, ["udp500-silent"], ["ike-established"], "no answer"),
     "outbound-frags-dropped": (1, ["fragments-dropped"], ["ike-established"],
                                "fragments to the gateway"),
     "inbound-frags-first-only": (1, ["return-fragments-dropped"], ["ike-established"],
-                                 "first fragment"),
-    "inbound-frags-dropped": (1, ["auth-unanswered"], ["ike-established"], "IKE_AUTH"),
+                                 "fragments from the gateway"),
+    "inbound-frags-dropped": (1, ["auth-unanswered"], ["ike-established"], "IKE_AUTH answer"),
     "inbound-frags-dropped-ikev2-frag": (0, ["ike-established"], ["return-fragments-dropped"],
                                          "connected"),
     "nat-4500-dropped": (1, ["nat-udp4500-blocked", "nat-detected"], [], "UDP 4500"),
-    "wrong-eap-password": (0, ["failed-past-network"], ["ike-established"], "past the network"),
-    "proposal-refused": (1, ["no-proposal-chosen"], [], "refused every proposal"),
+    "wrong-eap-password": (1, ["eap-failure"], ["ike-established"], "credentials"),
+    "proposal-refused": (1, ["no-proposal-chosen"], [], "proposals"),
     "ipv6-clean": (0, ["ike-established"], [], "connected"),
 }
 
@@ -79,42 +82,59 @@ def validate(schema, doc, name):
 
 
 def expected_checks(doc, exp, name):
-    """Against Wireshark's view of the same file (EXPECTED.json)."""
+    """Against Wireshark's view of the same file (EXPECTED.json, written by
+    record_captures.py --expect from tshark's dissection)."""
+    if "whole_frames" in exp:		# cut short: the frames before the cut
+        check(doc["file"]["frames"] == exp["whole_frames"] and doc["file"]["truncated"],
+              f"{name}: {doc['file']['frames']} frames, truncated {doc['file']['truncated']}; "
+              f"Wireshark reads {exp['whole_frames']} whole before the cut")
+        return
     check(doc["file"]["frames"] == exp["frames"],
           f"{name}: frames {doc['file']['frames']}, Wireshark counts {exp['frames']}")
     ours = {}
     for c in doc["conversations"]:
         for sa in c["ike_sas"]:
             for x in sa["exchanges"]:
-                key = (sa["spi_i"], x["type"], x["message_id"], x["asked_by"])
-                req = x["request"]["frames"] if x["request"] else []
-                resp = x["response"]["frames"] if x["response"] else []
-                o = ours.setdefault(key, [[], []])
-                o[0] += req
-                o[1] += resp
+                key = (sa["spi_i"], x["type"], x["message_id"])
+                o = ours.setdefault(key, [set(), set(), []])
+                if x["request"]:
+                    o[0] |= set(x["request"]["frames"])
+                if x["response"]:
+                    o[1] |= set(x["response"]["frames"])
+                    o[2] += x["response"]["notifies"]
     for e in exp.get("exchanges", []):
-        key = (e["spi_i"], e["type"], e["message_id"], e.get("asked_by", "client"))
+        key = (e["spi_i"], e["exchange"], e["message_id"])
         got = ours.get(key)
         if not check(got is not None, f"{name}: no exchange {key} (Wireshark has it)"):
             continue
-        want_req, want_resp = e["request_frames"][:12], e["response_frames"][:12]
-        check(sorted(got[0])[:12] == sorted(want_req) and
-              sorted(got[1])[:12] == sorted(want_resp),
-              f"{name}: {key}: frames (request {got[0]}, answer {got[1]}), "
-              f"Wireshark (request {want_req}, answer {want_resp})")
+        check(got[0] == set(e["request_frames"]) and got[1] == set(e["response_frames"]),
+              f"{name}: {key}: frames (request {sorted(got[0])}, answer {sorted(got[1])}), "
+              f"Wireshark (request {e['request_frames']}, answer {e['response_frames']})")
+        for n in e.get("response_notifies", []):
+            check(n in got[2], f"{name}: {key}: notify {n} in clear not seen ({got[2]})")
+    check(len(ours) == len(exp.get("exchanges", [])),
+          f"{name}: {len(ours)} exchanges, Wireshark {len(exp.get('exchanges', []))}")
     frag = {(d["ip_id"], d["src"]): d for d in doc["ip_fragmented"]}
-    for e in exp.get("ip_fragmented", []):
-        d = frag.get((e["ip_id"], e["src"]))
-        if not check(d is not None, f"{name}: no fragmented datagram {e['ip_id']:#x} "
-                     f"from {e['src']}"):
+    for e in exp.get("ip_fragments", []):
+        src = e.get("src")
+        d = next((v for (i, s), v in frag.items() if i == int(e["ip_id"], 16) and
+                  (src is None or s == src)), None)
+        if not check(d is not None, f"{name}: no fragmented datagram {e['ip_id']}"):
             continue
-        check(sorted(d["frames"]) == sorted(e["frames"])[:12] and d["complete"] == e["complete"],
-              f"{name}: datagram {e['ip_id']:#x}: frames {d['frames']} complete "
-              f"{d['complete']}, Wireshark {e['frames']} {e['complete']}")
-    if "nat_detected" in exp:
-        nat = [sa["nat"] for c in doc["conversations"] for sa in c["ike_sas"] if sa["nat"]]
-        got = any(n["client_side"] or n["gateway_side"] for n in nat)
-        check(got == exp["nat_detected"], f"{name}: NAT detected {got}, want {exp['nat_detected']}")
+        want_dir = "to-gateway" if e["direction"] == "client->gateway" else "from-gateway"
+        check(sorted(d["frames"]) == sorted(e["frames"])[:12] and d["complete"] == e["complete"]
+              and d["direction"] == want_dir,
+              f"{name}: datagram {e['ip_id']}: frames {d['frames']} complete {d['complete']} "
+              f"{d['direction']}, Wireshark {e['frames']} {e['complete']} {want_dir}")
+    check(len(frag) == len(exp.get("ip_fragments", [])),
+          f"{name}: {len(frag)} fragmented datagrams, Wireshark {len(exp.get('ip_fragments', []))}")
+    nat = exp.get("nat")
+    if nat and nat.get("client_behind_nat") is not None:
+        sas = [sa["nat"] for c in doc["conversations"] for sa in c["ike_sas"] if sa["nat"]]
+        got = any(n["client_side"] for n in sas)
+        check(got == nat["client_behind_nat"],
+              f"{name}: NAT on the client's side {got}, Wireshark's hashes say "
+              f"{nat['client_behind_nat']}")
 
 
 def verdict_checks(doc, rc, name):
@@ -134,6 +154,39 @@ def verdict_checks(doc, rc, name):
     for f in doc["findings"]:
         if f["severity"] != "info":
             check(f["frames"], f"{name}: {f['code']} names no frames")
+
+
+# Codes only the decrypted IKE_AUTH gives.
+KEYS_ONLY = {"eap-failure", "auth-failed", "ike-auth-refused", "cert-expired",
+             "cert-expires-soon", "cert-not-yet-valid", "cert-no-server-auth-eku",
+             "cert-sha1-signature", "cert-weak-key"}
+
+
+def keys_checks(ikeprobe, p, doc, name):
+    """With the keys, every IKE_AUTH message of the table's SAs opens; without
+    them the network's findings are the same, and none of what only the
+    keys show appears."""
+    check(doc["file"]["keys_used"] >= 1, f"{name}: no IKE SA of the key table used")
+    for c in doc["conversations"]:
+        for sa in c["ike_sas"]:
+            for x in sa["exchanges"]:
+                for m in (x["request"], x["response"]):
+                    if m and m["encrypted"] and m["decrypted"] is not None:
+                        check(m["decrypted"]["ok"], f"{name}: {x['type']} #{x['message_id']}: "
+                              f"not decrypted: {m['decrypted']['error']}")
+    r = run(ikeprobe, ["--json", p])
+    plain = json.loads(r.stdout)
+    net = {f["code"] for f in doc["findings"]} - KEYS_ONLY - {"ike-established"}
+    got = {f["code"] for f in plain["findings"]}
+    check(not (got & KEYS_ONLY), f"{name}: without --keys: {got & KEYS_ONLY}")
+    check(net <= got | {"failed-past-network"},
+          f"{name}: without --keys the network findings differ: {sorted(got)} vs {sorted(net)}")
+    bad = tempfile.NamedTemporaryFile("w", suffix=".keys", delete=False)
+    bad.write("0011,2233\n")
+    bad.close()
+    r = run(ikeprobe, ["--keys", bad.name, p])
+    os.unlink(bad.name)
+    check(r.returncode == 2 and "line 1" in r.stderr, f"{name}: a bad key table: {r}")
 
 
 def bad_files(ikeprobe, tmp):
@@ -188,12 +241,14 @@ def main():
     for d in (captures, os.path.join(captures, "analyze")):
         if os.path.isdir(d):
             files += [os.path.join(d, fn) for fn in sorted(os.listdir(d))
-                      if fn.endswith((".pcap", ".pcapng")) and "truncated" not in fn]
+                      if fn.endswith((".pcap", ".pcapng"))]
     check(len(files) >= 7, f"only {len(files)} captures found")
     for p in files:
         base = os.path.basename(p)
         name = base.rsplit(".", 1)[0] + ("-ng" if base.endswith(".pcapng") else "")
-        r = run(ikeprobe, ["--json", p])
+        keys = p + ".keys"
+        kargs = ["--keys", keys] if os.path.exists(keys) else []
+        r = run(ikeprobe, ["--json"] + kargs + [p])
         if not check(r.returncode in (0, 1), f"{name}: exit {r.returncode}: {r.stderr}"):
             continue
         doc = json.loads(r.stdout)
@@ -202,8 +257,10 @@ def main():
         if exp:
             expected_checks(doc, exp, name)
         verdict_checks(doc, r.returncode, name)
+        if kargs:
+            keys_checks(ikeprobe, p, doc, name)
         for fmt in ("text", "markdown"):
-            t = run(ikeprobe, ["--format", fmt, p])
+            t = run(ikeprobe, ["--format", fmt] + kargs + [p])
             check(t.returncode == r.returncode and doc["headline"].split()[0] in t.stdout,
                   f"{name}: --format {fmt}: exit {t.returncode}, or no headline")
     with tempfile.TemporaryDirectory() as tmp:

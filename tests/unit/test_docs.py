@@ -38,7 +38,7 @@ def from_man(text):
 
 def from_completion(text):
     longs = set()
-    for var in ("probe_opts", "file_opts"):
+    for var in ("probe_opts", "file_opts", "analyze_opts"):
         m = re.search(var + r'="([^"]*)"', text)
         if not m:
             fail(f"completion: no {var}")
@@ -83,6 +83,19 @@ def finding_codes_in_source(diag):
     # Codes kept in a name table beside their enum (stray_code()).
     with open(os.path.join(diag, "..", "..", "include", "ikeprobe", "obs.h")) as f:
         codes |= set(re.findall(r'X\(STRAY_\w+, "[a-z_]+", "([a-z0-9-]+)"\)', f.read()))
+    # ikeprobe analyze's judgement (src/analyze): add(a, conv, severity,
+    # "code", ...), and a code chosen between two.
+    analyze = os.path.join(diag, "..", "analyze")
+    for fn in sorted(os.listdir(analyze)):
+        if not fn.endswith(".c"):
+            continue
+        with open(os.path.join(analyze, fn)) as f:
+            src = f.read()
+        codes |= set(re.findall(r'add\(a,\s*[-\w]+,\s*\w+,\s*"([a-z0-9-]+)"', src))
+        for a, b in ([] if fn != "judge.c" else re.findall(r'\?\s*"([a-z0-9]+-[a-z0-9-]+)"\s*:\s*"([a-z0-9]+-[a-z0-9-]+)"', src)):
+            codes |= {a, b}
+        for suffix in re.findall(r'"udp%u-([a-z-]+)"', src):
+            codes |= {f"udp500-{suffix}", f"udp4500-{suffix}"}
     return codes
 
 
@@ -143,7 +156,7 @@ def main():
     for o, s in cp.items():
         if hp.get(o) != s:
             fail(f"the completion has -{s} | --{o}; --help has -{hp.get(o)}")
-    for sub in ("show", "compare"):
+    for sub in ("show", "compare", "analyze"):
         if f"ikeprobe {sub}" not in help_text:
             fail(f"--help does not show `ikeprobe {sub}'")
         if f".B ikeprobe {sub}" not in man_text or f".BI \"{sub} " not in man_text:
@@ -168,6 +181,8 @@ def main():
             (["ikeprobe", "show", "--"], {"--format", "--json", "--help"}),
             (["ikeprobe", "compare", "-f", "m"], {"markdown"}),
             (["ikeprobe", "--all"], {"--all-addresses"}),
+            (["ikeprobe", "analyze", "--k"], {"--keys"}),
+            (["ikeprobe", "an"], {"analyze"}),
         ]
         for words, want in cases:
             got = complete(completion, words)
