@@ -260,6 +260,77 @@ def sstp_seeds(out):
     out.add('sstp', 'bare-lf', b"HTTP/1.1 200 OK\nServer: nginx\n\n")
 
 
+def tls_record(kind, body):
+    return bytes([kind, 3, 3]) + struct.pack('>H', len(body)) + body
+
+
+def tls_handshake(kind, body):
+    return bytes([kind]) + struct.pack('>I', len(body))[1:] + body
+
+
+def tls_synthetic(out):
+    """Both directions of a TLS 1.2 handshake written out by hand: a
+    ClientHello with SNI, a ServerHello, a Certificate of two (made-up
+    DER), an alert, ChangeCipherSpec and data; a TLS 1.3 ServerHello; the
+    same cut in the middle of a record."""
+    name = b'vpn.example.com'
+    sni = struct.pack('>HHHBH', 0, len(name) + 5, len(name) + 3, 0, len(name)) + name
+    ch = (b'\x03\x03' + bytes(32) + b'\x00' + b'\x00\x02\xc0\x2f' + b'\x01\x00' +
+          struct.pack('>H', len(sni)) + sni)
+    client = tls_record(22, tls_handshake(1, ch)) + tls_record(20, b'\x01') + \
+        tls_record(23, b'\x17' * 40)
+    certs = b''.join(struct.pack('>I', len(c))[1:] + c for c in (b'\x30' * 120, b'\x30' * 80))
+    sh = b'\x03\x03' + bytes(32) + b'\x00' + b'\xc0\x2f' + b'\x00' + b'\x00\x00'
+    server = tls_record(22, tls_handshake(2, sh) +
+                        tls_handshake(11, struct.pack('>I', len(certs))[1:] + certs)) + \
+        tls_record(21, b'\x02\x2d') + tls_record(20, b'\x01') + tls_record(23, b'\x00' * 30)
+    ext13 = struct.pack('>HHH', 43, 2, 0x0304)
+    sh13 = b'\x03\x03' + bytes(32) + b'\x00' + b'\x13\x02' + b'\x00' + \
+        struct.pack('>H', len(ext13)) + ext13
+    out.add('tls', 'hand-client', client)
+    out.add('tls', 'hand-server', server)
+    out.add('tls', 'hand-server13', tls_record(22, tls_handshake(2, sh13)))
+    out.add('tls', 'hand-cut', server[:len(server) // 2])
+
+
+def tls_seeds(out, captures):
+    """TLS streams for fuzz_tls.c: each direction of every TCP 443
+    connection in the captures, its payload in order (the first 64 KB)."""
+    tls_synthetic(out)
+    for d in (captures, os.path.join(captures, 'analyze')):
+        if not os.path.isdir(d):
+            continue
+        for fn in sorted(os.listdir(d)):
+            if not fn.endswith('.pcap'):
+                continue
+            try:
+                link, frames = read_pcap(os.path.join(d, fn))
+            except Exception:
+                continue
+            streams = {}
+            for _, frame in frames:
+                # Either family (ip_of_frame keeps IPv4 only).
+                dg = (frame[14:] if link == LINK_EN10MB and frame[12:14] == b'\x86\xdd'
+                      else ip_of_frame(link, frame))
+                if dg is None or len(dg) < 20:
+                    continue
+                v = dg[0] >> 4
+                hl, proto = ((dg[0] & 15) * 4, dg[9]) if v == 4 else (40, dg[6])
+                if proto != 6 or len(dg) < hl + 20:
+                    continue
+                tcp = dg[hl:]
+                sport, dport = struct.unpack('>HH', tcp[:4])
+                if 443 not in (sport, dport):
+                    continue
+                off = (tcp[12] >> 4) * 4
+                key = (dg[12:20] if v == 4 else dg[8:40], sport, dport)
+                streams.setdefault(key, bytearray()).extend(tcp[off:])
+            for i, (k, b) in enumerate(sorted(streams.items(), key=lambda kv: kv[0][1:])):
+                if b:
+                    out.add('tls', '%s-%d-%s' % (fn[:-5], i, 'to' if k[2] == 443 else 'from'),
+                            bytes(b[:65536]))
+
+
 def analyze_seeds(out, captures):
     """Whole capture files for fuzz_analyze.c (the lab's own and the
     recordings of a real client, pcap and pcapng), and each capture's IP
@@ -348,6 +419,7 @@ def main():
     sstp_seeds(out)
     ipv6_seeds(out)
     analyze_seeds(out, captures)
+    tls_seeds(out, captures)
     if largest is None:
         return
     name, dg = largest

@@ -159,6 +159,16 @@ incomplete_from_gateway(const struct analysis *a, int ci, usec_t after,
 	return n;
 }
 
+/* In a file cut short, what seems missing after these frames may only be
+ * cut off: no verdict on it. */
+static bool
+cut_off(const struct analysis *a, const struct an_frames *f)
+{
+	int k = f->count < AN_FRAMES ? f->count : AN_FRAMES;
+
+	return a->truncated && k > 0 && f->n[k - 1] + 3 >= a->frames;
+}
+
 static void
 judge_sa(struct analysis *a, int ci, const struct an_sa *s, bool any_full)
 {
@@ -181,6 +191,8 @@ judge_sa(struct analysis *a, int ci, const struct an_sa *s, bool any_full)
 			answered++;
 	}
 
+	if (init && init->req.seen && !init->resp.seen && cut_off(a, &init->req.frames))
+		return;
 	if (init && init->req.seen && !init->resp.seen) {
 		uint16_t port = init->req.dport;
 
@@ -298,6 +310,8 @@ judge_sa(struct analysis *a, int ci, const struct an_sa *s, bool any_full)
 		return;
 	}
 
+	if (auth && auth->req.seen && !auth->resp.seen && cut_off(a, &auth->req.frames))
+		return;
 	if (auth && auth->req.seen && !auth->resp.seen) {
 		struct an_frames inc = { .count = 0 };
 		int firsts;
@@ -373,6 +387,8 @@ judge_sa(struct analysis *a, int ci, const struct an_sa *s, bool any_full)
 			    frames_str(&init->resp.frames, fb2, sizeof(fb2)));
 		return;
 	}
+	if (auth && auth->resp.skf && cut_off(a, &auth->resp.frames))
+		return;
 	if (auth && auth->resp.skf && auth->resp.skf_total > 0 &&
 	    auth->resp.skf_have != (auth->resp.skf_total >= 64 ? ~0ULL :
 	    (1ULL << auth->resp.skf_total) - 1)) {
@@ -780,11 +796,15 @@ analysis_judge(struct analysis *a)
 	}
 	for (int i = 0; i < a->n_tcp; i++)
 		judge_tcp(a, &a->tcp[i]);
-	if (a->truncated)
-		add(a, -1, SEV_WARNING, "capture-truncated", "Capture again and "
-		    "stop the capture before copying the file.", "The file ends "
-		    "inside a record (%s): the %lu frames before are analysed.",
-		    a->read_error, a->frames);
+	if (a->truncated) {
+		struct an_frames last = { { (uint32_t)a->frames }, a->frames > 0 };
+
+		evidence(add(a, -1, SEV_WARNING, "capture-truncated", "Capture "
+		    "again and stop the capture before copying the file.", "The "
+		    "file ends inside a record (%s): the %lu frames before are "
+		    "analysed, and an exchange unfinished at the end may only be "
+		    "cut off.", a->read_error, a->frames), &last);
+	}
 	if (a->cut)
 		add(a, -1, SEV_WARNING, "capture-snaplen", "Capture with the whole "
 		    "frames (tcpdump -s 0; Wireshark and pktmon keep them whole by "

@@ -129,7 +129,9 @@ tcp_words(const struct report *rep, char *buf, size_t len)
 			snprintf(buf, len, "untested (%s)", r->error);
 			break;
 		}
-		/* FALLTHROUGH */
+		/* Otherwise said as an open port is. The attribute both gcc
+		 * and clang honour. */
+		__attribute__((fallthrough));
 	case PORT_OPEN:
 		snprintf(buf, len, "%s", port_state_name(r->state));
 		break;

@@ -714,12 +714,21 @@ class Lab:
         self.ns(self.router, ["sysctl", "-qw", "net.ipv6.conf.all.forwarding=1"])
         # A fresh namespace's first IPv6 packets wait up to a second for
         # neighbour discovery on each link (the first probes then leave
-        # together, with their retransmissions): one datagram each way
-        # fills every cache on the path, as on a network that has been up
-        # for a while. (Not ping: iputils-ping is not always installed.)
-        for dst in (GATEWAY_ADDR6, GATEWAY_ADDR):
-            if not self.reachable(dst):
-                raise LabError(f"lab: no answer from {dst} through the router")
+        # together, with their retransmissions, and meet COOKIEs): every
+        # neighbour on the path is pinned, as on a network that has been up
+        # for a while, so no test waits for ARP or neighbour discovery.
+        links = ((self.client, i["client"], (CLIENT_ADDR, CLIENT_ADDR6),
+                  self.router, i["router-client"], (ROUTER_CLIENT_ADDR, ROUTER_CLIENT_ADDR6)),
+                 (self.router, i["router-gateway"], (ROUTER_GATEWAY_ADDR, ROUTER_GATEWAY_ADDR6),
+                  self.gateway, i["gateway"], (GATEWAY_ADDR, GATEWAY_ADDR6)))
+        for a_ns, a_dev, a_addrs, b_ns, b_dev, b_addrs in links:
+            a_mac = self.ns(a_ns, ["cat", f"/sys/class/net/{a_dev}/address"]).stdout.strip()
+            b_mac = self.ns(b_ns, ["cat", f"/sys/class/net/{b_dev}/address"]).stdout.strip()
+            for ns, dev, peers, mac in ((a_ns, a_dev, b_addrs, b_mac),
+                                        (b_ns, b_dev, a_addrs, a_mac)):
+                for addr in peers:
+                    self.ns(ns, ["ip", "neigh", "replace", addr, "lladdr", mac,
+                                 "dev", dev, "nud", "permanent"])
 
         # Name resolution in the client namespace: files only, so no query
         # ever leaves for the host's resolver, and a made-up name fails at

@@ -36,17 +36,18 @@ def need(s):
         raise s.h.Skip("sstpc is not installed (Debian sstp-client; scripts/deps.sh lab)")
 
 
-def start_server(s, ch, mode="sstp", legacy=False, chain=True, port=443):
+def start_server(s, ch, mode="sstp", legacy=False, chain=True, port=443, tls12=False):
     """The server in the gateway namespace on TCP port (443; chain: it
     sends its intermediate CA; legacy: it also takes TLS 1.0 and 1.1,
-    "only": only those); its log path."""
+    "only": only those; tls12: TLS 1.2 at most); its log path."""
     s.sstp_started = getattr(s, "sstp_started", 0) + 1
     log = os.path.join(s.lab.tmp, f"sstp-{s.sstp_started}-{mode}.log")
     argv = ["ip", "netns", "exec", s.lab.gateway, "/usr/bin/python3", SERVER,
             "--cert", ch.server, "--key", ch.key, "--mode", mode, "--log", log,
             "--port", str(port)] + \
         (["--chain", ch.intermediate] if chain and not ch.self_signed else []) + \
-        (["--legacy-only"] if legacy == "only" else ["--legacy"] if legacy else [])
+        (["--legacy-only"] if legacy == "only" else ["--legacy"] if legacy else []) + \
+        (["--max-tls12"] if tls12 else [])
     err = open(log + ".err", "w")
     p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                          stderr=err, preexec_fn=L.die_with_parent)

@@ -19,7 +19,7 @@ Each event is one line in --log (accept, tls, request, response, call
 connect, close), which the tests read.
 
 usage: sstp_server.py --cert PEM --key PEM [--chain PEM] [--port N]
-                      [--mode M] [--legacy | --legacy-only] --log FILE
+                      [--mode M] [--legacy | --legacy-only] [--max-tls12] --log FILE
 """
 
 import argparse
@@ -183,6 +183,8 @@ def main():
                                        "plain"), default="sstp")
     ap.add_argument("--legacy", action="store_true", help="also accept TLS 1.0 and 1.1")
     ap.add_argument("--legacy-only", action="store_true", help="only TLS 1.0 and 1.1")
+    ap.add_argument("--max-tls12", action="store_true",
+                    help="TLS 1.2 at most (its certificates go in clear, as old RRAS sends them)")
     ap.add_argument("--log", required=True)
     a = ap.parse_args()
 
@@ -205,6 +207,8 @@ def main():
             ctx.maximum_version = ssl.TLSVersion.TLSv1_1
     else:
         ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    if a.max_tls12:
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
     # Both families on one socket: the lab's name has A and AAAA records.
     srv = socket.socket(socket.AF_INET6)
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -62,6 +62,8 @@ VERDICTS = {
     "wrong-eap-password": (1, ["eap-failure"], ["ike-established"], "credentials"),
     "proposal-refused": (1, ["no-proposal-chosen"], [], "proposals"),
     "ipv6-clean": (0, ["ike-established"], [], "connected"),
+    "sstp-clean": (0, ["sstp-connected"], ["sstp-cert-expired"], "carries SSTP"),
+    "sstp-cert-expired": (1, ["sstp-cert-expired"], [], "expired"),
 }
 
 
@@ -128,6 +130,25 @@ def expected_checks(doc, exp, name):
               f"{d['direction']}, Wireshark {e['frames']} {e['complete']} {want_dir}")
     check(len(frag) == len(exp.get("ip_fragments", [])),
           f"{name}: {len(frag)} fragmented datagrams, Wireshark {len(exp.get('ip_fragments', []))}")
+    tls = exp.get("tls")
+    if tls:
+        t = doc["sstp"][0] if doc["sstp"] else None
+        if check(t is not None, f"{name}: no TCP 443 connection (Wireshark has TLS)"):
+            got = t["tls"]
+            check((got["client_hello_frame"], got["server_hello_frame"], got["sni"],
+                   got["certificates"]) ==
+                  (tls["client_hello"][0] if tls["client_hello"] else None,
+                   tls["server_hello"][0] if tls["server_hello"] else None,
+                   tls["sni"], tls["certificates"]),
+                  f"{name}: TLS (ClientHello, ServerHello, SNI, certificates) "
+                  f"{(got['client_hello_frame'], got['server_hello_frame'], got['sni'], got['certificates'])}"
+                  f", Wireshark {tls}")
+            check(tls["cipher"] is None or got["cipher_id"] == "0x%04X" % int(tls["cipher"], 16),
+                  f"{name}: cipher {got['cipher_id']}, Wireshark {tls['cipher']}")
+            if tls["certificate"]:
+                c = t["certificate"]
+                check(c is not None and c["frame"] == tls["certificate"][0],
+                      f"{name}: certificate frame {c and c['frame']}, Wireshark {tls['certificate']}")
     nat = exp.get("nat")
     if nat and nat.get("client_behind_nat") is not None:
         sas = [sa["nat"] for c in doc["conversations"] for sa in c["ike_sas"] if sa["nat"]]
