@@ -848,6 +848,7 @@ analysis_judge(struct analysis *a)
 			n = (size_t)(dot - s) + 1;
 		snprintf(a->headline, sizeof(a->headline), "%.*s", (int)n, s);
 	}
-	a->exit_status = a->worst == SEV_ERROR ||
+	/* A file cut short is bad input (exit 2), analysed all the same. */
+	a->exit_status = a->truncated ? 2 : a->worst == SEV_ERROR ||
 	    (a->n_conv == 0 && a->n_tcp == 0) ? 1 : 0;
 }

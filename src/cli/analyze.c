@@ -20,7 +20,8 @@ static const char analyze_usage[] =
     "                    format: IKE_AUTH is decrypted, so its notifies, EAP\n"
     "                    and the gateway's certificates become evidence too\n\n"
     "Exit 0: nothing wrong found; 1: a problem (or no IKEv2 in the file);\n"
-    "2: the file (or the key table) cannot be read.\n";
+    "2: the file (or the key table) cannot be read, or is cut short (what\n"
+    "came before the cut is still analysed).\n";
 
 int
 analyze_main(int argc, char **argv)
@@ -99,7 +100,13 @@ analyze_main(int argc, char **argv)
 		break;
 	}
 	rc = a->exit_status;
+	if (fflush(stdout) != 0)
+		rc = EXIT_CANNOT_RUN;
+	else if (a->truncated)
+		rc = cli_fail(EXIT_USAGE, "analyze: %s is cut short after frame %lu "
+		    "(%s): the frames before it are analysed above", argv[optind],
+		    a->frames, a->read_error);
 	analysis_free(a);
 	free(a);
-	return fflush(stdout) == 0 ? rc : EXIT_CANNOT_RUN;
+	return rc;
 }

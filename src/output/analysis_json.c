@@ -231,9 +231,32 @@ sa_json(const struct an_sa *s)
 	return o;
 }
 
+/* A conversation's verdict: its worst finding (the first of those). */
 static json_object *
-conv_json(const struct an_conv *c)
+verdict_json(const struct analysis *a, int ci)
 {
+	const struct an_finding *w = NULL;
+	json_object *o;
+
+	for (int i = 0; i < a->n_findings; i++) {
+		const struct an_finding *f = &a->findings[i];
+
+		if (f->conv == ci && (w == NULL || f->f.severity > w->f.severity))
+			w = f;
+	}
+	if (w == NULL)
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "code", jstr(w->f.code));
+	json_object_object_add(o, "severity", jstr(severity_name(w->f.severity)));
+	json_object_object_add(o, "summary", jstr(w->f.summary));
+	return o;
+}
+
+static json_object *
+conv_json(const struct analysis *a, int ci)
+{
+	const struct an_conv *c = &a->conv[ci];
 	json_object *o = json_object_new_object(), *e = json_object_new_object();
 	json_object *sas = json_object_new_array();
 
@@ -257,6 +280,7 @@ conv_json(const struct an_conv *c)
 		json_object_array_add(sas, sa_json(&c->sa[i]));
 	json_object_object_add(o, "ike_sas", sas);
 	json_object_object_add(o, "ike_sas_total", json_object_new_int(c->n_sa_total));
+	json_object_object_add(o, "verdict", verdict_json(a, ci));
 	return o;
 }
 
@@ -405,7 +429,7 @@ analysis_json(const struct analysis *a)
 	json_object_object_add(root, "counts", c);
 	arr = json_object_new_array();
 	for (int i = 0; i < a->n_conv; i++)
-		json_object_array_add(arr, conv_json(&a->conv[i]));
+		json_object_array_add(arr, conv_json(a, i));
 	json_object_object_add(root, "conversations", arr);
 	arr = json_object_new_array();
 	for (int i = 0; i < a->n_dgram; i++)

@@ -247,4 +247,29 @@ analysis_markdown(FILE *f, const struct analysis *a)
 		fprintf(f, "\nESP: %lu to the gateway, %lu back.\n",
 		    c->esp[AN_TO_GATEWAY], c->esp[AN_FROM_GATEWAY]);
 	}
+	if (a->n_tcp > 0)
+		fprintf(f, "\n### TCP 443 (SSTP)\n\n| client | server | SYN | "
+		    "SYN-ACK | TLS | certificate | data to, back | reset |\n"
+		    "|---|---|---|---|---|---|---|---|\n");
+	for (int i = 0; i < a->n_tcp; i++) {
+		const struct an_tcp *t = &a->tcp[i];
+		const struct tls_side *sv = &t->tls[AN_FROM_GATEWAY];
+		const char *ver = tls_version_name(tls_side_version(sv));
+		char fl[160];
+
+		fprintf(f, "| %s port %u | %s port %u | %s | %s | %s | ",
+		    ip_addr_str(&t->client, cl, sizeof(cl)), t->cport,
+		    ip_addr_str(&t->server, gw, sizeof(gw)), t->sport,
+		    t->syn.count ? frame_list(&t->syn, fl, sizeof(fl)) : "-",
+		    t->synack_frame ? "yes" : "**no**", sv->server_hello && ver ?
+		    ver : "-");
+		if (t->has_cert && t->cert.parsed) {
+			md_text(f, t->cert.subject);
+			fprintf(f, "%s", t->cert.expired ? " (**expired**)" : "");
+		} else
+			fputc('-', f);
+		fprintf(f, " | %lu, %lu | %s |\n", t->tls[AN_TO_GATEWAY].app_records,
+		    sv->app_records, t->reset ? (t->reset_dir == AN_TO_GATEWAY ?
+		    "by the client" : "by the server") : "-");
+	}
 }
