@@ -335,7 +335,8 @@ def analyze_seeds(out, captures):
     """Whole capture files for fuzz_analyze.c (the lab's own and the
     recordings of a real client, pcap and pcapng), and each capture's IP
     datagrams as its frame list (2-byte length before each)."""
-    for d in (captures, os.path.join(captures, 'analyze')):
+    for d in (captures, os.path.join(captures, 'analyze'),
+              os.path.join(HERE, '..', 'tests', 'unit', 'crafted')):
         if not os.path.isdir(d):
             continue
         for fn in sorted(os.listdir(d)):

@@ -34,7 +34,7 @@
 #define AN_DGRAM_FRAGS	64	/* fragments tracked of one datagram */
 #define AN_NOTIFIES	8	/* notifies in clear kept of one message */
 #define AN_FINDINGS	40
-#define AN_KEYS		32	/* IKE SAs of a --keys file */
+#define AN_KEYS		256	/* IKE SAs of a --keys file (more: left out) */
 #define AN_SKF_ASM	4	/* SKF messages being put together at once */
 #define AN_TCP		8	/* TCP 443 connections kept (SSTP) */
 #define AN_TCP_KEEP	(64u << 10)	/* bytes read of each direction */
@@ -219,6 +219,8 @@ struct analysis {
 	char		 read_error[200];
 
 	unsigned long	 not_ip, malformed, ike, other;
+	unsigned long	 ikev1;		/* IKEv1 messages: counted, not read */
+	uint32_t	 ikev1_frame;
 	/* Frames the capture cut short (its snap length): the first. */
 	unsigned long	 cut;
 	uint32_t	 cut_frame;
@@ -238,7 +240,7 @@ struct analysis {
 	uint32_t	 frame_no;	/* the frame being read */
 
 	struct an_key	 keys[AN_KEYS];
-	int		 n_keys;
+	int		 n_keys, keys_left_out;
 	char		 keys_file[512];
 	struct an_skf	 skf[AN_SKF_ASM];
 

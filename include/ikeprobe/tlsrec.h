@@ -50,6 +50,7 @@ struct tls_side {
 	uint8_t		 alert_level, alert_desc;	/* the first in clear */
 	uint32_t	 alert_frame;
 	uint32_t	 app_frame;	/* the first application data */
+	uint32_t	 app_last;	/* and the last */
 };
 
 void	 tls_side_init(struct tls_side *);

@@ -3,7 +3,9 @@
 #include <errno.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 #include "ikeprobe/analysis.h"
 
@@ -22,16 +24,24 @@ read_all(struct analysis *a, pcap_t *p)
 	name = pcap_datalink_val_to_name(a->link);
 	snprintf(a->link_name, sizeof(a->link_name), "%s", name ? name : "unknown");
 	while ((rc = pcap_next_ex(p, &h, &data)) == 1) {
-		usec_t ts = (usec_t)h->ts.tv_sec * 1000000 + (usec_t)h->ts.tv_usec;
+		/* A time past what microseconds since 1970 hold (a lying
+		 * pcapng) is taken as 0: the order of frames still stands. */
+		usec_t ts = h->ts.tv_sec >= 0 && h->ts.tv_sec < (time_t)(INT64_MAX /
+		    1000000 - 1) ? (usec_t)h->ts.tv_sec * 1000000 +
+		    (usec_t)h->ts.tv_usec : 0;
 
 		/* Wireshark's numbering: every record, IP or not. */
 		analysis_frame(a, ++no, ts, a->link, data, h->caplen);
 	}
 	if (rc == PCAP_ERROR) {
 		/* libpcap says "truncated dump file" (or "truncated pcapng
-		 * file"): the frames before are good. Anything else is the
-		 * file's fault too, past what was read. */
+		 * file"): the frames before are good. Anything else (an
+		 * interface of another link type, a block that lies) is a file
+		 * ikeprobe cannot read on from. */
 		snprintf(a->read_error, sizeof(a->read_error), "%s", pcap_geterr(p));
+		if (strstr(a->read_error, "truncated") == NULL &&
+		    strstr(a->read_error, "cut short") == NULL)
+			return -1;
 		a->truncated = true;
 	}
 	return 0;

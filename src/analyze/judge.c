@@ -159,6 +159,46 @@ incomplete_from_gateway(const struct analysis *a, int ci, usec_t after,
 	return n;
 }
 
+/* The client's datagrams the capture saw in part: a capture on the
+ * gateway's side of a network that drops fragments to it. */
+static int
+incomplete_to_gateway(const struct analysis *a, int ci, usec_t after,
+    struct an_frames *fr)
+{
+	int n = 0;
+
+	for (int i = 0; i < a->n_dgram; i++) {
+		const struct an_dgram *g = &a->dgram[i];
+
+		if (g->complete || g->conv != ci || g->dir != AN_TO_GATEWAY ||
+		    g->last_ts < after || (g->dport != 500 && g->dport != 4500 &&
+		    g->firsts > 0))
+			continue;
+		n++;
+		for (int k = 0; k < g->frames.count && k < AN_FRAMES; k++)
+			an_frames_add(fr, g->frames.n[k]);
+	}
+	return n;
+}
+
+/* Did the gateway answer anything of this conversation from this port?
+ * Then the port is not what is blocked. */
+static const struct an_msg *
+gateway_answered(const struct analysis *a, int ci, uint16_t port)
+{
+	const struct an_conv *c = &a->conv[ci];
+
+	for (int i = 0; i < c->n_sa; i++)
+		for (int k = 0; k < c->sa[i].n_ex; k++) {
+			const struct an_exchange *x = &c->sa[i].ex[k];
+
+			if (x->asked == AN_TO_GATEWAY && x->resp.seen &&
+			    x->resp.sport == port)
+				return &x->resp;
+		}
+	return NULL;
+}
+
 /* In a file cut short, what seems missing after these frames may only be
  * cut off: no verdict on it. */
 static bool
@@ -195,7 +235,36 @@ judge_sa(struct analysis *a, int ci, const struct an_sa *s, bool any_full)
 		return;
 	if (init && init->req.seen && !init->resp.seen) {
 		uint16_t port = init->req.dport;
+		const struct an_msg *other = gateway_answered(a, ci, port);
+		struct an_frames inc = { .count = 0 };
+		int firsts;
+		size_t size;
 
+		if (incomplete_from_gateway(a, ci, init->req.first_ts, &inc,
+		    &firsts, &size) > 0) {
+			f = add(a, ci, SEV_ERROR, "return-fragments-dropped",
+			    frag_advice, "IP fragments from the gateway are "
+			    "dropped on this network: %s hold part of its answer to "
+			    "IKE_SA_INIT (%s), the rest never came. Windows shows "
+			    "error 809.", frames_str(&inc, fb, sizeof(fb)),
+			    frames_str(&init->req.frames, fb2, sizeof(fb2)));
+			evidence(f, &inc);
+			evidence(f, &init->req.frames);
+			return;
+		}
+		if (s->icmp == 0 && other) {
+			/* Not the port: the gateway answers on it. */
+			f = add(a, ci, SEV_WARNING, "ike-sa-init-unanswered", "If this "
+			    "repeats, look at the gateway's limits on half-open IKE SAs "
+			    "and at its log.", "This IKE SA's IKE_SA_INIT went %s (%s) "
+			    "and was not answered, while the gateway answered other "
+			    "requests on UDP %u (%s): the port is open; the gateway "
+			    "ignored these ones.", times(init->req.copies),
+			    frames_str(&init->req.frames, fb, sizeof(fb)), port,
+			    frames_str(&other->frames, fb2, sizeof(fb2)));
+			evidence(f, &init->req.frames);
+			return;
+		}
 		if (s->icmp > 0) {
 			char from[IP_ADDR_STRLEN], code[24];
 			bool gw = ip_addr_eq(&s->icmp_from, &c->gateway);
@@ -258,8 +327,10 @@ judge_sa(struct analysis *a, int ci, const struct an_sa *s, bool any_full)
 		evidence(f, &init->resp.frames);
 		return;
 	}
+	/* An answer cut short (by the capture's snap length) is an answer,
+	 * of a kind not known. */
 	if (init && init->resp.seen && init->resp.kind != IKE_REPLY_SA &&
-	    init->resp.kind != IKE_REPLY_COOKIE &&
+	    init->resp.kind != IKE_REPLY_COOKIE && !init->resp.malformed &&
 	    init->resp.kind != IKE_REPLY_INVALID_KE) {
 		f = add(a, ci, SEV_ERROR, "ike-sa-init-refused", "See what the "
 		    "notify means in the gateway's log; the network carried both "
@@ -302,6 +373,21 @@ judge_sa(struct analysis *a, int ci, const struct an_sa *s, bool any_full)
 		evidence(f, &init->resp.frames);
 	}
 	if (auth0 == NULL) {
+		struct an_frames part = { .count = 0 };
+
+		/* Seen from the gateway's side: the client's next request
+		 * (IKE_AUTH with its certificates) arrived in part only. */
+		if (incomplete_to_gateway(a, ci, init->resp.first_ts, &part) > 0) {
+			f = add(a, ci, SEV_ERROR, "fragments-dropped", frag_advice,
+			    "IP fragments to the gateway are dropped before this "
+			    "capture: %s hold part of the client's datagram after "
+			    "IKE_SA_INIT was answered (%s), the rest never came, so "
+			    "its IKE_AUTH never arrives whole. Windows shows error "
+			    "809.", frames_str(&part, fb, sizeof(fb)),
+			    frames_str(&init->resp.frames, fb2, sizeof(fb2)));
+			evidence(f, &part);
+			return;
+		}
 		f = add(a, ci, SEV_INFO, "ike-sa-init-answered", NULL, "The gateway "
 		    "answered IKE_SA_INIT on UDP %u (%s): the network carries IKE "
 		    "both ways there; the capture holds no IKE_AUTH of this SA.",
@@ -319,7 +405,9 @@ judge_sa(struct analysis *a, int ci, const struct an_sa *s, bool any_full)
 		int n_inc = incomplete_from_gateway(a, ci, auth->req.first_ts, &inc,
 		    &firsts, &size);
 		bool req_frag = auth->req.ip_frags > 1;
-		bool on4500 = auth->req.dport == 4500 && init->req.dport == 500;
+		/* 4500 is blocked only if nothing ever came back from it. */
+		bool on4500 = auth->req.dport == 4500 && init->req.dport == 500 &&
+		    gateway_answered(a, ci, 4500) == NULL;
 		char sz[24];
 
 		if (n_inc > 0) {
@@ -616,6 +704,19 @@ sstp_cert_findings(struct analysis *a, const struct an_tcp *t)
 		    "key (%s).", k->subject, no, k->key), &fr);
 }
 
+/* A TCP 443 connection is SSTP's when it goes to a gateway of the
+ * capture's IKE, or when the capture has no IKE at all. */
+static bool
+sstp_server(const struct analysis *a, const struct an_tcp *t)
+{
+	if (a->n_conv == 0)
+		return true;
+	for (int i = 0; i < a->n_conv; i++)
+		if (ip_addr_eq(&a->conv[i].gateway, &t->server))
+			return true;
+	return false;
+}
+
 /* One TCP 443 connection: did SSTP's TLS get through, and if not, who
  * stopped it. */
 static void
@@ -629,7 +730,12 @@ judge_tcp(struct analysis *a, const struct an_tcp *t)
 	struct an_finding *f;
 
 	ip_addr_str(&t->server, srv, sizeof(srv));
-	if (t->syn.count > 0 && t->synack_frame == 0) {
+	/* HTTPS to anyone else (a browser, telemetry) is not SSTP: listed,
+	 * not judged. */
+	if (!sstp_server(a, t))
+		return;
+	if (t->syn.count > 0 && t->synack_frame == 0 &&
+	    t->bytes[AN_FROM_GATEWAY] == 0) {
 		if (t->reset && t->reset_dir == AN_FROM_GATEWAY)
 			f = add(a, -1, SEV_WARNING, "sstp-tcp443-blocked", "If "
 			    "clients need the SSTP fallback, check that SSTP is "
@@ -675,7 +781,12 @@ judge_tcp(struct analysis *a, const struct an_tcp *t)
 		    "version" : ""), &fr);
 		return;
 	}
-	if (cl->app_records > 0 && sv->app_records > 0) {
+	/* TLS 1.3 sends everything after ServerHello as application data,
+	 * the server's certificates and a client's refusal too: data both
+	 * ways means the client's Finished and then more, answered. */
+	if (cl->app_records > (tls_side_version(sv) == 0x0304 ? 1u : 0u) &&
+	    sv->app_records > 0 && (tls_side_version(sv) != 0x0304 ||
+	    sv->app_last > cl->app_frame)) {
 		struct an_frames fr = { { sv->app_frame }, 1 };
 
 		evidence(add(a, -1, SEV_INFO, "sstp-connected", NULL, "TCP %u of "
@@ -684,6 +795,18 @@ judge_tcp(struct analysis *a, const struct an_tcp *t)
 		    ver ? ver : "TLS", ciph ? " (" : "", ciph ? ciph : "", ciph ? ")" :
 		    "", sv->app_frame, tls_side_version(sv) == 0x0304 ? "; TLS 1.3 "
 		    "keeps the server's certificate encrypted" : ""), &fr);
+		return;
+	}
+	if (t->gap[AN_FROM_GATEWAY] || t->gap[AN_TO_GATEWAY]) {
+		enum an_dir d = t->gap[AN_FROM_GATEWAY] ? AN_FROM_GATEWAY : AN_TO_GATEWAY;
+		struct an_frames fr = { { t->gap_frame[d] }, 1 };
+
+		evidence(add(a, -1, SEV_WARNING, "sstp-unread", "Capture again, "
+		    "with whole frames and nothing lost by the capture.", "TLS to "
+		    "%s could not be read to its end: %s (frame %u), before TLS "
+		    "carried data both ways.", srv, t->gap_cut[d] ? "the capture "
+		    "cut a segment at its snap length" : "a segment is missing "
+		    "from the capture", t->gap_frame[d]), &fr);
 		return;
 	}
 	if (t->reset) {
@@ -805,16 +928,31 @@ analysis_judge(struct analysis *a)
 		    "analysed, and an exchange unfinished at the end may only be "
 		    "cut off.", a->read_error, a->frames), &last);
 	}
+	if (a->ikev1) {
+		struct an_frames fr = { { a->ikev1_frame }, 1 };
+
+		evidence(add(a, -1, SEV_INFO, "ikev1-not-analysed", NULL, "%lu IKEv1 "
+		    "message(s) (L2TP/IPsec or an old client; the first: frame %u) "
+		    "are counted, not analysed: ikeprobe reads IKEv2.", a->ikev1,
+		    a->ikev1_frame), &fr);
+	}
+	if (a->keys_left_out)
+		add(a, -1, SEV_INFO, "keys-left-out", "Keep only the IKE SAs of this "
+		    "capture in the key table.", "The key table has more than %d "
+		    "IKE SAs: %d were left out, and their messages stay encrypted.",
+		    AN_KEYS, a->keys_left_out);
 	if (a->cut)
 		add(a, -1, SEV_WARNING, "capture-snaplen", "Capture with the whole "
-		    "frames (tcpdump -s 0; Wireshark and pktmon keep them whole by "
-		    "default).", "%lu frame(s) were cut by the capture's snap "
+		    "frames: tcpdump -s 0 (Wireshark's default); on Windows, pktmon "
+		    "start -c --pkt-size 0 (pktmon keeps 128 bytes of each packet "
+		    "by default).", "%lu frame(s) were cut by the capture's snap "
 		    "length (the first, frame %u, at %zu bytes): what they carried "
 		    "past it is not analysed.", a->cut, a->cut_frame, a->cut_at);
-	if (a->convs_dropped)
+	if (a->convs_dropped || a->tcp_dropped)
 		add(a, -1, SEV_INFO, "capture-too-many", NULL, "Only the first %d "
-		    "conversations are analysed; %lu more were left out.",
-		    AN_CONVS, a->convs_dropped);
+		    "IKE conversations and %d TCP 443 connections are analysed: "
+		    "%lu IKE message(s) and %lu TCP segment(s) of others were left "
+		    "out.", AN_CONVS, AN_TCP, a->convs_dropped, a->tcp_dropped);
 	a->worst = SEV_INFO;
 	for (int i = 0; i < a->n_findings; i++) {
 		const struct an_finding *f = &a->findings[i];
@@ -828,6 +966,10 @@ analysis_judge(struct analysis *a)
 		snprintf(a->headline, sizeof(a->headline), "The capture file is cut "
 		    "short after frame %lu: what it holds is analysed, and what "
 		    "seems missing at its end may only be cut off.", a->frames);
+	else if (a->n_conv == 0 && a->n_tcp == 0 && a->ikev1 > 0)
+		snprintf(a->headline, sizeof(a->headline), "Only IKEv1 in this "
+		    "capture (L2TP/IPsec or an old client, from frame %u): ikeprobe "
+		    "analyses IKEv2.", a->ikev1_frame);
 	else if (a->n_conv == 0 && lead == NULL)
 		snprintf(a->headline, sizeof(a->headline), "No IKEv2 in this "
 		    "capture: %lu frame(s), none to or from UDP 500 or 4500.",

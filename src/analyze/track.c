@@ -147,16 +147,41 @@ exchange_new(struct an_sa *s, uint8_t type, uint32_t msgid, enum an_dir asked)
 /* The exchange a request belongs to: the newest with its message ID and
  * asker, unless this is a new IKE_SA_INIT round (after a COOKIE or
  * INVALID_KE_PAYLOAD answer the client asks again, with other bytes). */
+/* The exchange a message belongs to. The same bytes again are a copy of
+ * the message they repeat, wherever that is (a late copy of a COOKIE or
+ * of the first request crosses the next round). */
+static struct an_exchange *
+same_bytes(struct an_sa *s, uint8_t type, uint32_t msgid, enum an_dir asked,
+    uint64_t hash, bool response)
+{
+	for (int i = s->n_ex - 1; i >= 0; i--) {
+		struct an_exchange *x = &s->ex[i];
+		const struct an_msg *m = response ? &x->resp : &x->req;
+
+		if (x->msgid == msgid && x->asked == asked && x->type == type &&
+		    m->seen && m->hash == hash)
+			return x;
+	}
+	return NULL;
+}
+
+/* A request: a copy, else the newest exchange of its message ID and asker,
+ * unless this is a new IKE_SA_INIT round (after a COOKIE or
+ * INVALID_KE_PAYLOAD answer the client asks again, with other bytes). */
 static struct an_exchange *
 exchange_for_request(struct an_sa *s, uint8_t type, uint32_t msgid,
     enum an_dir asked, uint64_t hash, const struct ike_reply *r)
 {
-	for (int i = s->n_ex - 1; i >= 0; i--) {
-		struct an_exchange *x = &s->ex[i];
+	struct an_exchange *x = r->skf ? NULL :
+	    same_bytes(s, type, msgid, asked, hash, false);
 
+	if (x)
+		return x;
+	for (int i = s->n_ex - 1; i >= 0; i--) {
+		x = &s->ex[i];
 		if (x->msgid != msgid || x->asked != asked || x->type != type)
 			continue;
-		if (!x->req.seen || x->req.hash == hash || r->skf)
+		if (!x->req.seen || r->skf)
 			return x;
 		if (type == IKE_EXCH_IKE_SA_INIT && x->resp.seen)
 			break;		/* a new round */
@@ -165,17 +190,30 @@ exchange_for_request(struct an_sa *s, uint8_t type, uint32_t msgid,
 	return exchange_new(s, type, msgid, asked);
 }
 
+/* An answer: a copy, else the oldest exchange still waiting for one,
+ * else the newest. */
 static struct an_exchange *
 exchange_for_response(struct an_sa *s, uint8_t type, uint32_t msgid,
-    enum an_dir asked)
+    enum an_dir asked, uint64_t hash, bool skf)
 {
-	for (int i = s->n_ex - 1; i >= 0; i--) {
-		struct an_exchange *x = &s->ex[i];
+	struct an_exchange *x = skf ? NULL :
+	    same_bytes(s, type, msgid, asked, hash, true), *newest = NULL;
 
-		if (x->msgid == msgid && x->asked == asked && x->type == type)
+	if (x)
+		return x;
+	for (int i = 0; i < s->n_ex; i++) {
+		x = &s->ex[i];
+		if (x->msgid != msgid || x->asked != asked || x->type != type)
+			continue;
+		newest = x;
+		if (!x->resp.seen && x->req.seen)
 			return x;
 	}
-	return exchange_new(s, type, msgid, asked);
+	for (int i = s->n_ex - 1; i >= 0 && newest && skf; i--)
+		if (s->ex[i].msgid == msgid && s->ex[i].asked == asked &&
+		    s->ex[i].type == type && s->ex[i].resp.seen)
+			return &s->ex[i];
+	return newest ? newest : exchange_new(s, type, msgid, asked);
 }
 
 static void
@@ -216,7 +254,8 @@ take_message(struct an_msg *m, const struct pkt *pk, const uint8_t *ike,
 		m->skf = true;
 		if (r->frag_total > m->skf_total)
 			m->skf_total = r->frag_total;
-		if (r->frag_num >= 1 && r->frag_num <= 64)
+		if (r->frag_num >= 1 && r->frag_num <= 64 &&
+		    r->frag_num <= r->frag_total)
 			m->skf_have |= 1ULL << (r->frag_num - 1);
 	}
 }
@@ -373,14 +412,32 @@ ike_message(struct analysis *a, const struct pkt *pk, const uint8_t *ike,
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return;
 	ike_parse(ike, len, r);
+	/* IKEv1 (L2TP/IPsec, old clients) has no Initiator flag to go by. */
+	if (r->version >> 4 != 2) {
+		a->ikev1++;
+		if (a->ikev1_frame == 0)
+			a->ikev1_frame = no;
+		goto out;
+	}
 	initiator = r->flags & IKE_FLAG_INITIATOR;
 	response = r->flags & IKE_FLAG_RESPONSE;
-	/* The original initiator is the client, whichever way this goes. */
+	/* The original initiator is the client, whichever way this goes;
+	 * but an SA the gateway starts (a rekey) stays in the conversation
+	 * its addresses already have, with the gateway as its initiator. */
 	from = initiator ? AN_TO_GATEWAY : AN_FROM_GATEWAY;
+	{
+		enum an_dir d;
+		int ci = conv_between(a, &pk->src, &pk->dst, &d);
+
+		if (ci >= 0 && d != from) {
+			from = d;
+			c = &a->conv[ci];
+		} else
+			c = from == AN_TO_GATEWAY ? conv_of(a, &pk->src, &pk->dst, true) :
+			    conv_of(a, &pk->dst, &pk->src, true);
+	}
 	asked = response ? (from == AN_TO_GATEWAY ? AN_FROM_GATEWAY : AN_TO_GATEWAY) :
 	    from;
-	c = from == AN_TO_GATEWAY ? conv_of(a, &pk->src, &pk->dst, true) :
-	    conv_of(a, &pk->dst, &pk->src, true);
 	if (c == NULL)
 		goto out;
 	c->ike_msgs++;
@@ -390,7 +447,8 @@ ike_message(struct analysis *a, const struct pkt *pk, const uint8_t *ike,
 	s->last_frame = no;
 	if (pk->sport == 4500 || pk->dport == 4500)
 		s->floated = true;
-	x = response ? exchange_for_response(s, r->exchange, r->msgid, asked) :
+	x = response ? exchange_for_response(s, r->exchange, r->msgid, asked,
+	    fnv1a(ike, len), r->skf) :
 	    exchange_for_request(s, r->exchange, r->msgid, asked, fnv1a(ike, len), r);
 	if (x == NULL)
 		goto out;
@@ -532,7 +590,7 @@ whole_datagram(struct analysis *a, const struct pkt *pk, uint32_t no, usec_t ts,
 }
 
 static struct an_dgram *
-dgram_of(struct analysis *a, const struct pkt *pk)
+dgram_of(struct analysis *a, const struct pkt *pk, usec_t ts)
 {
 	struct an_dgram *g;
 
@@ -541,7 +599,7 @@ dgram_of(struct analysis *a, const struct pkt *pk)
 		/* The same ID long after is another datagram (reasm.h). */
 		if (g->id == pk->ip_id && g->proto == pk->proto &&
 		    ip_addr_eq(&g->src, &pk->src) && ip_addr_eq(&g->dst, &pk->dst) &&
-		    !g->complete)
+		    !g->complete && ts - g->last_ts <= (usec_t)(REASM_TIMEOUT * 1e6))
 			return g;
 	}
 	if (a->n_dgram == AN_DGRAMS) {
@@ -580,7 +638,7 @@ dgram_piece(struct an_dgram *g, uint16_t off, uint16_t len)
 static void
 fragment(struct analysis *a, const struct pkt *pk, uint32_t no, usec_t ts)
 {
-	struct an_dgram *g = dgram_of(a, pk);
+	struct an_dgram *g = dgram_of(a, pk, ts);
 
 	if (g == NULL)
 		return;
@@ -630,7 +688,29 @@ cut_frame(struct analysis *a, int link, const uint8_t *buf, size_t len,
 		ip[5] = (uint8_t)(n - IPV6_HDR_LEN);
 	} else
 		want = 0;
-	if (want > n && pkt_decode_ip(ip, n, &pk) == PKT_OK && pk.is_tcp &&
+	/* UDP's own length too, so that IKE cut short still shows its
+	 * header (SPIs, exchange, message ID, flags): a capture that keeps
+	 * 128 bytes of each packet (pktmon's default) is still read. */
+	if (want > n) {
+		size_t hl = ip[0] >> 4 == 4 ? (size_t)(ip[0] & 0x0f) * 4 : IPV6_HDR_LEN;
+		uint8_t proto = ip[0] >> 4 == 4 ? ip[9] : ip[6];
+
+		if (proto == IP_PROTO_UDP && n >= hl + UDP_HDR_LEN) {
+			ip[hl + 4] = (uint8_t)((n - hl) >> 8);
+			ip[hl + 5] = (uint8_t)(n - hl);
+			ip[hl + 6] = ip[hl + 7] = 0;	/* no checksum to match */
+		}
+	}
+	if (want > n && pkt_decode_ip(ip, n, &pk) == PKT_OK && pk.is_udp &&
+	    !pkt_is_fragment(&pk) && (pk.sport == 500 || pk.dport == 500 ||
+	    pk.sport == 4500 || pk.dport == 4500)) {
+		if (a->cut++ == 0) {
+			a->cut_frame = no;
+			a->cut_at = len;
+		}
+		pk.ip_len = (uint32_t)want;
+		udp_ike_port(a, &pk, no, ts);
+	} else if (want > n && pkt_decode_ip(ip, n, &pk) == PKT_OK && pk.is_tcp &&
 	    !pkt_is_fragment(&pk)) {
 		if (a->cut++ == 0) {
 			a->cut_frame = no;
@@ -698,7 +778,7 @@ analysis_frame(struct analysis *a, uint32_t no, usec_t ts, int link,
 	else if (rc == 1) {
 		if (pkt_decode_ip(whole.buf, whole.len, &full) == PKT_OK &&
 		    !pkt_is_fragment(&full)) {
-			struct an_dgram *g = dgram_of(a, &pk);
+			struct an_dgram *g = dgram_of(a, &pk, ts);
 
 			full.reasm_frags = a->reasm.last_frags;
 			if (g)

@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 
 #include "ikeprobe/cert.h"
+#include "ikeprobe/utf8.h"
 #include "ikeprobe/ike.h"
 
 #define SECS_PER_DAY	86400
@@ -27,11 +28,9 @@
 static void
 copy_clean(char *dst, size_t len, const char *src, size_t n)
 {
-	size_t j = 0;
-
-	for (size_t i = 0; i < n && src[i] && j + 1 < len; i++)
-		dst[j++] = (unsigned char)src[i] < 0x20 || src[i] == 0x7f ? '?' : src[i];
-	dst[j] = '\0';
+	/* A name from a certificate is hostile text: valid UTF-8 only, cut
+	 * on a character's boundary, no controls or bidirectional marks. */
+	utf8_copy(dst, len, src, strnlen(src, n));
 }
 
 static void

@@ -413,8 +413,8 @@ analysis_json(const struct analysis *a)
 	json_object_object_add(f, "keys_used", json_object_new_int(n_used(a)));
 	json_object_object_add(root, "file", f);
 	json_object_object_add(root, "headline", jstr(a->headline));
-	json_object_object_add(root, "status", jstr(a->n_conv == 0 ? "no-ike" :
-	    a->worst == SEV_ERROR ? "problem" : "ok"));
+	json_object_object_add(root, "status", jstr(a->worst == SEV_ERROR ?
+	    "problem" : a->n_conv == 0 && a->n_tcp == 0 ? "no-ike" : "ok"));
 	json_object_object_add(root, "exit_status", json_object_new_int(a->exit_status));
 	json_object_object_add(root, "worst_severity", jstr(severity_name(a->worst)));
 	json_object_object_add(c, "ike_messages", json_object_new_int64((int64_t)a->ike));
@@ -426,6 +426,8 @@ analysis_json(const struct analysis *a)
 	json_object_object_add(c, "fragmented_dropped",
 	    json_object_new_int64((int64_t)a->dgrams_dropped));
 	json_object_object_add(c, "tcp_dropped", json_object_new_int64((int64_t)a->tcp_dropped));
+	json_object_object_add(c, "ikev1_messages", json_object_new_int64((int64_t)a->ikev1));
+	json_object_object_add(c, "keys_left_out", json_object_new_int(a->keys_left_out));
 	json_object_object_add(root, "counts", c);
 	arr = json_object_new_array();
 	for (int i = 0; i < a->n_conv; i++)

@@ -239,6 +239,7 @@ record(struct tls_side *t, const uint8_t *r, size_t len, uint32_t no)
 	case TLS_APPDATA:
 		if (t->app_records++ == 0)
 			t->app_frame = no;
+		t->app_last = no;
 		break;
 	default:
 		broke(t, no, "not TLS: a record of an unknown type");

@@ -67,6 +67,62 @@ VERDICTS = {
 }
 
 
+# tests/unit/crafted/: (exit status, codes that must be there, codes that
+# must not, words of the headline or None).
+CRAFTED = {
+    "t1": (0, ["ike-established"], ["ike-sa-init-not-retried"], "connected"),
+    "t2": (0, [], ["sstp-connected"], None),
+    "t3": (1, ["ikev1-not-analysed"], [], "IKEv1"),
+    "t4": (1, ["sstp-cert-expired"], [], None),
+    "t18": (1, ["sstp-cert-expired"], [], None),
+    "t5": (0, ["sstp-unread"], ["sstp-connected"], None),
+    "t6a": (1, ["return-fragments-dropped"], [], "fragments from the gateway"),
+    "t6b": (1, ["return-fragments-dropped"], [], "fragments from the gateway"),
+    "t7": (1, ["auth-unanswered"], ["udp4500-silent", "nat-udp4500-blocked"], None),
+    "t8": (0, ["ike-sa-init-unanswered"], ["udp500-silent"], None),
+    "t9": (0, ["ike-established", "ike-sa-init-unanswered"], ["udp500-silent"], None),
+    "t10": (0, [], ["ikev2-fragments-missing"], None),
+    "t11": (1, ["return-fragments-dropped"], ["udp500-silent"], None),
+    "t13": (1, ["fragments-dropped"], ["ike-sa-init-answered"], "fragments to the gateway"),
+    "t14": (0, ["ike-established"], ["sstp-tls-alert"], "connected"),
+    "t16": (0, ["ike-established"], ["udp500-silent"], "connected"),
+    "t17": (0, ["ike-established"], [], "connected"),
+}
+
+
+def crafted(ikeprobe, schema, d):
+    for name, (want_rc, must, must_not, words) in sorted(CRAFTED.items()):
+        p = os.path.join(d, name + ".pcap")
+        r = run(ikeprobe, ["--json", p])
+        try:
+            doc = json.loads(r.stdout)
+        except ValueError as e:
+            check(False, f"crafted {name}: not JSON ({e}): exit {r.returncode} {r.stderr}")
+            continue
+        validate(schema, doc, "crafted " + name)
+        codes = [f["code"] for f in doc["findings"]]
+        check(r.returncode == want_rc, f"crafted {name}: exit {r.returncode}, want {want_rc} ({codes})")
+        for c in must:
+            check(c in codes, f"crafted {name}: no {c} ({codes})")
+        for c in must_not:
+            check(c not in codes, f"crafted {name}: {c} should not be there ({codes})")
+        if words:
+            check(words.lower() in doc["headline"].lower(),
+                  f"crafted {name}: headline {doc['headline']!r} lacks {words!r}")
+        t = run(ikeprobe, [p]).stdout
+        check(not any(ch in t for ch in ("\x1b", "\u009b", "\u202e")),
+              f"crafted {name}: the text prints a control character")
+        if name == "t17":
+            check(len(doc["conversations"]) == 1, f"crafted t17: {len(doc['conversations'])} "
+                  "conversations, want 1 (the gateway's rekey is the same conversation)")
+    r = run(ikeprobe, ["--json", os.path.join(d, "t12-bigts.pcapng")])
+    doc = json.loads(r.stdout)
+    check(not str(doc["file"]["first"]).startswith("-"), f"t12-bigts: first {doc['file']['first']}")
+    r = run(ikeprobe, [os.path.join(d, "t12-multi.pcapng")])
+    check(r.returncode == 2 and "cut short" not in r.stderr and r.stderr.count("\n") == 1,
+          f"t12-multi: exit {r.returncode} {r.stderr!r}")
+
+
 def run(ikeprobe, args):
     return subprocess.run([ikeprobe, "analyze"] + args, capture_output=True, text=True,
                           timeout=60)
@@ -330,6 +386,7 @@ def main():
             t = run(ikeprobe, ["--format", fmt] + kargs + [p])
             check(t.returncode == r.returncode and doc["headline"].split()[0] in t.stdout,
                   f"{name}: --format {fmt}: exit {t.returncode}, or no headline")
+    crafted(ikeprobe, schema, os.path.join(os.path.dirname(os.path.abspath(__file__)), "crafted"))
     with tempfile.TemporaryDirectory() as tmp:
         bad_files(ikeprobe, tmp)
         link_types(ikeprobe, tmp, captures)

@@ -1,0 +1,10 @@
+from mk import *
+A=b'\xaa'*8; A2=b'\xa2'*8; B=b'\xbb'*8; Z=b'\0'*8
+r0=ike(A,Z,INIT,I,0,[(SA,sa_body()),(KE,ke_body()),(NONCE,nonce())])
+r1=ike(A2,Z,INIT,I,0,[(SA,sa_body()),(KE,ke_body()),(NONCE,nonce())])
+s1=ike(A2,B,INIT,R,0,[(SA,sa_body()),(KE,ke_body()),(NONCE,nonce())])
+a1=ike(A2,B,AUTH,I,1,[(SK,(35,b'\x00'*64))]); b1=ike(A2,B,AUTH,R,1,[(SK,(36,b'\x00'*64))])
+u=lambda s,d,sp,dp,x: ipv4(s,d,17,udp(sp,dp,x))
+esp=lambda s,d: ipv4(s,d,50,b'\x01\x02\x03\x04'+b'\0'*40)
+fr=[u(C,G,500,500,r0),u(C,G,500,500,r0),u(C,G,500,500,r0),u(C,G,500,500,r1),u(G,C,500,500,s1),u(C,G,500,500,a1),u(G,C,500,500,b1),esp(C,G),esp(G,C)]
+pcap('t9.pcap',fr)
