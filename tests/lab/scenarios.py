@@ -267,7 +267,10 @@ class Scenario:
                 self.check(p["result"] != "answered" or p["answer"] != "none",
                            f"{label}: probe #{p['id']} answered with answer none")
                 continue
-            if "follows" in p and rep["probes"][p["follows"]]["reply"] == "cookie" and p["kind"] == "sa":
+            # A COOKIE echo (of any probe: the audit's offers too, when a
+            # burst of them meets the gateway's half-open threshold) keeps
+            # its parent's SPI (RFC 7296 2.6).
+            if "follows" in p and rep["probes"][p["follows"]]["reply"] == "cookie":
                 self.equal(p["spi_i"], rep["probes"][p["follows"]]["spi_i"],
                            f"{label}: COOKIE echo #{p['id']} spi_i")
             elif p["spi_i"] in spis:
