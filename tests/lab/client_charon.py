@@ -122,8 +122,7 @@ class KeylogGatewayConfig(L.GatewayConfig):
         return s + f"pools {{\n  lab-pool {{\n    addrs = {self.pool}\n  }}\n}}\n"
 
     def strongswan_conf(self, tmp):
-        s = super().strongswan_conf(tmp)
-        return s.replace("  filelog {\n", "  filelog {\n" + keylog_section(tmp), 1)
+        return super().strongswan_conf(tmp, keylog_section(tmp))
 
 
 class _Creds:
@@ -188,41 +187,13 @@ class ClientConfig:
         self.chain = _Creds(client.cert, client.key) if profile == "device" else None
 
     def strongswan_conf(self, tmp):
-        keylog = keylog_section(tmp) if self.keylog else ""
-        return f"""# Written by tests/lab/client_charon.py: the lab's client, an initiator.
-charon {{
-  load = {L.CHARON_PLUGINS}
-  install_routes = no
-  install_virtual_ip = no
-  send_vendor_id = no
-  retransmit_tries = {int(self.retransmit_tries)}
-  retransmit_timeout = {float(self.retransmit_timeout)}
-  retransmit_base = {float(self.retransmit_base)}
-{self.extra_charon}
-  plugins {{
-    vici {{
-      socket = unix://{tmp}/charon.vici
-    }}
-  }}
-  filelog {{
-    lab {{
-      path = {tmp}/charon.log
-      time_format = %H:%M:%S
-      default = 1
-      ike = 2
-      net = 2
-      cfg = 1
-      enc = 1
-      flush_line = yes
-    }}
-{keylog}  }}
-  syslog {{
-    daemon {{
-      default = -1
-    }}
-  }}
-}}
-"""
+        return L.charon_conf(
+            tmp, "  send_vendor_id = no\n"
+            f"  retransmit_tries = {int(self.retransmit_tries)}\n"
+            f"  retransmit_timeout = {float(self.retransmit_timeout)}\n"
+            f"  retransmit_base = {float(self.retransmit_base)}\n{self.extra_charon}",
+            filelogs=keylog_section(tmp) if self.keylog else "",
+            by="tests/lab/client_charon.py (the lab's client, an initiator)")
 
     def swanctl_conf(self):
         if self.profile == "user":

@@ -223,6 +223,43 @@ def _install_handlers():
 
 # -- gateway configuration -------------------------------------------------
 
+def charon_conf(tmp, settings, filelogs="", by="tests/lab/lab.py"):
+    """strongswan.conf of one lab charon (gateway or client): its plugins,
+    vici socket and log under tmp, settings inside charon { } and more
+    filelog sections (e.g. a key log) beside the lab's own."""
+    return f"""# Written by {by} for one lab; not a system file.
+charon {{
+  load = {CHARON_PLUGINS}
+  install_routes = no
+  install_virtual_ip = no
+{settings}
+  plugins {{
+    vici {{
+      socket = unix://{tmp}/charon.vici
+    }}
+  }}
+  filelog {{
+{filelogs}    lab {{
+      path = {tmp}/charon.log
+      time_format = %H:%M:%S
+      default = 1
+      ike = 2
+      net = 2
+      cfg = 1
+      enc = 1
+      flush_line = yes
+    }}
+  }}
+  # No syslog: the host's journal is not the lab's business.
+  syslog {{
+    daemon {{
+      default = -1
+    }}
+  }}
+}}
+"""
+
+
 class GatewayConfig:
     """How charon in the gateway namespace is set up.
 
@@ -270,7 +307,7 @@ class GatewayConfig:
         self.dos_protection = dos_protection
         self.extra_charon = extra_charon
 
-    def strongswan_conf(self, tmp):
+    def strongswan_conf(self, tmp, filelogs=""):
         def yn(v):
             return "yes" if v else "no"
         limits = ""
@@ -281,38 +318,8 @@ class GatewayConfig:
                 limits += f"  {key} = {int(v)}\n"
         if self.dos_protection is not None:
             limits += f"  dos_protection = {yn(self.dos_protection)}\n"
-        return f"""# Written by tests/lab/lab.py for one lab; not a system file.
-charon {{
-  load = {CHARON_PLUGINS}
-  install_routes = no
-  install_virtual_ip = no
-  send_vendor_id = {yn(self.send_vendor_id)}
-{limits}{self.extra_charon}
-  plugins {{
-    vici {{
-      socket = unix://{tmp}/charon.vici
-    }}
-  }}
-  filelog {{
-    lab {{
-      path = {tmp}/charon.log
-      time_format = %H:%M:%S
-      default = 1
-      ike = 2
-      net = 2
-      cfg = 1
-      enc = 1
-      flush_line = yes
-    }}
-  }}
-  # No syslog: the host's journal is not the lab's business.
-  syslog {{
-    daemon {{
-      default = -1
-    }}
-  }}
-}}
-"""
+        return charon_conf(tmp, f"  send_vendor_id = {yn(self.send_vendor_id)}\n"
+                           f"{limits}{self.extra_charon}", filelogs)
 
     def swanctl_conf(self):
         if not self.load_conn:
