@@ -320,5 +320,7 @@ void	 hexstr(const uint8_t *, size_t, char *, size_t);
  * Every other format is rendered from this document read back (doc.h),
  * so a live run and a saved report print the same. */
 struct json_object *report_json(const struct report *);
+/* A certificate's fields as JSON, into o (shared with analyze's). */
+void	 report_json_cert(struct json_object *o, const struct cert_info *);
 
 #endif

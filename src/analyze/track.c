@@ -110,13 +110,21 @@ conv_between(const struct analysis *a, const struct ip_addr *src,
 }
 
 static struct an_sa *
+find_sa(struct an_conv *c, const uint8_t spi_i[IKE_SPI_LEN])
+{
+	for (int i = c->n_sa - 1; i >= 0; i--)
+		if (memcmp(c->sa[i].spi_i, spi_i, IKE_SPI_LEN) == 0)
+			return &c->sa[i];
+	return NULL;
+}
+
+static struct an_sa *
 sa_of(struct an_conv *c, const uint8_t spi_i[IKE_SPI_LEN], uint32_t no)
 {
 	struct an_sa *s;
 
-	for (int i = c->n_sa - 1; i >= 0; i--)
-		if (memcmp(c->sa[i].spi_i, spi_i, IKE_SPI_LEN) == 0)
-			return &c->sa[i];
+	if ((s = find_sa(c, spi_i)) != NULL)
+		return s;
 	c->n_sa_total++;
 	if (c->n_sa == AN_SAS)
 		return NULL;
@@ -521,7 +529,7 @@ icmp_error(struct analysis *a, const struct pkt *pk, uint32_t no)
 	uint8_t spi[IKE_SPI_LEN];
 	size_t mk = q->dport == 4500 ? IKE_NONESP_MARKER_LEN : 0;
 	struct an_conv *c;
-	struct an_sa *s = NULL;
+	struct an_sa *s;
 	enum an_dir dir;
 	int ci;
 
@@ -542,10 +550,7 @@ icmp_error(struct analysis *a, const struct pkt *pk, uint32_t no)
 		return;
 	}
 	c = &a->conv[ci];
-	for (int i = c->n_sa - 1; i >= 0 && s == NULL; i--)
-		if (memcmp(c->sa[i].spi_i, spi, IKE_SPI_LEN) == 0)
-			s = &c->sa[i];
-	if (s == NULL) {
+	if ((s = find_sa(c, spi)) == NULL) {
 		a->other++;
 		return;
 	}

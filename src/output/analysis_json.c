@@ -127,22 +127,12 @@ msg_json(const struct an_msg *m, bool response)
 	return o;
 }
 
-static json_object *
-jstrs(const char (*v)[CERT_STR], int n)
-{
-	json_object *a = json_object_new_array();
-
-	for (int i = 0; i < n; i++)
-		json_object_array_add(a, json_object_new_string(v[i]));
-	return a;
-}
-
 /* The gateway's certificate from a decrypted IKE_AUTH answer, judged at
  * the time of the capture. */
 static json_object *
 cert_obj(const struct cert_info *ci, uint32_t frame)
 {
-	json_object *o, *e;
+	json_object *o;
 
 	o = json_object_new_object();
 	json_object_object_add(o, "frame", json_object_new_int64(frame));
@@ -150,28 +140,7 @@ cert_obj(const struct cert_info *ci, uint32_t frame)
 	json_object_object_add(o, "problem", ci->parsed ? NULL : jstr(ci->problem));
 	if (!ci->parsed)
 		return o;
-	json_object_object_add(o, "subject", jstr(ci->subject));
-	json_object_object_add(o, "issuer", jstr(ci->issuer));
-	json_object_object_add(o, "not_before", jtime((usec_t)ci->not_before * 1000000));
-	json_object_object_add(o, "not_after", jtime((usec_t)ci->not_after * 1000000));
-	json_object_object_add(o, "days_left", json_object_new_int64(ci->days_left));
-	json_object_object_add(o, "expired", json_object_new_boolean(ci->expired));
-	json_object_object_add(o, "not_yet_valid", json_object_new_boolean(ci->not_yet_valid));
-	json_object_object_add(o, "san", jstrs(ci->san, ci->n_san));
-	e = json_object_new_array();
-	for (int i = 0; i < ci->n_eku; i++)
-		json_object_array_add(e, jstr(ci->eku[i]));
-	json_object_object_add(o, "eku", e);
-	json_object_object_add(o, "server_auth", json_object_new_boolean(ci->server_auth));
-	json_object_object_add(o, "key", jstr(ci->key));
-	json_object_object_add(o, "weak_key", json_object_new_boolean(ci->weak_key));
-	json_object_object_add(o, "signature", jstr(ci->signature));
-	json_object_object_add(o, "sha1", json_object_new_boolean(ci->sha1));
-	json_object_object_add(o, "chain", jstrs(ci->chain, ci->n_chain));
-	json_object_object_add(o, "self_signed", json_object_new_boolean(ci->self_signed));
-	json_object_object_add(o, "name_checked", ci->name_checked ? jstr(ci->name) : NULL);
-	json_object_object_add(o, "name_matches", ci->name_checked ?
-	    json_object_new_boolean(ci->name_matches) : NULL);
+	report_json_cert(o, ci);
 	return o;
 }
 

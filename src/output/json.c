@@ -539,22 +539,13 @@ j_time(int64_t t)
 	return json_object_new_string(ts);
 }
 
-/* A server's end-entity certificate, as a Windows client judges it: the
- * IKE gateway's (with its probe and AUTH) and the SSTP server's. */
-static json_object *
-j_cert(const struct report *rep, const struct cert_info *c, int probe,
-    bool ike)
+/* What a certificate is, as cert_check() judged it: the fields the live
+ * report's certificates and ikeprobe analyze's share. */
+void
+report_json_cert(json_object *o, const struct cert_info *c)
 {
-	const struct auth_report *a = &rep->auth;
-	json_object *o, *e;
+	json_object *e;
 
-	o = json_object_new_object();
-	json_object_object_add(o, "probe", probe >= 0 ? json_object_new_int(probe) : NULL);
-	json_object_object_add(o, "parsed", json_object_new_boolean(c->parsed));
-	if (!c->parsed) {
-		json_object_object_add(o, "problem", json_object_new_string(c->problem));
-		return o;
-	}
 	json_object_object_add(o, "subject", json_object_new_string(c->subject));
 	json_object_object_add(o, "issuer", json_object_new_string(c->issuer));
 	json_object_object_add(o, "serial", json_object_new_string(c->serial));
@@ -580,6 +571,25 @@ j_cert(const struct report *rep, const struct cert_info *c, int probe,
 	json_object_object_add(o, "chain", j_strs(c->chain, c->n_chain));
 	json_object_object_add(o, "intermediates_sent", json_object_new_boolean(c->intermediates_sent));
 	json_object_object_add(o, "self_signed", json_object_new_boolean(c->self_signed));
+}
+
+/* A server's end-entity certificate, as a Windows client judges it: the
+ * IKE gateway's (with its probe and AUTH) and the SSTP server's. */
+static json_object *
+j_cert(const struct report *rep, const struct cert_info *c, int probe,
+    bool ike)
+{
+	const struct auth_report *a = &rep->auth;
+	json_object *o;
+
+	o = json_object_new_object();
+	json_object_object_add(o, "probe", probe >= 0 ? json_object_new_int(probe) : NULL);
+	json_object_object_add(o, "parsed", json_object_new_boolean(c->parsed));
+	if (!c->parsed) {
+		json_object_object_add(o, "problem", json_object_new_string(c->problem));
+		return o;
+	}
+	report_json_cert(o, c);
 	json_object_object_add(o, "trusted", c->trusted == CERT_TRUST_UNKNOWN ? NULL :
 	    json_object_new_boolean(c->trusted == CERT_TRUST_YES));
 	json_object_object_add(o, "trust_error", jstr_nonempty(c->trust_error));

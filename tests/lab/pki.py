@@ -144,15 +144,21 @@ def make(d, profile="good"):
         server = _cert(_name(server_cn), server_key, inter_name, inter_key, False, days=days,
                        san=san, eku=eku, algo=hashes.SHA1() if profile == "sha1" else None)
     ch = Chain(d, profile, server_cn)
-    for path, c in ((ch.root, root), (ch.intermediate, inter), (ch.server, server)):
+    _write(((ch.root, root), (ch.intermediate, inter), (ch.server, server)),
+           ch.key, server_key)
+    return ch
+
+
+def _write(certs, key_path, key):
+    """Certificates as PEM, and the key (PKCS#8, mode 0600)."""
+    for path, c in certs:
         with open(path, "wb") as f:
             f.write(c.public_bytes(serialization.Encoding.PEM))
-    with open(ch.key, "wb") as f:
-        f.write(server_key.private_bytes(serialization.Encoding.PEM,
-                                         serialization.PrivateFormat.PKCS8,
-                                         serialization.NoEncryption()))
-    os.chmod(ch.key, 0o600)
-    return ch
+    with open(key_path, "wb") as f:
+        f.write(key.private_bytes(serialization.Encoding.PEM,
+                                  serialization.PrivateFormat.PKCS8,
+                                  serialization.NoEncryption()))
+    os.chmod(key_path, 0o600)
 
 
 CLIENT_NAME = "device.lab.test"
@@ -181,12 +187,5 @@ def make_client(d, chain, name=CLIENT_NAME):
     client = _cert(_name(name), client_key, ca_name, ca_key, False,
                    san=[x509.DNSName(name)], eku=[ExtendedKeyUsageOID.CLIENT_AUTH])
     cc = ClientCert(d, name)
-    for path, c in ((cc.intermediate, ca), (cc.cert, client)):
-        with open(path, "wb") as f:
-            f.write(c.public_bytes(serialization.Encoding.PEM))
-    with open(cc.key, "wb") as f:
-        f.write(client_key.private_bytes(serialization.Encoding.PEM,
-                                         serialization.PrivateFormat.PKCS8,
-                                         serialization.NoEncryption()))
-    os.chmod(cc.key, 0o600)
+    _write(((cc.intermediate, ca), (cc.cert, client)), cc.key, client_key)
     return cc
