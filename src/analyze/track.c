@@ -198,30 +198,29 @@ exchange_for_request(struct an_sa *s, uint8_t type, uint32_t msgid,
 	return exchange_new(s, type, msgid, asked);
 }
 
-/* An answer: a copy, else the oldest exchange still waiting for one,
- * else the newest. */
+/* An answer: a copy; else an SKF fragment of the answer being put
+ * together; else the oldest exchange still waiting for one; else the
+ * newest. */
 static struct an_exchange *
 exchange_for_response(struct an_sa *s, uint8_t type, uint32_t msgid,
     enum an_dir asked, uint64_t hash, bool skf)
 {
-	struct an_exchange *x = skf ? NULL :
-	    same_bytes(s, type, msgid, asked, hash, true), *newest = NULL;
+	struct an_exchange *x, *collecting = NULL, *waiting = NULL, *newest = NULL;
 
-	if (x)
+	if (!skf && (x = same_bytes(s, type, msgid, asked, hash, true)) != NULL)
 		return x;
 	for (int i = 0; i < s->n_ex; i++) {
 		x = &s->ex[i];
 		if (x->msgid != msgid || x->asked != asked || x->type != type)
 			continue;
+		if (skf && x->resp.seen && x->resp.skf)
+			collecting = x;
+		if (waiting == NULL && x->req.seen && !x->resp.seen)
+			waiting = x;
 		newest = x;
-		if (!x->resp.seen && x->req.seen)
-			return x;
 	}
-	for (int i = s->n_ex - 1; i >= 0 && newest && skf; i--)
-		if (s->ex[i].msgid == msgid && s->ex[i].asked == asked &&
-		    s->ex[i].type == type && s->ex[i].resp.seen)
-			return &s->ex[i];
-	return newest ? newest : exchange_new(s, type, msgid, asked);
+	x = collecting ? collecting : waiting ? waiting : newest;
+	return x ? x : exchange_new(s, type, msgid, asked);
 }
 
 static void
@@ -706,39 +705,32 @@ cut_frame(struct analysis *a, int link, const uint8_t *buf, size_t len,
 			ip[hl + 6] = ip[hl + 7] = 0;	/* no checksum to match */
 		}
 	}
-	if (want > n && pkt_decode_ip(ip, n, &pk) == PKT_OK && pk.is_udp &&
-	    !pkt_is_fragment(&pk) && (pk.sport == 500 || pk.dport == 500 ||
+	if (want <= n) {		/* not cut: lying in some other way */
+		a->malformed++;
+		free(ip);
+		return;
+	}
+	if (a->cut++ == 0) {
+		a->cut_frame = no;
+		a->cut_at = len;
+	}
+	if (pkt_decode_ip(ip, n, &pk) != PKT_OK || pkt_is_fragment(&pk))
+		a->malformed++;
+	else if (pk.is_udp && (pk.sport == 500 || pk.dport == 500 ||
 	    pk.sport == 4500 || pk.dport == 4500)) {
-		if (a->cut++ == 0) {
-			a->cut_frame = no;
-			a->cut_at = len;
-		}
 		pk.ip_len = (uint32_t)want;
 		udp_ike_port(a, &pk, no, ts);
-	} else if (want > n && pkt_decode_ip(ip, n, &pk) == PKT_OK && pk.is_tcp &&
-	    !pkt_is_fragment(&pk)) {
-		if (a->cut++ == 0) {
-			a->cut_frame = no;
-			a->cut_at = len;
-		}
+	} else if (pk.is_tcp && (pk.sport == 443 || pk.dport == 443)) {
 		/* The segment's length as sent; what was kept of it. */
-		pk.ip_len = (uint32_t)want;
-		{
-			size_t kept = pk.tcp_payload;
+		size_t kept = pk.tcp_payload;
 
-			pk.tcp_payload += want - n;
-			if (pk.sport == 443 || pk.dport == 443)
-				an_tcp_segment(a, &pk, no, ts, kept);
-			else
-				a->other++;
-		}
-	} else {
-		if (want > n && a->cut++ == 0) {
-			a->cut_frame = no;
-			a->cut_at = len;
-		}
+		pk.ip_len = (uint32_t)want;
+		pk.tcp_payload += want - n;
+		an_tcp_segment(a, &pk, no, ts, kept);
+	} else if (pk.is_tcp)
+		a->other++;
+	else
 		a->malformed++;
-	}
 	free(ip);
 }
 
