@@ -303,7 +303,14 @@ bool	 sstp_headline_clause(const struct report *, char *, size_t);
 void	 diagnose_audit(struct report *);
 const char *audit_answer_name(enum audit_answer);
 /* How to turn on IKEv2 fragmentation on the gateway, for every finding
- * that needs it (written once). */
+ * that needs it (written once; the macro for advice built at compile
+ * time, as ikeprobe analyze's). */
+#define GATEWAY_FRAGMENTATION_HOWTO \
+    "Windows Server 2019 and later RRAS: registry HKLM\\SYSTEM\\" \
+    "CurrentControlSet\\Services\\RemoteAccess\\Parameters\\Ikev2, " \
+    "DWORD EnableServerFragmentation = 1, then restart the RemoteAccess " \
+    "service; strongSwan: fragmentation = yes; Cisco: crypto ikev2 " \
+    "fragmentation; Palo Alto: IKEv2 fragmentation on the IKE gateway"
 extern const char diag_gateway_fragmentation[];
 struct finding *add_finding(struct report *, enum severity, const char *code,
 	    const char *advice, const char *fmt, ...)

@@ -11,11 +11,8 @@
 
 static const char frag_advice[] =
     "Enable IKEv2 fragmentation (RFC 7383) on both sides: Windows clients "
-    "use it from 1803 on; Windows Server 2019 and later RRAS: registry "
-    "HKLM\\SYSTEM\\CurrentControlSet\\Services\\RemoteAccess\\Parameters\\"
-    "Ikev2, DWORD EnableServerFragmentation = 1, then restart RemoteAccess; "
-    "strongSwan: fragmentation = yes. Or ask the network's owner to pass IP "
-    "fragments, or use SSTP from this network.";
+    "use it from 1803 on; " GATEWAY_FRAGMENTATION_HOWTO ". Or ask the "
+    "network's owner to pass IP fragments, or use SSTP from this network.";
 
 static struct an_finding *
 add(struct analysis *a, int conv, enum severity sev, const char *code,
@@ -420,14 +417,14 @@ judge_sa(struct analysis *a, int ci, const struct an_sa *s, bool any_full)
 				    &c->reasm_icmp, fb2, sizeof(fb2)));
 			f = add(a, ci, SEV_ERROR, "return-fragments-dropped",
 			    frag_advice, "IP fragments from the gateway are "
-			    "dropped on this network: %s %s of the gateway's "
-			    "%s reply%s%s, the rest never came%s, so its IKE_AUTH "
-			    "answer (with its certificates) never arrives. "
-			    "Windows shows error 809.", frames_str(&inc, fb,
-			    sizeof(fb)), firsts > 0 ? "hold the first fragment" :
-			    "hold fragments", size ? kb(size, sz, sizeof(sz)) :
-			    "fragmented", firsts > 1 ? ", " : "", firsts > 1 ?
-			    times(firsts) : "", icmp);
+			    "dropped on this network: %s hold %s of the "
+			    "gateway's %s reply (it came %s), the rest never "
+			    "came%s, so its IKE_AUTH answer (with its "
+			    "certificates) never arrives. Windows shows error "
+			    "809.", frames_str(&inc, fb, sizeof(fb)), firsts > 0 ?
+			    "the first fragment" : "fragments", size ? kb(size,
+			    sz, sizeof(sz)) : "fragmented", times(firsts > 0 ?
+			    firsts : n_inc), icmp);
 			evidence(f, &inc);
 			evidence(f, &c->reasm_icmp);
 			evidence(f, &auth->req.frames);

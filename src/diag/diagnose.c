@@ -175,12 +175,7 @@ judge_port(struct report *rep, struct port_verdict *v)
 /* Windows Server's IKEv2 fragmentation: in Windows Server 2019 and later
  * (and the semi-annual Windows Server 1803 on), off by default; Windows
  * 10/11 clients use it from 1803 on (docs/REPORTS.md cites the sources). */
-const char diag_gateway_fragmentation[] =
-    "Windows Server 2019 and later RRAS: registry HKLM\\SYSTEM\\"
-    "CurrentControlSet\\Services\\RemoteAccess\\Parameters\\Ikev2, "
-    "DWORD EnableServerFragmentation = 1, then restart the RemoteAccess "
-    "service; strongSwan: fragmentation = yes; Cisco: crypto ikev2 "
-    "fragmentation; Palo Alto: IKEv2 fragmentation on the IKE gateway";
+const char diag_gateway_fragmentation[] = GATEWAY_FRAGMENTATION_HOWTO;
 
 #define STATE(s)	(1u << (s))
 
