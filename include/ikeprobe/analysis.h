@@ -216,7 +216,7 @@ struct analysis {
 	unsigned long	 bytes;
 	usec_t		 first_ts, last_ts;
 	bool		 truncated;	/* the file ends inside a record */
-	char		 read_error[200];
+	char		 read_error[400];
 
 	unsigned long	 not_ip, malformed, ike, other;
 	unsigned long	 ikev1;		/* IKEv1 messages: counted, not read */

@@ -38,13 +38,26 @@ read_all(struct analysis *a, pcap_t *p)
 		 * file"): the frames before are good. Anything else (an
 		 * interface of another link type, a block that lies) is a file
 		 * ikeprobe cannot read on from. */
-		snprintf(a->read_error, sizeof(a->read_error), "%s", pcap_geterr(p));
-		if (strstr(a->read_error, "truncated") == NULL &&
-		    strstr(a->read_error, "cut short") == NULL)
+		const char *e = pcap_geterr(p);
+
+		if (strstr(e, "truncated") == NULL && strstr(e, "cut short") == NULL) {
+			snprintf(a->read_error, sizeof(a->read_error), "%.256s: save "
+			    "one interface at a time (Wireshark: File, Export "
+			    "Specified Packets)", e);
 			return -1;
+		}
+		snprintf(a->read_error, sizeof(a->read_error), "%s", e);
 		a->truncated = true;
 	}
 	return 0;
+}
+
+static void
+not_a_capture(struct analysis *a, const char *err)
+{
+	snprintf(a->read_error, sizeof(a->read_error), "not a capture libpcap "
+	    "reads (%.256s): save it as pcap or pcapng (Wireshark: File, Save As; "
+	    "on Windows: pktmon etl2pcap)", err[0] ? err : "no reason given");
 }
 
 static void
@@ -75,8 +88,7 @@ analysis_read(struct analysis *a, const char *path)
 	if ((p = pcap_fopen_offline_with_tstamp_precision(f,
 	    PCAP_TSTAMP_PRECISION_MICRO, err)) == NULL) {
 		fclose(f);
-		snprintf(a->read_error, sizeof(a->read_error), "%s", err[0] ? err :
-		    "not a capture file");
+		not_a_capture(a, err);
 		return -1;
 	}
 	rc = read_all(a, p);
@@ -100,7 +112,7 @@ analysis_read_mem(struct analysis *a, const uint8_t *buf, size_t len)
 	if ((p = pcap_fopen_offline_with_tstamp_precision(f,
 	    PCAP_TSTAMP_PRECISION_MICRO, err)) == NULL) {
 		fclose(f);
-		snprintf(a->read_error, sizeof(a->read_error), "%s", err);
+		not_a_capture(a, err);
 		return -1;
 	}
 	rc = read_all(a, p);
