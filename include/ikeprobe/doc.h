@@ -319,6 +319,8 @@ struct doc {
 	struct doc_str	 schema, tool_name, tool_version, started, headline;
 	struct doc_int	 duration_ms, started_us;
 	struct doc_bool	 complete;
+	struct doc_str	 status, worst_severity;	/* "ok", "error"... */
+	struct doc_int	 exit_status;
 	struct doc_stopped stopped;
 	struct doc_options options;
 	struct doc_target target;

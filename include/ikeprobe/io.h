@@ -16,7 +16,9 @@
 #include "ikeprobe/session.h"
 
 #define IO_MAX_HELD	16
-#define IO_MAX_SESSIONS	64
+/* Every session of a run: two per address (IKE, SSTP), two addresses per
+ * gateway (IPv4, IPv6), for a run's 64 gateways. */
+#define IO_MAX_SESSIONS	256
 
 /* Datagrams per second for the whole run, and how many may go at once:
  * far above what one gateway's probes need (the largest round is a few
@@ -61,6 +63,13 @@ struct io {
 	usec_t		 started_wall;
 
 	FILE		*trace;		/* -v: every packet, to stderr */
+
+	/* Called once for each session as it finishes, from inside the
+	 * loop (a gateway's report can go out while others still run). */
+	void		(*on_done)(void *arg, struct session *);
+	void		*on_done_arg;
+	const struct capture_pkt *frame;	/* the one being dispatched */
+	bool		 frame_saved;
 };
 
 void	 io_init(struct io *);

@@ -85,6 +85,12 @@ enum net_err capture_open_file(struct capture *, const char *path, char *,
 /* Save every packet to an open stream (--output's capture.pcap), which
  * the capture then owns and capture_close() closes. */
 enum net_err capture_dump_to(struct capture *, FILE *, char *, size_t);
+/* A share of the capture in a stream of its own (one gateway's
+ * capture.pcap in a run of several), which the sink owns; NULL with one
+ * line in err. Frames are written to it by the caller (io.c). */
+void	*capture_sink_open(struct capture *, FILE *, char *, size_t);
+void	 capture_sink_write(void *, const struct capture_pkt *);
+void	 capture_sink_close(void *);
 /* 1 packet returned (and written to the pcap file), 0 none ready (or the
  * end of a saved capture), -1 error (the interface went down or away, or
  * a saved capture is cut short: capture_error says what). */

@@ -26,6 +26,12 @@ int	 doc_wireshark_keys(FILE *, const struct doc *);
  * sstp-chain.pem): the number of certificates written. */
 int	 doc_sstp_chain_pem(FILE *, const struct doc *);
 
+/* The reports of a run of several gateways as one table, a row per
+ * address (summary.c). */
+void	 summary_text(FILE *, const struct doc *, int n, enum output_color,
+	    int cols);
+void	 summary_markdown(FILE *, const struct doc *, int n);
+
 void	 cmp_text(FILE *, const struct cmp_table *, enum output_color);
 void	 cmp_markdown(FILE *, const struct cmp_table *);
 /* How every JSON document ikeprobe prints is laid out (json-c flags). */

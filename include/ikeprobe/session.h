@@ -42,6 +42,11 @@ struct session {
 	struct ip_addr	 peer;		/* and to whom */
 	uint8_t		 proto;		/* over which transport (IP_PROTO_*) */
 	bool		 done;
+	bool		 told;		/* io's on_done has been called */
+	/* Where the captured frames dispatched here are also saved (a
+	 * capture_sink: one gateway's capture.pcap of a run of several);
+	 * NULL: nowhere of its own. */
+	void		*sink;
 };
 
 /* The session a frame belongs to, by its signature: our own datagram to a

@@ -85,10 +85,11 @@ analyze_main(int argc, char **argv)
 	}
 	analysis_judge(a);
 	switch (fmt) {
-	case FORMAT_JSON: {
+	case FORMAT_JSON:
+	case FORMAT_JSONL: {
 		json_object *j = analysis_json(a);
 
-		printf("%s\n", json_object_to_json_string_ext(j, RENDER_JSON_FLAGS));
+		printf("%s\n", json_object_to_json_string_ext(j, cli_json_flags(fmt)));
 		json_object_put(j);
 		break;
 	}

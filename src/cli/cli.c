@@ -2,6 +2,7 @@
  * file, rendering a report in the chosen format. */
 #include <errno.h>
 #include <fcntl.h>
+#include <json-c/json.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,6 +150,13 @@ cli_read_doc(const char *path, struct doc *d, char **raw)
 	return 0;
 }
 
+int
+cli_json_flags(enum format f)
+{
+	return f == FORMAT_JSONL ? JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE : RENDER_JSON_FLAGS;
+}
+
 void
 cli_render(FILE *out, const struct doc *d, const char *json, enum format f)
 {
@@ -159,6 +167,15 @@ cli_render(FILE *out, const struct doc *d, const char *json, enum format f)
 		if (*json && json[strlen(json) - 1] != '\n')
 			fputc('\n', out);
 		break;
+	case FORMAT_JSONL: {
+		/* The same document on one line, as log pipelines take it. */
+		json_object *j = json_tokener_parse(json);
+
+		fprintf(out, "%s\n", j ? json_object_to_json_string_ext(j,
+		    cli_json_flags(f)) : "null");
+		json_object_put(j);
+		break;
+	}
 	case FORMAT_MARKDOWN:
 		doc_markdown(out, d);
 		break;

@@ -20,6 +20,8 @@ int	 cli_width(FILE *);
  * after one line naming the file and what is wrong with it. *raw (the
  * file's bytes) is for the caller to free. */
 int	 cli_read_doc(const char *path, struct doc *d, char **raw);
+/* json-c's flags for JSON in the chosen format: jsonl on one line. */
+int	 cli_json_flags(enum format);
 /* A report in the chosen format; the JSON as given. */
 void	 cli_render(FILE *, const struct doc *, const char *json,
 	    enum format);

@@ -40,11 +40,11 @@ compare_main(int argc, char **argv)
 		    "hq.json hotel.json'");
 	if (rc == 0) {
 		cmp_build(t);
-		if (o.format == FORMAT_JSON) {
+		if (o.format == FORMAT_JSON || o.format == FORMAT_JSONL) {
 			json_object *j = cmp_json(t);
 
 			printf("%s\n", json_object_to_json_string_ext(j,
-			    RENDER_JSON_FLAGS));
+			    cli_json_flags(o.format)));
 			json_object_put(j);
 		} else if (o.format == FORMAT_MARKDOWN)
 			cmp_markdown(stdout, t);

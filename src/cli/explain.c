@@ -71,7 +71,7 @@ explain_main(int argc, char **argv)
 	if (n == 0)
 		return cli_fail(EXIT_USAGE, "explain: give a code, e.g. `ikeprobe "
 		    "explain 809'");
-	if (fmt == FORMAT_JSON) {
+	if (fmt == FORMAT_JSON || fmt == FORMAT_JSONL) {
 		json_object *root = json_object_new_object(), *a = json_object_new_array();
 
 		json_object_object_add(root, "schema", json_object_new_string(EXPLAIN_SCHEMA));
@@ -79,7 +79,7 @@ explain_main(int argc, char **argv)
 		for (int i = 0; i < n; i++)
 			json_object_array_add(a, wincode_json(codes[i], wincode_find(codes[i])));
 		json_object_object_add(root, "codes", a);
-		printf("%s\n", json_object_to_json_string_ext(root, RENDER_JSON_FLAGS));
+		printf("%s\n", json_object_to_json_string_ext(root, cli_json_flags(fmt)));
 		json_object_put(root);
 	}
 	for (int i = 0; i < n; i++) {

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -249,72 +250,212 @@ route_families(struct resolved *t, struct families *f, const struct options *o,
 	return 0;
 }
 
+/* One gateway of the run: its addresses, what each family leaves from,
+ * its sessions and, once they have all ended, its report. */
+struct target_run {
+	const char	*name;
+	struct resolved	 t;
+	struct families	 fam;
+	struct ike_session sess[MAX_ADDRS];
+	struct sstp_session sstp[MAX_ADDRS];
+	struct report	 reps[MAX_ADDRS];
+	struct bundle	 b;
+	char		 dir[4096];	/* the bundle's */
+	void		*sink;		/* its capture.pcap, with --output */
+	bool		 finished;
+	char		*json;		/* its report, once finished */
+	int		 status;	/* what it exits with */
+};
+
+/* A run: every gateway's sessions in one loop, with one pacing budget. */
+struct run {
+	const struct options *o;
+	struct io	 io;
+	struct target_run *tr;
+	int		 n;
+	struct plan_config cfg;
+	struct host_info host;
+	struct cert_store *trust;
+	int		 status;	/* the worst */
+};
+
+/* Where a gateway's bundle goes: DIR itself for one gateway, DIR/NAME for
+ * each of several, the name made safe for a directory's. */
+static void
+bundle_dir(char *buf, size_t len, const struct options *o, const char *name)
+{
+	size_t n;
+
+	if (o->n_targets == 1) {
+		snprintf(buf, len, "%s", o->output_dir);
+		return;
+	}
+	n = (size_t)snprintf(buf, len, "%s/", o->output_dir);
+	for (const char *c = name; *c && n + 1 < len; c++)
+		buf[n++] = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		    (*c >= '0' && *c <= '9') || *c == '.' || *c == '-' ?
+		    *c : '_';
+	buf[n < len ? n : len - 1] = '\0';
+}
+
+/* Route each gateway, and hold what its families need. One capture sees
+ * one interface: a gateway reached by another than the first gateway's
+ * is an error to say before anything is sent. */
+static int
+setup_targets(struct run *r, const struct ip_addr *src, char *err,
+    size_t errlen)
+{
+	const struct options *o = r->o;
+	const char *capif = NULL, *capname = NULL;
+	enum net_err e;
+	int rc;
+
+	for (int k = 0; k < r->n; k++) {
+		struct target_run *x = &r->tr[k];
+		struct families *f = &x->fam;
+
+		if ((rc = route_families(&x->t, f, o, src, err, errlen)) != 0) {
+			if (r->n > 1) {
+				char tmp[300];
+
+				snprintf(tmp, sizeof(tmp), "%.*s", (int)sizeof(tmp) - 1,
+				    err);
+				snprintf(err, errlen, "%s: %s", x->name, tmp);
+			}
+			return rc;
+		}
+		for (int fi = 0; fi < 2; fi++) {
+			if (!f->used[fi])
+				continue;
+			if (capif == NULL) {
+				capif = f->local[fi].ifname;
+				capname = x->name;
+			} else if (strcmp(capif, f->local[fi].ifname) != 0) {
+				snprintf(err, errlen, "`%s' is reached by %s, `%s' "
+				    "by %s: one run captures on one interface; "
+				    "probe them in separate runs, or give "
+				    "--interface", x->name, f->local[fi].ifname,
+				    capname, capif);
+				return EXIT_USAGE;
+			}
+			if ((e = io_open_raw(&r->io, fi ? AF_INET6 : AF_INET,
+			    o->ifname, err, errlen)) != NET_OK)
+				return net_status(e);
+			for (int i = 0; i < o->n_ports; i++) {
+				f->ports[fi][i].dport = o->ports[i];
+				if ((e = io_hold(&r->io, &f->local[fi].addr,
+				    o->ports[i], &f->ports[fi][i].sport,
+				    &f->ports[fi][i].sport_errno, err,
+				    errlen)) != NET_OK)
+					return net_status(e);
+			}
+		}
+	}
+	/* Two names of one address would be two sessions with one
+	 * signature: which got a reply could not be told. */
+	for (int k = 0; k < r->n; k++)
+		for (int j = 0; j < k; j++)
+			for (int a = 0; a < r->tr[k].t.n_probe; a++)
+				for (int b = 0; b < r->tr[j].t.n_probe; b++)
+					if (ip_addr_eq(&r->tr[k].t.probe[a],
+					    &r->tr[j].t.probe[b])) {
+						char s[IP_ADDR_STRLEN];
+
+						snprintf(err, errlen, "`%s' and `%s' "
+						    "are both %s: give it once",
+						    r->tr[j].name, r->tr[k].name,
+						    ip_addr_str(&r->tr[k].t.probe[a],
+						    s, sizeof(s)));
+						return EXIT_USAGE;
+					}
+	return 0;
+}
+
 /* Open everything that needs privilege, then give privilege up. */
 static int
-setup(struct io *io, struct families *f, const struct options *o,
-    struct resolved *t, struct bundle *b, char *err, size_t errlen)
+setup(struct run *r, char *err, size_t errlen)
 {
-	struct ip_addr src, locals[2];
+	static struct ip_addr targets[MAX_TARGETS * MAX_ADDRS];
+	const struct options *o = r->o;
+	struct ip_addr src, locals[2 * MAX_TARGETS];
 	struct local_info cap;
-	char filter[4096];
+	static char filter[32768];
 	FILE *pcap;
 	enum net_err e;
-	int rc, n_locals = 0;
+	int rc, n_locals = 0, n_targets = 0;
+	bool have_cap = false;
 
 	if (o->source && !ip_addr_parse(o->source, &src)) {
 		snprintf(err, errlen, "--source `%s' is not an IP address: give "
 		    "one of this machine's addresses", o->source);
 		return EXIT_USAGE;
 	}
-	memset(f, 0, sizeof(*f));
-	if ((rc = route_families(t, f, o, o->source ? &src : NULL, err,
-	    errlen)) != 0)
+	if ((rc = setup_targets(r, o->source ? &src : NULL, err, errlen)) != 0)
 		return rc;
-	/* Before anything is sent: an output directory we cannot write is
-	 * an error now, not after the run. */
-	if (o->output_dir && (e = bundle_open(b, o->output_dir, err,
-	    errlen)) != NET_OK)
-		return net_status(e);
-	for (int fi = 0; fi < 2; fi++) {
-		if (!f->used[fi])
-			continue;
-		if ((e = io_open_raw(io, fi ? AF_INET6 : AF_INET, o->ifname, err,
-		    errlen)) != NET_OK)
-			return net_status(e);
-		for (int i = 0; i < o->n_ports; i++) {
-			f->ports[fi][i].dport = o->ports[i];
-			if ((e = io_hold(io, &f->local[fi].addr, o->ports[i],
-			    &f->ports[fi][i].sport, &f->ports[fi][i].sport_errno,
-			    err, errlen)) != NET_OK)
+	/* Several gateways: DIR holds a bundle for each. */
+	if (o->output_dir && r->n > 1 && mkdir(o->output_dir, 0755) < 0 &&
+	    errno != EEXIST) {
+		snprintf(err, errlen, "--output `%s': %s: give a directory "
+		    "that can be made", o->output_dir, strerror(errno));
+		return EXIT_CANNOT_RUN;
+	}
+	memset(&cap, 0, sizeof(cap));
+	for (int k = 0; k < r->n; k++) {
+		struct target_run *x = &r->tr[k];
+
+		/* Before anything is sent: an output directory we cannot
+		 * write is an error now, not after the run. */
+		if (o->output_dir) {
+			bundle_dir(x->dir, sizeof(x->dir), o, x->name);
+			if ((e = bundle_open(&x->b, x->dir, err, errlen)) !=
+			    NET_OK)
 				return net_status(e);
 		}
-		locals[n_locals++] = f->local[fi].addr;
+		for (int i = 0; i < x->t.n_probe; i++)
+			targets[n_targets++] = x->t.probe[i];
+		for (int fi = 0; fi < 2; fi++) {
+			bool seen = false;
+
+			if (!x->fam.used[fi])
+				continue;
+			/* The capture's snapshot long enough for the
+			 * largest MTU. */
+			if (!have_cap || x->fam.local[fi].mtu > cap.mtu) {
+				int mtu = x->fam.local[fi].mtu;
+
+				if (!have_cap)
+					cap = x->fam.local[fi];
+				cap.mtu = mtu > cap.mtu ? mtu : cap.mtu;
+				have_cap = true;
+			}
+			for (int i = 0; i < n_locals; i++)
+				seen |= ip_addr_eq(&locals[i], &x->fam.local[fi].addr);
+			if (!seen)
+				locals[n_locals++] = x->fam.local[fi].addr;
+		}
 	}
-	/* One capture on the one interface both families leave by, its
-	 * snapshot long enough for the larger MTU. */
-	cap = f->local[fam_index(t->probe[0].family)];
-	for (int fi = 0; fi < 2; fi++)
-		if (f->used[fi] && f->local[fi].mtu > cap.mtu)
-			cap.mtu = f->local[fi].mtu;
-	/* MAX_ADDRS addresses always fit. */
-	if (!capture_filter(filter, sizeof(filter), t->probe, t->n_probe,
+	if (!capture_filter(filter, sizeof(filter), targets, n_targets,
 	    locals, n_locals, o->no_sstp ? 0 : o->sstp_port)) {
 		snprintf(err, errlen, "the capture filter for %d addresses is "
-		    "too long: probe fewer with --all-addresses", t->n_probe);
+		    "too long: probe fewer gateways or addresses", n_targets);
 		return EXIT_USAGE;
 	}
-	if ((e = io_open_capture(io, &cap, filter, o->pcap_path, err,
+	if ((e = io_open_capture(&r->io, &cap, filter, o->pcap_path, err,
 	    errlen)) != NET_OK)
 		return net_status(e);
-	if (o->output_dir) {
-		if ((pcap = bundle_pcap_stream(b)) == NULL) {
+	/* Each gateway's bundle gets the frames of its own sessions. */
+	for (int k = 0; k < r->n && o->output_dir; k++) {
+		struct target_run *x = &r->tr[k];
+
+		if ((pcap = bundle_pcap_stream(&x->b)) == NULL) {
 			snprintf(err, errlen, "cannot write the capture in "
 			    "`%s': %s: give another --output directory",
-			    o->output_dir, strerror(errno));
+			    x->b.dir, strerror(errno));
 			return EXIT_CANNOT_RUN;
 		}
-		if ((e = capture_dump_to(&io->cap, pcap, err, errlen)) != NET_OK)
-			return net_status(e);
+		if ((x->sink = capture_sink_open(&r->io.cap, pcap, err,
+		    errlen)) == NULL)
+			return EXIT_CANNOT_RUN;
 	}
 	if ((e = privdrop(o->user, err, errlen)) != NET_OK)
 		return net_status(e);
@@ -359,12 +500,12 @@ size_config(struct size_config *c, const struct local_info *local,
 static void
 report_one(struct report *rep, const struct ike_session *s,
     const struct sstp_session *sstp, const struct options *o,
-    const struct resolved *t, const struct host_info *host,
-    struct cert_store *trust)
+    const char *name, const struct resolved *t,
+    const struct host_info *host, struct cert_store *trust)
 {
 	memset(rep, 0, sizeof(*rep));
 	rep->started = (double)s->started / 1e6;
-	rep->target_name = o->target;
+	rep->target_name = name;
 	rep->target = s->target;
 	rep->local = s->local;
 	memcpy(rep->addrs, t->all, sizeof(rep->addrs));
@@ -393,32 +534,188 @@ group_ok(uint16_t g)
 	return kex_supported(g);
 }
 
+/* A gateway whose sessions have all ended: its report, now. With jsonl
+ * it goes out at once; the others print after the run, in the order
+ * given, so that every format says the same. */
+static void
+finish_target(struct run *r, struct target_run *x)
+{
+	const struct options *o = r->o;
+	struct report *rp[MAX_ADDRS];
+	json_object *root = NULL, *others;
+	long dropped = capture_dropped(&r->io.cap);
+	char err[400];
+	struct doc d;
+	int n = x->t.n_probe;
+
+	x->finished = true;
+	for (int i = 0; i < n; i++) {
+		ike_session_finish(&x->sess[i], &r->io);
+		if (!o->no_sstp)
+			sstp_session_finish(&x->sstp[i], &r->io);
+		x->sess[i].stats.dropped = dropped;
+		/* Reassembly is shared: its count goes where unclaimed
+		 * packets go, to the first gateway's first report. */
+		if (x == &r->tr[0] && i == 0)
+			x->sess[i].stats.reasm_expired = r->io.in.reasm.expired;
+		report_one(&x->reps[i], &x->sess[i], o->no_sstp ? NULL :
+		    &x->sstp[i], o, x->name, &x->t, &r->host, r->trust);
+		rp[i] = &x->reps[i];
+	}
+	diagnose_families(rp, n);
+	/* The first address's report is the document's top level, the
+	 * others follow in `others'. */
+	others = json_object_new_array();
+	for (int i = 0; i < n; i++) {
+		json_object *j = report_json(&x->reps[i]);
+		int st = x->sess[i].faulted ? EXIT_CANNOT_RUN :
+		    x->reps[i].exit_status;
+
+		/* The worst over all addresses: 3 (a fault) > 1 (a problem). */
+		if (st > x->status)
+			x->status = st;
+		if (root == NULL)
+			root = j;
+		else
+			json_object_array_add(others, j);
+	}
+	json_object_object_add(root, "others", others);
+	x->json = strdup(json_object_to_json_string_ext(root, RENDER_JSON_FLAGS));
+	json_object_put(root);
+	if (x->json == NULL) {
+		x->status = cli_fail(EXIT_CANNOT_RUN, "%s: out of memory", x->name);
+		return;
+	}
+	if (x->status > r->status)
+		r->status = x->status;
+	if (doc_read(x->json, strlen(x->json), &d, err, sizeof(err)) < 0) {
+		x->status = r->status = cli_fail(EXIT_CANNOT_RUN, "internal "
+		    "error: the report of %s does not read back: %s", x->name,
+		    err);
+		doc_free(&d);
+		return;
+	}
+	/* Its capture ends here; the bundle's files go into place. */
+	for (int i = 0; i < n; i++) {
+		x->sess[i].base.sink = NULL;
+		x->sstp[i].base.sink = NULL;
+	}
+	capture_sink_close(x->sink);
+	x->sink = NULL;
+	if (o->output_dir && bundle_write_report(&x->b, x->json, &d, err,
+	    sizeof(err)) < 0)
+		r->status = x->status = cli_fail(EXIT_CANNOT_RUN, "%s", err);
+	if (o->format == FORMAT_JSONL) {
+		cli_render(stdout, &d, x->json, o->format);
+		fflush(stdout);
+	}
+	doc_free(&d);
+}
+
+/* io's word that a session ended: its gateway's report when it was the
+ * last of them. */
+static void
+session_ended(void *arg, struct session *s)
+{
+	struct run *r = arg;
+
+	for (int k = 0; k < r->n; k++) {
+		struct target_run *x = &r->tr[k];
+		bool mine = false, all = true;
+
+		for (int i = 0; i < x->t.n_probe; i++) {
+			mine |= s == &x->sess[i].base || s == &x->sstp[i].base;
+			all &= x->sess[i].base.done &&
+			    (r->o->no_sstp || x->sstp[i].base.done);
+		}
+		if (mine && all && !x->finished)
+			finish_target(r, x);
+		if (mine)
+			return;
+	}
+}
+
+/* After the run: the reports not printed yet, in the order given, and
+ * with several gateways the table of them all. */
+static void
+print_reports(struct run *r)
+{
+	const struct options *o = r->o;
+	struct doc *docs;
+	char err[400];
+	int n = 0;
+
+	if (o->format == FORMAT_JSONL)
+		return;
+	if (o->format == FORMAT_JSON && r->n > 1)
+		fputs("[\n", stdout);
+	docs = calloc((size_t)r->n, sizeof(*docs));
+	for (int k = 0; k < r->n && docs; k++) {
+		struct target_run *x = &r->tr[k];
+
+		if (x->json == NULL)
+			continue;
+		if (doc_read(x->json, strlen(x->json), &docs[n], err,
+		    sizeof(err)) < 0) {
+			doc_free(&docs[n]);
+			continue;
+		}
+		if (o->format == FORMAT_JSON && r->n > 1) {
+			fputs(x->json, stdout);
+			fputs(k + 1 < r->n ? ",\n" : "\n", stdout);
+		} else {
+			if (n && o->format != FORMAT_JSON)
+				fputc('\n', stdout);
+			cli_render(stdout, &docs[n], x->json, o->format);
+		}
+		n++;
+	}
+	if (o->format == FORMAT_JSON && r->n > 1)
+		fputs("]\n", stdout);
+	if (r->n > 1 && o->format == FORMAT_TEXT)
+		summary_text(stdout, docs, n, cli_color(stdout), cli_width(stdout));
+	else if (r->n > 1 && o->format == FORMAT_MARKDOWN)
+		summary_markdown(stdout, docs, n);
+	for (int i = 0; i < n; i++)
+		doc_free(&docs[i]);
+	free(docs);
+	fflush(stdout);
+}
+
+static void
+run_free(struct run *r)
+{
+	for (int k = 0; k < r->n; k++) {
+		struct target_run *x = &r->tr[k];
+
+		for (int i = 0; i < x->t.n_probe; i++) {
+			ike_session_free(&x->sess[i]);
+			if (!r->o->no_sstp)
+				sstp_session_free(&x->sstp[i]);
+		}
+		capture_sink_close(x->sink);
+		bundle_abort(&x->b);
+		free(x->json);
+	}
+	free(r->tr);
+	io_close(&r->io);
+	cert_store_free(r->trust);
+}
+
 static int
 probe_main(int argc, char **argv)
 {
-	static struct io io;
-	static struct ike_session sess[MAX_ADDRS];
-	static struct sstp_session sstp[MAX_ADDRS];
-	static struct resolved t;
-	static struct report reps[MAX_ADDRS];
-	static struct families fam;
-	struct report *rp[MAX_ADDRS];
-	struct plan_config cfg;
+	static struct run run;
+	struct run *r = &run;
 	struct kex_value kv;
-	struct host_info host;
-	struct bundle b;
 	struct options o;
-	struct cert_store *trust = NULL;
 	struct sigaction sa;
-	json_object *root, *others;
-	const char *json;
 	char err[400];
-	struct doc d;
-	long dropped;
-	int rc, status = 0;
+	int rc;
 
 	if ((rc = options_parse(argc, argv, &o)) != 0)
 		return rc < 0 ? 0 : rc;
+	r->o = &o;
 	if (crypto_init() < 0)
 		return cli_fail(EXIT_CANNOT_RUN, "cannot initialise libsodium");
 	/* Every session makes its own keys; a machine that cannot make one
@@ -427,38 +724,50 @@ probe_main(int argc, char **argv)
 		return cli_fail(EXIT_CANNOT_RUN, "cannot generate an X25519 key");
 	kex_free(&kv);
 
-	if ((rc = resolve(o.target, o.all_addresses, o.family, &t, err,
-	    sizeof(err))) != 0)
-		return cli_fail(rc, "%s", err);
+	if ((r->tr = calloc((size_t)o.n_targets, sizeof(*r->tr))) == NULL)
+		return cli_fail(EXIT_CANNOT_RUN, "out of memory");
+	r->n = o.n_targets;
+	io_init(&r->io);
+	for (int k = 0; k < r->n; k++) {
+		struct target_run *x = &r->tr[k];
+
+		x->name = o.targets[k];
+		bundle_init(&x->b);
+		if ((rc = resolve(x->name, o.all_addresses, o.family, &x->t, err,
+		    sizeof(err))) != 0) {
+			x->t.n_probe = 0;
+			run_free(r);
+			return cli_fail(rc, "%s", err);
+		}
+	}
 	/* The roots the gateway's certificates are judged against, read
 	 * while a root-only --ca file is still readable. */
 	if (((!o.quick && !o.no_auth) || !o.no_sstp) &&
-	    (trust = cert_store_open(o.ca_file, err, sizeof(err))) == NULL &&
-	    o.ca_file)
+	    (r->trust = cert_store_open(o.ca_file, err, sizeof(err))) == NULL &&
+	    o.ca_file) {
+		run_free(r);
 		return cli_fail(EXIT_USAGE, "--ca: %s", err);
-	io_init(&io);
-	bundle_init(&b);
-	if ((rc = setup(&io, &fam, &o, &t, &b, err, sizeof(err))) != 0) {
-		bundle_abort(&b);
-		cert_store_free(trust);
+	}
+	if ((rc = setup(r, err, sizeof(err))) != 0) {
+		run_free(r);
 		return cli_fail(rc, "%s", err);
 	}
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.rto = o.rto_ms / 1000.0;
-	cfg.max_attempts = o.attempts;
-	cfg.backoff = 1.5;
-	cfg.group = IKE_DH_CURVE25519;
-	cfg.group_ok = group_ok;
-	cfg.auth = !o.quick && !o.no_auth;
-	cfg.audit = o.audit;
-	for (int fi = 0; fi < 2; fi++)
-		if (fam.used[fi] && (rc = size_config(&cfg.sizes, &fam.local[fi],
-		    &o, err, sizeof(err))) != 0) {
-			bundle_abort(&b);
-			cert_store_free(trust);
-			return cli_fail(rc, "%s", err);
-		}
-	host_info_read(&host);
+	memset(&r->cfg, 0, sizeof(r->cfg));
+	r->cfg.rto = o.rto_ms / 1000.0;
+	r->cfg.max_attempts = o.attempts;
+	r->cfg.backoff = 1.5;
+	r->cfg.group = IKE_DH_CURVE25519;
+	r->cfg.group_ok = group_ok;
+	r->cfg.auth = !o.quick && !o.no_auth;
+	r->cfg.audit = o.audit;
+	for (int k = 0; k < r->n; k++)
+		for (int fi = 0; fi < 2; fi++)
+			if (r->tr[k].fam.used[fi] && (rc = size_config(&r->cfg.sizes,
+			    &r->tr[k].fam.local[fi], &o, err, sizeof(err))) != 0) {
+				run_free(r);
+				return cli_fail(rc, "%s", err);
+			}
+	host_info_read(&r->host);
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -469,87 +778,55 @@ probe_main(int argc, char **argv)
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 
-	/* One session per address, all at once in one loop; a signal ends
-	 * them all, and each report says what it saw until then. */
-	io.stop = &stop_signal;
-	io.trace = o.verbose ? stderr : NULL;
-	for (int i = 0; i < t.n_probe; i++) {
-		int fi = fam_index(t.probe[i].family);
+	/* One session per address of every gateway, all at once in one
+	 * loop; a signal ends them all, and each report says what it saw
+	 * until then. */
+	r->io.stop = &stop_signal;
+	r->io.trace = o.verbose ? stderr : NULL;
+	r->io.on_done = session_ended;
+	r->io.on_done_arg = r;
+	for (int k = 0; k < r->n; k++) {
+		struct target_run *x = &r->tr[k];
 
-		ike_session_init(&sess[i], &t.probe[i], &fam.local[fi],
-		    fam.ports[fi], o.n_ports, &cfg);
-		io_add(&io, &sess[i].base);
+		for (int i = 0; i < x->t.n_probe; i++) {
+			int fi = fam_index(x->t.probe[i].family);
+
+			ike_session_init(&x->sess[i], &x->t.probe[i],
+			    &x->fam.local[fi], x->fam.ports[fi], o.n_ports,
+			    &r->cfg);
+			x->sess[i].base.sink = x->sink;
+			io_add(&r->io, &x->sess[i].base);
+		}
 	}
 	/* The SSTP check of each address, in the same loop: after the IKE
 	 * sessions, so that what no session claims is still counted by the
 	 * first IKE one. */
-	for (int i = 0; i < t.n_probe && !o.no_sstp; i++) {
-		sstp_session_init(&sstp[i], &t.probe[i],
-		    &fam.local[fam_index(t.probe[i].family)].addr, o.sstp_port,
-		    o.target);
-		io_add(&io, &sstp[i].base);
-	}
-	io_run(&io);
-	dropped = capture_dropped(&io.cap);
+	for (int k = 0; k < r->n && !o.no_sstp; k++) {
+		struct target_run *x = &r->tr[k];
 
-	/* The first report is the document's top level, the others follow
-	 * in `others'. */
-	for (int i = 0; i < t.n_probe; i++) {
-		ike_session_finish(&sess[i], &io);
-		if (!o.no_sstp)
-			sstp_session_finish(&sstp[i], &io);
-		sess[i].stats.dropped = dropped;
-		/* Reassembly is shared: its count goes where unclaimed
-		 * packets go, to the first report. */
-		if (i == 0)
-			sess[i].stats.reasm_expired = io.in.reasm.expired;
-		report_one(&reps[i], &sess[i], o.no_sstp ? NULL : &sstp[i], &o,
-		    &t, &host, trust);
-		rp[i] = &reps[i];
+		for (int i = 0; i < x->t.n_probe; i++) {
+			sstp_session_init(&x->sstp[i], &x->t.probe[i],
+			    &x->fam.local[fam_index(x->t.probe[i].family)].addr,
+			    o.sstp_port, x->name);
+			x->sstp[i].base.sink = x->sink;
+			io_add(&r->io, &x->sstp[i].base);
+		}
 	}
-	diagnose_families(rp, t.n_probe);
-	others = json_object_new_array();
-	root = NULL;
-	for (int i = 0; i < t.n_probe; i++) {
-		json_object *j = report_json(&reps[i]);
-
-		/* The worst over all addresses: 3 (a fault) > 1 (a problem). */
-		if ((sess[i].faulted ? EXIT_CANNOT_RUN : reps[i].exit_status) > status)
-			status = sess[i].faulted ? EXIT_CANNOT_RUN : reps[i].exit_status;
-		if (root == NULL)
-			root = j;
-		else
-			json_object_array_add(others, j);
-	}
-	for (int i = 0; i < t.n_probe; i++) {
-		ike_session_free(&sess[i]);
-		if (!o.no_sstp)
-			sstp_session_free(&sstp[i]);
-	}
-	json_object_object_add(root, "others", others);
-	io_close(&io);
-	cert_store_free(trust);
-
-	json = json_object_to_json_string_ext(root, RENDER_JSON_FLAGS);
-	if (doc_read(json, strlen(json), &d, err, sizeof(err)) < 0) {
-		doc_free(&d);
-		json_object_put(root);
-		bundle_abort(&b);
-		return cli_fail(EXIT_CANNOT_RUN, "internal error: the report "
-		    "does not read back: %s", err);
-	}
-	if (o.output_dir && bundle_write_report(&b, json, &d, err,
-	    sizeof(err)) < 0)
-		status = cli_fail(EXIT_CANNOT_RUN, "%s", err);
-	cli_render(stdout, &d, json, o.format);
-	fflush(stdout);
-	doc_free(&d);
-	json_object_put(root);
+	io_run(&r->io);
+	/* Interrupted or faulted: the gateways not finished yet report what
+	 * they saw. */
+	for (int k = 0; k < r->n; k++)
+		if (!r->tr[k].finished)
+			finish_target(r, &r->tr[k]);
+	print_reports(r);
+	rc = r->status;
+	run_free(r);
+	free(o.targets_buf);
 	/* Interrupted: the report of what was seen is out; then the shell's
 	 * convention, 128 + the signal (130 for ^C). */
 	if (stop_signal)
 		return 128 + stop_signal;
-	return status;
+	return rc;
 }
 
 static const struct subcommand {

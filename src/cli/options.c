@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +14,8 @@
 #include "options.h"
 
 static const char usage_text[] =
-"usage: ikeprobe [options] GATEWAY\n"
+"usage: ikeprobe [options] GATEWAY...\n"
+"       ikeprobe [options] --targets FILE [GATEWAY...]\n"
 "       ikeprobe show [--format FMT] REPORT.json|DIR|-\n"
 "       ikeprobe compare [--format FMT] REPORT.json|DIR...\n"
 "       ikeprobe explain [--format FMT] CODE...\n"
@@ -24,12 +26,18 @@ static const char usage_text[] =
 "what comes back: replies, ICMP errors, silence; checks the SSTP fallback\n"
 "on TCP 443 in the same run.\n"
 "\n"
-"  -f, --format FMT      text (the default), json or markdown (for a ticket)\n"
+"  -f, --format FMT      text (the default), json, markdown (for a ticket)\n"
+"                        or jsonl (one report per line, each printed as\n"
+"                        its gateway finishes)\n"
+"  -T, --targets FILE    the gateways to probe, one name or address per line\n"
+"                        (# comments); all are probed at once, one report\n"
+"                        each and a summary table\n"
 "  -j, --json            the same as --format json\n"
 "  -o, --output DIR      also write report.json, report.md, report.txt,\n"
 "                        capture.pcap, ikev2_decryption_table (for\n"
 "                        Wireshark) and sstp-chain.pem into DIR (created if\n"
-"                        missing); each file appears whole or not at all\n"
+"                        missing); each file appears whole or not at all;\n"
+"                        with several gateways, one such DIR/GATEWAY each\n"
 "      --label TEXT      name this network in the report, e.g.\n"
 "                        --label \"Hotel Berlin guest Wi-Fi\"\n"
 "  -4, --ipv4            probe the gateway's IPv4 address only\n"
@@ -189,11 +197,13 @@ format_parse(const char *s, enum format *f)
 		*f = FORMAT_TEXT;
 	else if (strcmp(s, "json") == 0)
 		*f = FORMAT_JSON;
+	else if (strcmp(s, "jsonl") == 0)
+		*f = FORMAT_JSONL;
 	else if (strcmp(s, "markdown") == 0 || strcmp(s, "md") == 0)
 		*f = FORMAT_MARKDOWN;
 	else
-		return bad("--format `%s' is not a format: give text, json or "
-		    "markdown", s);
+		return bad("--format `%s' is not a format: give text, json, "
+		    "jsonl or markdown", s);
 	return 0;
 }
 
@@ -224,6 +234,101 @@ enum {
 	OPT_NO_SSTP, OPT_SSTP_PORT,
 };
 
+/* A gateway as typed: a name or an address, one token. */
+static bool
+target_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 255 || s[0] == '-')
+		return false;
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+		if (*c <= 0x20 || *c >= 0x7f)
+			return false;
+	return true;
+}
+
+static int
+add_target(struct options *o, const char *s, const char *where)
+{
+	if (!target_ok(s))
+		return bad("%s`%s' is not a gateway name or address", where, s);
+	for (int i = 0; i < o->n_targets; i++)
+		if (strcmp(o->targets[i], s) == 0)
+			return 0;	/* a list pasted twice: probed once */
+	if (o->n_targets == MAX_TARGETS)
+		return bad("%sat most %d gateways in one run: split the list",
+		    where, MAX_TARGETS);
+	o->targets[o->n_targets++] = s;
+	return 0;
+}
+
+/* --targets FILE: one gateway per line, blank lines and # comments
+ * ignored. The file's text is kept, the targets point into it. */
+static int
+read_targets(const char *path, struct options *o)
+{
+	char where[300], *line, *rest;
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	size_t len = 0, cap = 0;
+	int lineno = 0, rc = 0, ch;
+
+	if (f == NULL)
+		return bad("--targets `%s': %s", path, strerror(errno));
+	/* Bounded: a list of gateways is a few KB. */
+	while ((ch = getc(f)) != EOF) {
+		if (len + 2 > cap) {
+			char *nb;
+
+			if (cap >= 1u << 20) {
+				rc = bad("--targets `%s' is over 1 MB: give a "
+				    "list of gateways", path);
+				break;
+			}
+			cap = cap ? cap * 2 : 4096;
+			if ((nb = realloc(o->targets_buf, cap)) == NULL) {
+				rc = EXIT_CANNOT_RUN;
+				break;
+			}
+			o->targets_buf = nb;
+		}
+		o->targets_buf[len++] = (char)ch;
+	}
+	if (f != stdin)
+		fclose(f);
+	if (rc)
+		return rc;
+	if (o->targets_buf == NULL)
+		return bad("--targets `%s' is empty: give one gateway per line",
+		    path);
+	o->targets_buf[len] = '\0';
+	if (strlen(o->targets_buf) != len)
+		return bad("--targets `%s' is not a text file", path);
+	rest = o->targets_buf;
+	while (rc == 0 && (line = strsep(&rest, "\n")) != NULL) {
+		char *c = strchr(line, '#'), *end;
+
+		lineno++;
+		if (c)
+			*c = '\0';
+		while (*line == ' ' || *line == '\t')
+			line++;
+		end = line + strlen(line);
+		while (end > line && (end[-1] == ' ' || end[-1] == '\t' ||
+		    end[-1] == '\r'))
+			*--end = '\0';
+		if (*line == '\0')
+			continue;
+		snprintf(where, sizeof(where), "--targets %s line %d: ", path,
+		    lineno);
+		if (strpbrk(line, " \t"))
+			rc = bad("%sone gateway per line", where);
+		else
+			rc = add_target(o, line, where);
+	}
+	return rc;
+}
+
 int
 options_parse(int argc, char **argv, struct options *o)
 {
@@ -232,6 +337,7 @@ options_parse(int argc, char **argv, struct options *o)
 		{ "ipv6", no_argument, NULL, '6' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "format", required_argument, NULL, 'f' },
+		{ "targets", required_argument, NULL, 'T' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "label", required_argument, NULL, OPT_LABEL },
 		{ "all-addresses", no_argument, NULL, OPT_ALL_ADDRESSES },
@@ -256,6 +362,7 @@ options_parse(int argc, char **argv, struct options *o)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *targets_file = NULL;
 	int ch, rc, v;
 
 	memset(o, 0, sizeof(*o));
@@ -267,7 +374,7 @@ options_parse(int argc, char **argv, struct options *o)
 	o->rto_ms = 200;
 	o->sstp_port = 443;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":46jf:o:w:p:s:i:u:qvhV", longopts,
+	while ((ch = getopt_long(argc, argv, ":46jf:T:o:w:p:s:i:u:qvhV", longopts,
 	    NULL)) != -1) {
 		rc = 0;
 		switch (ch) {
@@ -285,6 +392,9 @@ options_parse(int argc, char **argv, struct options *o)
 			break;
 		case 'o':
 			o->output_dir = optarg;
+			break;
+		case 'T':
+			targets_file = optarg;
 			break;
 		case OPT_LABEL:
 			rc = parse_label(optarg, o);
@@ -364,14 +474,18 @@ options_parse(int argc, char **argv, struct options *o)
 		if (rc)
 			return rc;
 	}
-	if (optind != argc - 1)
-		return bad("%s", optind >= argc ? "name the VPN gateway to "
-		    "probe, e.g. `sudo ikeprobe vpn.example.net' (see --help)" :
-		    "give exactly one gateway (see --help)");
+	if (targets_file && (rc = read_targets(targets_file, o)) != 0)
+		return rc;
+	for (int i = optind; i < argc; i++)
+		if ((rc = add_target(o, argv[i], "")) != 0)
+			return rc;
+	if (o->n_targets == 0)
+		return bad("%s", targets_file ? "--targets names no gateway: "
+		    "give one per line" : "name the VPN gateway to probe, e.g. "
+		    "`sudo ikeprobe vpn.example.net' (see --help)");
 	if (o->output_dir && o->pcap_path)
 		return bad("--pcap `%s' and --output: the bundle has its own "
 		    "capture.pcap; give one of the two", o->pcap_path);
-	o->target = argv[optind];
 	return 0;
 }
 

@@ -14,10 +14,17 @@ enum format {
 	FORMAT_TEXT,		/* for a terminal; the default */
 	FORMAT_JSON,
 	FORMAT_MARKDOWN,	/* for a ticket */
+	FORMAT_JSONL,		/* one report per line, as each gateway ends */
 };
 
+/* Gateways of one run: far more than a company has regions, yet a bound
+ * on what one run sends and holds. */
+#define MAX_TARGETS	64
+
 struct options {
-	const char	*target;
+	const char	*targets[MAX_TARGETS];	/* as given, each once */
+	int		 n_targets;
+	char		*targets_buf;	/* --targets FILE's text, owned */
 	enum format	 format;
 	const char	*pcap_path;
 	const char	*output_dir;	/* --output: the report bundle */
@@ -48,7 +55,7 @@ struct options {
  * -1 after --help or --version (exit 0). */
 int	 options_parse(int, char **, struct options *);
 
-/* "text", "json", "markdown": 0, or EXIT_USAGE after one line. */
+/* "text", "json", "jsonl", "markdown": 0, or EXIT_USAGE after one line. */
 int	 format_parse(const char *, enum format *);
 
 /* `ikeprobe show' and `ikeprobe compare': the files and the format. */

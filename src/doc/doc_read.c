@@ -1201,6 +1201,9 @@ rd_report(struct rd *rd, json_object *root, bool top)
 	rd_str(rd, root, "headline", &d->headline, REQ);
 	rd_int(rd, root, "duration_ms", &d->duration_ms, 0, INT64_MAX, OPT);
 	rd_bool(rd, root, "complete", &d->complete, OPT);
+	rd_str(rd, root, "status", &d->status, OPT);
+	rd_int(rd, root, "exit_status", &d->exit_status, 0, 255, OPT);
+	rd_str(rd, root, "worst_severity", &d->worst_severity, OPT);
 	rd_int(rd, root, "started_us", &d->started_us, 0, INT64_MAX, OPT);
 	rd_run(rd, root);
 	rd_target_local(rd, root);

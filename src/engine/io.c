@@ -159,7 +159,28 @@ deliver(void *arg, enum frame_kind kind, const struct pkt *pk, usec_t ts)
 	 * one gateway counts everything it captured, as it always did. */
 	if (i < 0)
 		i = 0;
+	/* A frame goes to the gateway's own capture once, whole, even
+	 * when it completes a datagram of several. */
+	if (io->sessions[i]->sink && io->frame && !io->frame_saved) {
+		capture_sink_write(io->sessions[i]->sink, io->frame);
+		io->frame_saved = true;
+	}
 	io->sessions[i]->ops->frame(io->sessions[i], io, kind, pk, ts);
+}
+
+/* Tell the caller of every session that has finished since last time. */
+static void
+tell_done(struct io *io)
+{
+	for (int i = 0; i < io->n_sessions; i++) {
+		struct session *s = io->sessions[i];
+
+		if (s->done && !s->told) {
+			s->told = true;
+			if (io->on_done)
+				io->on_done(io->on_done_arg, s);
+		}
+	}
 }
 
 void
@@ -198,7 +219,10 @@ io_run(struct io *io)
 					due = d;
 			}
 		}
-		if (io->faulted || alive == 0)
+		if (io->faulted)
+			break;
+		tell_done(io);
+		if (alive == 0)
 			break;
 
 		npfd = 0;
@@ -228,9 +252,13 @@ io_run(struct io *io)
 		}
 		if (io->cap_open) {
 			for (i = 0; i < CAPTURE_BATCH &&
-			    (rc = capture_next(&io->cap, &cp)) == 1; i++)
+			    (rc = capture_next(&io->cap, &cp)) == 1; i++) {
+				io->frame = &cp;
+				io->frame_saved = false;
 				ingest_frame(&io->in, io->cap.link, cp.data,
 				    cp.caplen, cp.ts, deliver, io);
+			}
+			io->frame = NULL;
 			if (rc < 0) {
 				io_fault(io, "the capture failed", 0);
 				break;

@@ -196,6 +196,40 @@ capture_dump_to(struct capture *c, FILE *f, char *err, size_t errlen)
 	return NET_OK;
 }
 
+void *
+capture_sink_open(struct capture *c, FILE *f, char *err, size_t errlen)
+{
+	pcap_dumper_t *d = pcap_dump_fopen(c->pcap, f);
+
+	if (d == NULL) {
+		snprintf(err, errlen, "cannot write the capture: %s",
+		    pcap_geterr(c->pcap));
+		fclose(f);
+	}
+	return d;
+}
+
+void
+capture_sink_write(void *sink, const struct capture_pkt *cp)
+{
+	struct pcap_pkthdr h;
+
+	memset(&h, 0, sizeof(h));
+	h.ts.tv_sec = (time_t)(cp->ts / 1000000);
+	h.ts.tv_usec = (suseconds_t)(cp->ts % 1000000);
+	h.caplen = (bpf_u_int32)cp->caplen;
+	h.len = (bpf_u_int32)cp->wirelen;
+	pcap_dump(sink, &h, cp->data);
+	pcap_dump_flush(sink);
+}
+
+void
+capture_sink_close(void *sink)
+{
+	if (sink)
+		pcap_dump_close(sink);
+}
+
 int
 capture_next(struct capture *c, struct capture_pkt *cp)
 {
