@@ -107,6 +107,12 @@ struct probe {
 	usec_t		 first_wire, last_wire;	/* seen leaving; USEC_NONE */
 	int		 wire_seen;	/* transmissions seen leaving */
 	double		 next_due;	/* monotonic */
+	double		 last_send;	/* monotonic */
+	/* Its waits were shortened to the round trip another answer on the
+	 * path measured (ike_session.c): that answer's, in s, and what
+	 * gave it; 0 and "" on the fixed schedule. */
+	double		 path_rtt;
+	char		 path_from[16];
 
 	/* Outcome. */
 	enum probe_result result;

@@ -17,6 +17,20 @@
 struct io;
 struct session;
 
+/* What the sessions to one address have measured of the path to it,
+ * shared so that one session's silence can be judged by another's
+ * answer: the longest round trip of a first answer (a UDP port's IKE
+ * reply, TCP's SYN-ACK or reset), 0 while nothing has answered. */
+struct peer_path {
+	double		 rtt;		/* s */
+	char		 from[16];	/* what answered: "UDP 500", "TCP 443" */
+};
+
+/* One round trip of an answer from proto/port (a sample: not a
+ * retransmitted request's, which could be any of them). */
+void	 peer_path_note(struct peer_path *, double rtt, const char *proto,
+	    uint16_t port);
+
 struct session_ops {
 	const char	*kind;
 	/* Send what is due; return the monotonic time it next wants to
@@ -47,6 +61,7 @@ struct session {
 	 * capture_sink: one gateway's capture.pcap of a run of several);
 	 * NULL: nowhere of its own. */
 	void		*sink;
+	struct peer_path *path;		/* shared with its peer's others */
 };
 
 /* The session a frame belongs to, by its signature: our own datagram to a

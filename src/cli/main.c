@@ -259,6 +259,7 @@ struct target_run {
 	struct ike_session sess[MAX_ADDRS];
 	struct sstp_session sstp[MAX_ADDRS];
 	struct report	 reps[MAX_ADDRS];
+	struct peer_path path[MAX_ADDRS];	/* each address's, shared */
 	struct bundle	 b;
 	char		 dir[4096];	/* the bundle's */
 	void		*sink;		/* its capture.pcap, with --output */
@@ -795,6 +796,7 @@ probe_main(int argc, char **argv)
 			    &x->fam.local[fi], x->fam.ports[fi], o.n_ports,
 			    &r->cfg);
 			x->sess[i].base.sink = x->sink;
+			x->sess[i].base.path = &x->path[i];
 			io_add(&r->io, &x->sess[i].base);
 		}
 	}
@@ -809,6 +811,7 @@ probe_main(int argc, char **argv)
 			    &x->fam.local[fam_index(x->t.probe[i].family)].addr,
 			    o.sstp_port, x->name);
 			x->sstp[i].base.sink = x->sink;
+			x->sstp[i].base.path = &x->path[i];
 			io_add(&r->io, &x->sstp[i].base);
 		}
 	}

@@ -3,7 +3,22 @@
  * ICMP error quoting a datagram to the peer; failing those, a session
  * that recognises one of its own identifiers in it. A peer has one
  * session per transport (IKE over UDP, SSTP over TCP). */
+#include <stdio.h>
+
 #include "ikeprobe/session.h"
+
+void
+peer_path_note(struct peer_path *pp, double rtt, const char *proto,
+    uint16_t port)
+{
+	if (pp == NULL || rtt < 0)
+		return;
+	/* The longest: a timeout from it waits for the slowest answer. */
+	if (rtt > pp->rtt || pp->from[0] == '\0') {
+		pp->rtt = rtt;
+		snprintf(pp->from, sizeof(pp->from), "%s %u", proto, port);
+	}
+}
 
 static bool
 from_or_to(const struct session *s, const struct pkt *pk)

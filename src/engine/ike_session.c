@@ -14,6 +14,16 @@
  * ends some; more than this means a plan that never settles. */
 #define ROUNDS_MAX	64
 
+/* A reachability probe's waits once the path has answered something
+ * else: three round trips (RFC 6298's first RTO: SRTT + 4 * SRTT/2), never
+ * under 100 ms (a gateway's own delay in answering) nor over the fixed
+ * schedule's; growing gently, and one try more than the fixed schedule.
+ * With the defaults a silent port is decided in 0.88 s instead of 2.6,
+ * and it takes six losses in a row to call an open port silent: at 10 %
+ * loss each way, 5e-5 per port. */
+#define PATH_RTO_MIN	0.1
+#define PATH_BACKOFF	1.15
+
 void
 ike_session_init(struct ike_session *s, const struct ip_addr *target,
     const struct local_info *local, const struct port_pair *ports,
@@ -223,6 +233,17 @@ paced(const struct ike_session *s, const struct probe *p, double now, double *du
 	return false;
 }
 
+/* The wait before the next transmission, the attempts made so far. */
+static double
+probe_wait(const struct probe *p)
+{
+	double wait = p->rto;
+
+	for (int i = 1; i < p->attempts; i++)
+		wait *= p->backoff;
+	return wait;
+}
+
 /* One transmission of the probe's unit; false if the run faulted. */
 static bool
 send_probe(struct ike_session *s, struct io *io, struct probe *p, double now)
@@ -230,7 +251,6 @@ send_probe(struct ike_session *s, struct io *io, struct probe *p, double now)
 	const struct xmit_unit *u = &p->ex.unit;
 	/* Before the send: the capture's stamp of it, when seen, is later. */
 	usec_t at = wall_usec_now();
-	double wait = p->rto;
 	int rc = 0;
 
 	for (int i = 0; i < u->n && rc == 0; i++) {
@@ -251,17 +271,48 @@ send_probe(struct ike_session *s, struct io *io, struct probe *p, double now)
 	if (p->attempts < PROBE_MAX_ATTEMPTS)
 		p->sent[p->attempts] = at;
 	p->attempts++;
+	p->last_send = now;
 	p->ex.state = EXCH_SENT;
 	/* Back off, so that a loss burst of a few hundred ms does not take
 	 * out every attempt: 0.2, 0.3, 0.45 ... s for reachability. */
-	for (int i = 1; i < p->attempts; i++)
-		wait *= p->backoff;
-	p->next_due = now + wait;
+	p->next_due = now + probe_wait(p);
 	if (rc == 0)
 		p->sent_ok++;
 	else if (observe_send_error(p, -rc, wall_usec_now()))
 		trace_ended(s->trace, s->started, p, p->ended);
 	return true;
+}
+
+/* Once the gateway has answered something (another port, TCP), its
+ * reachability probes wait for what the path takes, not the fixed
+ * schedule for a path never heard from. */
+static void
+path_timing(struct ike_session *s)
+{
+	const struct peer_path *pp = s->base.path;
+	double rto;
+
+	if (pp == NULL || pp->from[0] == '\0')
+		return;
+	for (int i = 0; i < s->n_probes; i++) {
+		struct probe *p = &s->probes[i];
+
+		if (p->result != PROBE_PENDING || p->purpose != PURPOSE_REACH ||
+		    p->path_from[0])
+			continue;
+		rto = 3 * pp->rtt;
+		rto = rto < PATH_RTO_MIN ? PATH_RTO_MIN : rto;
+		if (rto >= p->rto)
+			continue;	/* the fixed schedule is shorter */
+		p->rto = rto;
+		p->backoff = PATH_BACKOFF;
+		if (p->max_attempts < PROBE_MAX_ATTEMPTS)
+			p->max_attempts++;
+		p->path_rtt = pp->rtt;
+		snprintf(p->path_from, sizeof(p->path_from), "%s", pp->from);
+		if (p->attempts > 0)
+			p->next_due = p->last_send + probe_wait(p);
+	}
 }
 
 /* Send what is due, give up what has run out; true if a probe ended. */
@@ -272,6 +323,7 @@ walk(struct ike_session *s, struct io *io, double now, double *due,
 	bool ended = false;
 
 	*pending = 0;
+	path_timing(s);
 	for (int i = 0; i < s->n_probes; i++) {
 		struct probe *p = &s->probes[i];
 
@@ -357,6 +409,11 @@ ike_frame(struct session *base, struct io *io, enum frame_kind kind,
 		return;
 	}
 	p = o.probe >= 0 && o.probe < s->n_probes ? &s->probes[o.probe] : NULL;
+	/* A first answer to a request sent once: a round trip of the path
+	 * (after a retransmission it could be either's). */
+	if (p && p->purpose == PURPOSE_REACH && p->result == PROBE_ANSWERED &&
+	    p->attempts == 1 && p->rtt_ms >= 0)
+		peer_path_note(s->base.path, p->rtt_ms / 1000.0, "UDP", p->dport);
 	trace_frame(s->trace, s->started, kind, pk, ts, &o, p);
 }
 

@@ -575,10 +575,17 @@ sstp_frame(struct session *base, struct io *io, enum frame_kind kind,
 		if ((pk->tcp_flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK) &&
 		    w->synack == USEC_NONE) {
 			w->synack = ts;
+			if (w->syns == 1 && w->first_syn != USEC_NONE)
+				peer_path_note(base->path, (double)(ts -
+				    w->first_syn) / 1e6, "TCP", s->port);
 			trace_tcp(s->trace, s->started, pk, ts, "SSTP SYN-ACK");
 		} else if ((pk->tcp_flags & TCP_RST) && !w->reset) {
 			w->reset = true;
 			w->reset_at = ts;
+			if (w->syns == 1 && w->first_syn != USEC_NONE &&
+			    w->synack == USEC_NONE)
+				peer_path_note(base->path, (double)(ts -
+				    w->first_syn) / 1e6, "TCP", s->port);
 			w->reset_from = pk->src;
 			trace_tcp(s->trace, s->started, pk, ts, "SSTP reset");
 		}

@@ -176,7 +176,7 @@ def main():
     if os.path.exists("/usr/share/bash-completion/bash_completion"):
         cases = [
             (["ikeprobe", "--f"], {"--format", "--fragment-size"}),
-            (["ikeprobe", "--format", ""], {"text", "json", "markdown"}),
+            (["ikeprobe", "--format", ""], {"text", "json", "jsonl", "markdown"}),
             (["ikeprobe", "sh"], {"show"}),
             (["ikeprobe", "show", "--"], {"--format", "--json", "--help"}),
             (["ikeprobe", "compare", "-f", "m"], {"markdown"}),
