@@ -7,7 +7,10 @@ Three network namespaces joined by two veth pairs:
 
 Lab.add_gateway() adds a second gateway host (203.0.113.10, 2001:db8:3::10)
 on a third link from the router, with its own charon: two gateways, or the
-backends of a load balancer the router plays with DNAT.
+backends of a load balancer the router plays with DNAT. Lab.add_gateways(n)
+adds many more on one bridge in the router (203.0.113.128/26,
+2001:db8:4::/64), for runs against many gateways at once;
+Lab.start_gateways() starts their charons together.
 
 The router forwards (IPv4 and IPv6) and can be given an nftables ruleset to
 drop or reject traffic; the gateway can run strongSwan's charon with a
@@ -31,6 +34,7 @@ for the gateway.
 """
 
 import atexit
+import concurrent.futures
 import ctypes
 import json
 import os
@@ -56,6 +60,17 @@ SECOND_GATEWAY_ADDR = "203.0.113.10"
 SECOND_ROUTER_ADDR = "203.0.113.1"
 # In the client namespace's /etc/hosts, so a test can probe by name.
 GATEWAY_NAME = "gateway.lab.test"
+# The bridge of Lab.add_gateways in the router: the router .129 and ::1,
+# gateway k .130+k and ::10+k (hex); at most 61 gateways fit. A /26, clear
+# of the second gateway (203.0.113.10) and of client_charon's virtual-IP
+# pool (203.0.113.192/26). The second gateway's own /24 spans it, so that
+# one host cannot reach these; the client, the router and they each can.
+BRIDGE_ROUTER_ADDR = "203.0.113.129"
+BRIDGE_ROUTER_ADDR6 = "2001:db8:4::1"
+BRIDGE_PREFIX, BRIDGE_PREFIX6 = 26, 64
+BRIDGE_GATEWAYS_MAX = 61
+# Gateway k's name in the client's /etc/hosts (str.format with k).
+BRIDGE_GATEWAY_NAME = "gw{}.lab.test"
 
 CHARON = "/usr/lib/ipsec/charon"
 # libreswan, unpacked beside strongSwan by scripts/deps.sh (apt will not
@@ -117,6 +132,11 @@ def _run(argv, *, check=True, timeout=30, input=None, env=None):
     return p
 
 
+def bridge_gateway_addrs(k):
+    """The (IPv4, IPv6) addresses of gateway k on the bridge of add_gateways."""
+    return f"203.0.113.{130 + k}", f"2001:db8:4::{0x10 + k:x}"
+
+
 def check_environment(need_charon=True, need_nft=False, need_tshark=False):
     """Raise LabUnavailable with a one-line reason if the lab cannot run."""
     if os.geteuid() != 0:
@@ -148,16 +168,17 @@ def _pid_alive(pid):
 def reap_stale():
     """Delete the namespaces of labs whose process is gone (killed hard).
 
-    Only names this module makes (ikp-<pid>-<hex>-<role>, and temporary
-    directories ikp-lab-<pid>-*) whose <pid> is not running are touched;
-    processes still inside such a namespace are killed by pid."""
+    Only names this module makes (ikp-<pid>-<hex>-<role>, the role c, r,
+    g or g<tag> (add_gateway, add_gateways), and temporary directories
+    ikp-lab-<pid>-*) whose <pid> is not running are touched; processes
+    still inside such a namespace are killed by pid."""
     try:
         names = os.listdir(NETNS_RUN)
     except FileNotFoundError:
         return []
     reaped = []
     for name in names:
-        m = re.fullmatch(NS_PREFIX + r"(\d+)-[0-9a-f]{6}-[crg]", name)
+        m = re.fullmatch(NS_PREFIX + r"(\d+)-[0-9a-f]{6}-(c|r|g\w*)", name)
         if not m or _pid_alive(int(m.group(1))):
             continue
         _kill_netns_pids(name)
@@ -455,11 +476,12 @@ class Charon(Daemon):
     LOGS = ("charon.log", "charon.out")
     REPORT_EXIT = True
 
-    def __init__(self, lab, ns, directory, addrs=None):
+    def __init__(self, lab, ns, directory, addrs=None, name=None):
         self.lab = lab
         self.ns = ns
         self.dir = directory
-        self.addrs = addrs
+        self.addrs = addrs      # the host's own (v4, v6), its default local_addrs
+        self.name = name        # its name in the client's /etc/hosts, if any
         self.proc = None
         self.config = None
 
@@ -474,6 +496,15 @@ class Charon(Daemon):
     def start(self, config=None, timeout=15):
         """Start charon and load the connection. Returns when charon listens
         on UDP 500 and 4500 and the connection is loaded."""
+        self.spawn(config)
+        self.wait_ready(timeout)
+        return self.proc.pid
+
+    def spawn(self, config=None):
+        """Write charon's files and start it, without waiting for it
+        (wait_ready does), so that many can start at once. Call it from a
+        thread that outlives charon: the parent-death signal comes when the
+        thread that started it ends, not only the process."""
         if self.proc and self.proc.poll() is None:
             raise LabError("charon already running")
         self.config = config = config or GatewayConfig(
@@ -507,6 +538,12 @@ class Charon(Daemon):
             preexec_fn=die_with_parent)
         out.close()
 
+    def wait_ready(self, timeout=15):
+        """Wait until the spawned charon listens on UDP 500 and 4500, then
+        load its connection (as start). Safe in a thread of its own."""
+        config = self.config
+        sock = os.path.join(self.dir, "charon.vici")
+        sw = os.path.join(self.dir, "swanctl", "swanctl.conf")
         deadline = time.monotonic() + timeout
         while True:
             if self.proc.poll() is not None:
@@ -524,7 +561,6 @@ class Charon(Daemon):
             if config.auth != "psk":
                 self.swanctl(["--load-authorities", "--file", sw])
             self.swanctl(["--load-conns", "--file", sw])
-        return self.proc.pid
 
     def swanctl(self, args, check=True):
         """Run swanctl against this charon (vici is a Unix socket), with its
@@ -660,6 +696,10 @@ class Lab:
         self.tmp = None
         self._gw = None
         self.extra_gateways = []    # Charons and Plutos besides the first charon
+        # Other daemons a test runs in the lab (tests/lab/prometheus.py):
+        # stopped by close with the gateways, so a failing test leaves none.
+        self.daemons = []
+        self._bridge_hosts = 0      # gateways on the bridge of add_gateways
         self._namespaces = []
         self._closed = False
         self.last_ikeprobe = None  # (argv, rc, stdout, stderr) for reports
@@ -761,7 +801,7 @@ class Lab:
             if self._closed:
                 return
             try:
-                for c in ([self._gw] if self._gw else []) + self.extra_gateways:
+                for c in ([self._gw] if self._gw else []) + self.extra_gateways + self.daemons:
                     if fast:
                         if c.proc is not None and c.proc.returncode is None:
                             try:
@@ -982,6 +1022,98 @@ class Lab:
         c = Charon(self, ns, d, addrs=(addr, addr6))
         self.extra_gateways.append(c)
         return c
+
+    def add_gateways(self, n, name=BRIDGE_GATEWAY_NAME):
+        """n more gateway hosts, for runs against many gateways at once:
+        namespace PREFIX-gw<k>, 203.0.113.(130+k)/26 and 2001:db8:4::(10+k)/64
+        (hex), name.format(k) for both in the client's /etc/hosts, each with
+        a Charon of its own (files under tmp/gateways/gw<k>). They share one
+        bridge in the router, which holds .129 and ::1: one address and one
+        route however many there are, where a link each would need a
+        subnet each. k counts on from an earlier call. Returns the new
+        Charons, not started (start_gateways starts many at once)."""
+        first = self._bridge_hosts
+        if first + n > BRIDGE_GATEWAYS_MAX:
+            raise LabError(f"{first + n} bridge gateways asked for; "
+                           f"the bridge's /26 holds {BRIDGE_GATEWAYS_MAX}")
+        tok = self.ifname["client"][1:7]
+        bridge = f"k{tok}b"
+
+        def mac(role, k):
+            # Chosen, not read back: one command fewer per gateway, and the
+            # bridge keeps its address as ports come and go (a bridge left
+            # alone takes its lowest port's, which would stale the gateways'
+            # pinned neighbour entries).
+            return f"02:{tok[0:2]}:{tok[2:4]}:{tok[4:6]}:{role:02x}:{k:02x}"
+
+        if first == 0:
+            self.ns(self.router, ["ip", "link", "add", bridge, "address", mac(0, 0),
+                                  "type", "bridge"])
+            self.ns(self.router, ["sysctl", "-qw", f"net.ipv6.conf.{bridge}.accept_ra=0",
+                                  f"net.ipv6.conf.{bridge}.accept_dad=0"])
+            self.ns(self.router, ["ip", "addr", "add", f"{BRIDGE_ROUTER_ADDR}/{BRIDGE_PREFIX}",
+                                  "dev", bridge])
+            self.ns(self.router, ["ip", "addr", "add", f"{BRIDGE_ROUTER_ADDR6}/{BRIDGE_PREFIX6}",
+                                  "dev", bridge, "nodad"])
+            self.ns(self.router, ["ip", "link", "set", bridge, "up"])
+        charons = []
+        for k in range(first, first + n):
+            ns = f"{self.prefix}gw{k}"
+            addr, addr6 = bridge_gateway_addrs(k)
+            port, dev = f"k{tok}p{k}", f"k{tok}w{k}"
+            _run(["ip", "netns", "add", ns])
+            self._namespaces.append(ns)
+            self._bridge_hosts = k + 1
+            self.ns(ns, ["ip", "link", "set", "lo", "up"])
+            _run(["ip", "link", "add", port, "netns", self.router, "address", mac(1, k),
+                  "type", "veth", "peer", "name", dev, "netns", ns, "address", mac(2, k)])
+            self.ns(self.router, ["ip", "link", "set", port, "master", bridge, "up"])
+            self.ns(ns, ["sysctl", "-qw", f"net.ipv6.conf.{dev}.accept_ra=0",
+                         f"net.ipv6.conf.{dev}.accept_dad=0"])
+            self.ns(ns, ["ip", "addr", "add", f"{addr}/{BRIDGE_PREFIX}", "dev", dev])
+            self.ns(ns, ["ip", "addr", "add", f"{addr6}/{BRIDGE_PREFIX6}", "dev", dev, "nodad"])
+            self.ns(ns, ["ip", "link", "set", dev, "up"])
+            self.ns(ns, ["ip", "route", "add", "default", "via", BRIDGE_ROUTER_ADDR])
+            self.ns(ns, ["ip", "-6", "route", "add", "default", "via", BRIDGE_ROUTER_ADDR6])
+            # Pinned neighbours, as in _build: no test waits for ARP or ND.
+            for a in (BRIDGE_ROUTER_ADDR, BRIDGE_ROUTER_ADDR6):
+                self.ns(ns, ["ip", "neigh", "replace", a, "lladdr", mac(0, 0),
+                             "dev", dev, "nud", "permanent"])
+            for a in (addr, addr6):
+                self.ns(self.router, ["ip", "neigh", "replace", a, "lladdr", mac(2, k),
+                                      "dev", bridge, "nud", "permanent"])
+            host = name.format(k)
+            self.add_host(host, addr, addr6)
+            d = os.path.join(self.tmp, "gateways", f"gw{k}")
+            os.makedirs(d, exist_ok=True)
+            c = Charon(self, ns, d, addrs=(addr, addr6), name=host)
+            self.extra_gateways.append(c)
+            charons.append(c)
+        return charons
+
+    def start_gateways(self, charons, configs=None, timeout=30):
+        """Start many charons at once (add_gateways'): 20 in about a second
+        on two cores, where one after the other takes four. All are spawned
+        from this thread (charon dies with the thread that starts it), then
+        waited for together by a pool of threads.
+
+        configs: one GatewayConfig per charon, in order, its local_addrs
+        the charon's own (c.addrs); None: each its default, on its own
+        addresses. Raises LabError once all are done if any failed; the
+        others run on until Lab.close."""
+        charons = list(charons)
+        configs = [None] * len(charons) if configs is None else list(configs)
+        if len(configs) != len(charons):
+            raise LabError(f"{len(configs)} configs for {len(charons)} charons")
+        for c, config in zip(charons, configs):
+            c.spawn(config)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+            futures = [pool.submit(c.wait_ready, timeout) for c in charons]
+        failed = [(c, f.exception()) for c, f in zip(charons, futures) if f.exception()]
+        if failed:
+            c, e = failed[0]
+            raise LabError(f"{len(failed)} of {len(charons)} charons did not start; "
+                           f"the first, in {c.ns}: {e}")
 
     # probes of the lab itself ---------------------------------------------
 
