@@ -91,6 +91,8 @@ bool	 io_budget(struct io *, int n, double now, double *due);
 int	 io_send(struct io *, const struct ip_addr *dst, const uint8_t *, size_t);
 void	 io_fault(struct io *, const char *what, int err);
 bool	 io_stopping(const struct io *);
+/* Must this session stop now: the run's stop, or its own deadline? */
+bool	 session_stopping(const struct io *, struct session *, double now);
 
 /* Drive every session until all are done, interrupted or faulted. */
 void	 io_run(struct io *);

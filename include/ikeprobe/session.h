@@ -62,6 +62,10 @@ struct session {
 	 * NULL: nowhere of its own. */
 	void		*sink;
 	struct peer_path *path;		/* shared with its peer's others */
+	/* When it must end, monotonic (the exporter's scrape timeout); 0:
+	 * none. A session ended by it is incomplete, as if interrupted. */
+	double		 deadline;
+	bool		 deadline_hit;
 };
 
 /* The session a frame belongs to, by its signature: our own datagram to a

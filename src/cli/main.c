@@ -424,7 +424,10 @@ probe_main(int argc, char **argv)
 	r->io.on_done = session_ended;
 	r->io.on_done_arg = r;
 	for (int k = 0; k < r->n; k++)
-		target_start(&r->tr[k], &r->io, &o, &r->cfg);
+		if (target_start(&r->tr[k], &r->io, &o, &r->cfg) < 0) {
+			run_free(r);
+			return cli_fail(EXIT_CANNOT_RUN, "out of memory");
+		}
 	io_run(&r->io);
 	/* Interrupted or faulted: the gateways not finished yet report what
 	 * they saw. */

@@ -297,10 +297,17 @@ target_plan_config(struct plan_config *cfg, const struct options *o)
 	cfg->audit = o->audit;
 }
 
-void
+int
 target_start(struct target_run *x, struct io *io, const struct options *o,
     const struct plan_config *cfg)
 {
+	size_t n = (size_t)x->t.n_probe;
+
+	x->sess = calloc(n, sizeof(*x->sess));
+	x->sstp = calloc(n, sizeof(*x->sstp));
+	x->reps = calloc(n, sizeof(*x->reps));
+	if (x->sess == NULL || x->sstp == NULL || x->reps == NULL)
+		return -1;
 	for (int i = 0; i < x->t.n_probe; i++) {
 		int fi = fam_index(x->t.probe[i].family);
 
@@ -322,11 +329,14 @@ target_start(struct target_run *x, struct io *io, const struct options *o,
 		io_add(io, &x->sstp[i].base);
 	}
 	x->started = true;
+	return 0;
 }
 
 bool
 target_done(const struct target_run *x, const struct options *o)
 {
+	if (!x->started)
+		return false;
 	for (int i = 0; i < x->t.n_probe; i++)
 		if (!x->sess[i].base.done || (!o->no_sstp && !x->sstp[i].base.done))
 			return false;
@@ -392,5 +402,12 @@ target_free(struct target_run *x, const struct options *o)
 	x->sink = NULL;
 	bundle_abort(&x->b);
 	free(x->json);
+	free(x->sess);
+	free(x->sstp);
+	free(x->reps);
 	x->json = NULL;
+	x->sess = NULL;
+	x->sstp = NULL;
+	x->reps = NULL;
+	x->started = false;
 }

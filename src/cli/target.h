@@ -41,9 +41,11 @@ struct target_run {
 	const char	*name;
 	struct resolved	 t;
 	struct families	 fam;
-	struct ike_session sess[MAX_ADDRS];
-	struct sstp_session sstp[MAX_ADDRS];
-	struct report	 reps[MAX_ADDRS];
+	/* One per probed address, made by target_start (an IKE session
+	 * is a megabyte: a run of 64 gateways makes what it uses). */
+	struct ike_session *sess;
+	struct sstp_session *sstp;
+	struct report	*reps;
 	struct peer_path path[MAX_ADDRS];	/* each address's, shared */
 	struct bundle	 b;
 	char		 dir[4096];	/* the bundle's */
@@ -68,8 +70,9 @@ int	 size_config(struct size_config *, const struct local_info *,
 	    const struct options *, char *, size_t);
 /* The plan of every session, from the options (sizes: size_config). */
 void	 target_plan_config(struct plan_config *, const struct options *);
-/* Its sessions, into the loop (the ports held, the routes known). */
-void	 target_start(struct target_run *, struct io *, const struct options *,
+/* Its sessions, into the loop (the ports held, the routes known): 0, or
+ * -1 out of memory. */
+int	 target_start(struct target_run *, struct io *, const struct options *,
 	    const struct plan_config *);
 /* Are all its sessions done? */
 bool	 target_done(const struct target_run *, const struct options *);

@@ -489,7 +489,12 @@ run_findings(struct report *rep)
 		add_finding(rep, SEV_WARNING, "capture-dropped", "Run again on a "
 		    "less busy machine or interface.", "The capture lost %ld "
 		    "packet(s): some answers may be missing.", s->dropped);
-	if (run->interrupted)
+	if (run->interrupted && run->base.deadline_hit)
+		add_finding(rep, SEV_WARNING, "run-incomplete", "Give the probe "
+		    "more time (the scrape timeout of the Prometheus job).",
+		    "The probe ran out of time after %.1f s: this report holds "
+		    "only what was observed until then.", run->duration);
+	else if (run->interrupted)
 		add_finding(rep, SEV_WARNING, "run-incomplete", "Run again and "
 		    "let it finish.", "The run was interrupted: this report "
 		    "holds only what was observed until then.");

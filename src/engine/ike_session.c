@@ -369,11 +369,13 @@ ike_run(struct session *base, struct io *io, double now)
 	int pending = 0;
 
 	if (s->started == 0) {
-		s->started = io->started_wall;
-		s->started_mono = io->started;
+		/* Its own start: a session may join a loop that runs on
+		 * (the exporter's). */
+		s->started = wall_usec_now();
+		s->started_mono = now;
 		s->trace = io->trace;
 	}
-	if (io_stopping(io)) {
+	if (session_stopping(io, base, now)) {
 		base->done = true;
 		return due;
 	}
@@ -444,12 +446,13 @@ ike_claims(const struct session *base, const struct pkt *pk, usec_t ts)
 void
 ike_session_finish(struct ike_session *s, const struct io *io)
 {
-	s->interrupted = io->interrupted;
+	s->interrupted = io->interrupted || s->base.deadline_hit;
 	s->stop_signal = io->stop_signal;
 	s->faulted = io->faulted;
 	snprintf(s->fault, sizeof(s->fault), "%s", io->fault);
 	s->fault_after = io->fault_after;
-	s->duration = mono_now() - io->started;
+	s->duration = mono_now() - (s->started_mono > 0 ? s->started_mono :
+	    io->started);
 	if (s->started == 0)
 		s->started = io->started_wall;
 }

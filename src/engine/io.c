@@ -139,6 +139,14 @@ io_stopping(const struct io *io)
 	return io->interrupted || io->faulted || (io->stop && *io->stop);
 }
 
+bool
+session_stopping(const struct io *io, struct session *s, double now)
+{
+	if (s->deadline > 0 && now >= s->deadline)
+		s->deadline_hit = true;
+	return io_stopping(io) || s->deadline_hit;
+}
+
 int
 io_send(struct io *io, const struct ip_addr *dst, const uint8_t *buf, size_t len)
 {

@@ -442,11 +442,11 @@ sstp_run(struct session *base, struct io *io, double now)
 	int next;
 
 	if (s->started == 0) {
-		s->started = io->started_wall;
-		s->started_mono = io->started;
+		s->started = wall_usec_now();
+		s->started_mono = now;
 		s->trace = io->trace;
 	}
-	if (io_stopping(io)) {
+	if (session_stopping(io, base, now)) {
 		if (s->cur >= 0)
 			conn_end(s, &s->conn[s->cur], "%s", SSTP_STOPPED);
 		/* Stopped, whoever saw it first: what did not finish was not
@@ -601,8 +601,9 @@ sstp_session_finish(struct sstp_session *s, const struct io *io)
 		if (s->conn[i].fd >= 0)
 			conn_end(s, &s->conn[i], "%s", SSTP_STOPPED);
 	if (!s->base.done || s->duration == 0)
-		s->duration = mono_now() - io->started;
-	s->interrupted |= io->interrupted || io->faulted;
+		s->duration = mono_now() - (s->started_mono > 0 ?
+		    s->started_mono : io->started);
+	s->interrupted |= io->interrupted || io->faulted || s->base.deadline_hit;
 	if (s->started == 0)
 		s->started = io->started_wall;
 }

@@ -774,7 +774,7 @@ j_stopped(const struct report *rep)
 		return NULL;
 	o = json_object_new_object();
 	json_object_object_add(o, "reason", json_object_new_string(s->faulted ?
-	    "fault" : "interrupted"));
+	    "fault" : s->base.deadline_hit ? "deadline" : "interrupted"));
 	json_object_object_add(o, "error", s->faulted ? json_object_new_string(s->fault) : NULL);
 	json_object_object_add(o, "after_ms", s->faulted ? jms(s->fault_after * 1000.0) : NULL);
 	json_object_object_add(o, "signal", s->interrupted && s->stop_signal ?
