@@ -3,12 +3,14 @@
 # Debian 12 or Ubuntu 22.04+. Safe to run again: installs only what is missing.
 set -eu
 
-BUILD="gcc meson ninja-build pkg-config libpcap-dev libsodium-dev libssl-dev libjson-c-dev libcap-ng-dev"
+BUILD="gcc meson ninja-build pkg-config libpcap-dev libsodium-dev libssl-dev libjson-c-dev libcap-ng-dev libmicrohttpd-dev"
 # libreswan's own libraries and NSS tools; libreswan itself conflicts with
 # strongswan-charon in apt, so it is unpacked beside it (below).
 LIBRESWAN_DEPS="libnss3-tools libunbound8 libldns3 libevent-core-2.1-7 libevent-pthreads-2.1-7 libcurl3-nss dns-root-data libldap-2.5-0 libaudit1"
 LIBRESWAN_ROOT=/opt/ikeprobe-lab/libreswan
-LAB="$LIBRESWAN_DEPS iproute2 nftables strongswan-charon strongswan-swanctl libstrongswan-standard-plugins libcharon-extra-plugins libcharon-extauth-plugins tshark python3 python3-jsonschema python3-cryptography libcap2-bin time cmark-gfm bash-completion sstp-client groff-base clang libclang-rt-14-dev"
+# prometheus: tests/lab/prometheus.py runs its own in a lab namespace, with
+# its own files; the service the package installs is not needed.
+LAB="$LIBRESWAN_DEPS iproute2 nftables prometheus strongswan-charon strongswan-swanctl libstrongswan-standard-plugins libcharon-extra-plugins libcharon-extauth-plugins tshark python3 python3-jsonschema python3-cryptography libcap2-bin time cmark-gfm bash-completion sstp-client groff-base clang libclang-rt-14-dev"
 
 missing=""
 for p in $BUILD $LAB; do

@@ -68,6 +68,9 @@ struct io {
 	 * loop (a gateway's report can go out while others still run). */
 	void		(*on_done)(void *arg, struct session *);
 	void		*on_done_arg;
+	/* Set (by on_done) when a session must run again before the loop
+	 * waits: the exporter answers a probe as soon as it ends. */
+	bool		 again;
 	const struct capture_pkt *frame;	/* the one being dispatched */
 	bool		 frame_saved;
 };
@@ -81,7 +84,12 @@ enum net_err io_hold(struct io *, const struct ip_addr *local, uint16_t port,
 	    uint16_t *got, int *why, char *, size_t);
 enum net_err io_open_capture(struct io *, const struct local_info *,
 	    const char *filter, const char *pcap_path, char *, size_t);
-void	 io_add(struct io *, struct session *);
+/* A session into the loop (false: the loop is full). Sessions may be
+ * added from inside the loop; io_remove() takes one out, from the run()
+ * of the loop's first session or outside the loop (the exporter's
+ * server is that first session), so that no index the loop holds moves. */
+bool	 io_add(struct io *, struct session *);
+void	 io_remove(struct io *, struct session *);
 
 /* May n more datagrams go now? If so they are taken from the budget; if
  * not, *due is lowered to when they may. */

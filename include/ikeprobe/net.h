@@ -82,6 +82,9 @@ enum net_err capture_open(struct capture *, const struct local_info *li,
 /* A saved capture (pcap or pcapng), read as the live one is. */
 enum net_err capture_open_file(struct capture *, const char *path, char *,
 	    size_t);
+/* A new filter on an open capture (no privilege needed). */
+enum net_err capture_set_filter(struct capture *, const char *filter, char *,
+	    size_t);
 /* Save every packet to an open stream (--output's capture.pcap), which
  * the capture then owns and capture_close() closes. */
 enum net_err capture_dump_to(struct capture *, FILE *, char *, size_t);

@@ -30,5 +30,6 @@ int	 show_main(int, char **);
 int	 compare_main(int, char **);
 int	 explain_main(int, char **);
 int	 analyze_main(int, char **);
+int	 exporter_main(int, char **);
 
 #endif

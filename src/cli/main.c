@@ -453,6 +453,7 @@ static const struct subcommand {
 	{ "compare", compare_main },
 	{ "explain", explain_main },
 	{ "analyze", analyze_main },
+	{ "exporter", exporter_main },
 };
 
 int

@@ -95,11 +95,24 @@ io_open_capture(struct io *io, const struct local_info *li, const char *filter,
 	return e;
 }
 
-void
+bool
 io_add(struct io *io, struct session *s)
 {
-	if (io->n_sessions < IO_MAX_SESSIONS)
-		io->sessions[io->n_sessions++] = s;
+	if (io->n_sessions == IO_MAX_SESSIONS)
+		return false;
+	io->sessions[io->n_sessions++] = s;
+	return true;
+}
+
+void
+io_remove(struct io *io, struct session *s)
+{
+	int n = 0;
+
+	for (int i = 0; i < io->n_sessions; i++)
+		if (io->sessions[i] != s)
+			io->sessions[n++] = io->sessions[i];
+	io->n_sessions = n;
 }
 
 bool
@@ -163,6 +176,8 @@ deliver(void *arg, enum frame_kind kind, const struct pkt *pk, usec_t ts)
 	struct io *io = arg;
 	int i = session_dispatch(io->sessions, io->n_sessions, kind, pk, ts);
 
+	if (io->n_sessions == 0)
+		return;
 	/* What no session claims is the first one's to count: a run with
 	 * one gateway counts everything it captured, as it always did. */
 	if (i < 0)
@@ -252,7 +267,8 @@ io_run(struct io *io)
 			owner[npfd] = i;
 			pfd[npfd++] = (struct pollfd){ fd, ev, 0 };
 		}
-		timeout = due <= now ? 0 : (int)((due - now) * 1000) + 1;
+		timeout = due <= now || io->again ? 0 : (int)((due - now) * 1000) + 1;
+		io->again = false;
 		rc = poll(pfd, (nfds_t)npfd, timeout);
 		if (rc < 0 && errno != EINTR) {
 			io_fault(io, "waiting for packets failed", errno);

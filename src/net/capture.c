@@ -185,6 +185,28 @@ capture_open_file(struct capture *c, const char *path, char *err, size_t errlen)
 }
 
 enum net_err
+capture_set_filter(struct capture *c, const char *filter, char *err,
+    size_t errlen)
+{
+	struct bpf_program prog;
+	int rc;
+
+	if (pcap_compile(c->pcap, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+		snprintf(err, errlen, "cannot compile the capture filter: %s",
+		    pcap_geterr(c->pcap));
+		return NET_ERR_ENV;
+	}
+	rc = pcap_setfilter(c->pcap, &prog);
+	pcap_freecode(&prog);
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot set the capture filter: %s",
+		    pcap_geterr(c->pcap));
+		return NET_ERR_ENV;
+	}
+	return NET_OK;
+}
+
+enum net_err
 capture_dump_to(struct capture *c, FILE *f, char *err, size_t errlen)
 {
 	if ((c->dumper = pcap_dump_fopen(c->pcap, f)) == NULL) {

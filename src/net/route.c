@@ -248,6 +248,11 @@ udp_hold(const struct ip_addr *src, uint16_t port, int *why, int *fdp,
 		snprintf(err, errlen, "cannot open a UDP socket: %s", strerror(errno));
 		return NET_ERR_ENV;
 	}
+	/* [::]:500 must not take 0.0.0.0:500 too (the exporter holds
+	 * both). */
+	if (src->family == AF_INET6)
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &(int){ 1 },
+		    sizeof(int));
 	sl = ip_addr_to_sockaddr(src, port, &ss);
 	*why = 0;
 	if (bind(fd, (struct sockaddr *)&ss, sl) < 0) {
