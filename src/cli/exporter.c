@@ -76,6 +76,7 @@ struct exporter;
 struct waiter {
 	struct MHD_Connection *conn;
 	struct job	*job;		/* NULL once answered */
+	bool		 json;		/* format=json: the report itself */
 	int		 status;
 	char		*body;
 	size_t		 len;
@@ -327,11 +328,19 @@ job_answer(struct exporter *ex, struct job *j, int status, const char *body,
 	for (int i = 0; i < j->n_w; i++) {
 		struct waiter *w = j->w[i];
 
+		const char *b = body;
+		size_t n = len;
+
+		/* format=json: why the metrics say what they say. */
+		if (w->json && status == 200 && j->x.json) {
+			b = j->x.json;
+			n = strlen(j->x.json);
+		}
 		w->status = status;
-		w->body = malloc(len ? len : 1);
+		w->body = malloc(n ? n : 1);
 		if (w->body) {
-			memcpy(w->body, body, len);
-			w->len = len;
+			memcpy(w->body, b, n);
+			w->len = n;
 		}
 		w->job = NULL;
 		w->ready = true;
@@ -564,7 +573,8 @@ probe_request(struct exporter *ex, struct MHD_Connection *c, void **state)
 	/* Probed a moment ago: the same answer again, to a second scraper;
 	 * with another module, not yet. */
 	if ((hit = cache_find(ex, req.target, req.module_index)) != NULL &&
-	    now - hit->at < ex->cfg.min_interval)
+	    now - hit->at < ex->cfg.min_interval &&
+	    MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "format") == NULL)
 		return answer(ex, c, 200, METRICS_TYPE, hit->body, hit->len);
 	if (((hit = cache_find(ex, req.target, -1)) != NULL &&
 	    now - hit->at < ex->cfg.min_interval) ||
@@ -599,6 +609,8 @@ probe_request(struct exporter *ex, struct MHD_Connection *c, void **state)
 	}
 	w->conn = c;
 	w->job = j;
+	w->json = (t = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+	    "format")) != NULL && strcmp(t, "json") == 0;
 	j->w[j->n_w++] = w;
 	*state = w;
 	MHD_suspend_connection(c);
@@ -623,9 +635,9 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 		/* Resumed with its probe's answer. */
 		if (!w->ready)
 			return MHD_YES;
-		rc = answer(ex, c, w->status, w->status == 200 ? METRICS_TYPE :
-		    "text/plain; charset=utf-8", w->body ? w->body : "",
-		    w->body ? w->len : 0);
+		rc = answer(ex, c, w->status, w->status != 200 ?
+		    "text/plain; charset=utf-8" : w->json ? "application/json" :
+		    METRICS_TYPE, w->body ? w->body : "", w->body ? w->len : 0);
 		return rc;
 	}
 	if (*upload_len) {

@@ -172,7 +172,11 @@ judge_port(struct report *rep, struct port_verdict *v)
 	}
 	/* What the waits rested on: the path's measured round trip, when
 	 * the gateway answered something else first. */
-	if (timed)
+	if (timed && timed->path_rtt < 0.0001)
+		snprintf(why, sizeof(why), " (waits from the round trip of "
+		    "under 0.1 ms of the gateway's answer on %s)",
+		    timed->path_from);
+	else if (timed)
 		snprintf(why, sizeof(why), " (waits from the %.1f ms round trip "
 		    "of the gateway's answer on %s)", timed->path_rtt * 1000,
 		    timed->path_from);

@@ -297,17 +297,21 @@ path_timing(struct ike_session *s)
 	for (int i = 0; i < s->n_probes; i++) {
 		struct probe *p = &s->probes[i];
 
+		/* Again when a slower answer came since: a TCP handshake
+		 * is quicker than a gateway working out an IKE reply. */
 		if (p->result != PROBE_PENDING || p->purpose != PURPOSE_REACH ||
-		    p->path_from[0])
+		    (p->path_from[0] && p->path_rtt >= pp->rtt))
 			continue;
 		rto = 3 * pp->rtt;
 		rto = rto < PATH_RTO_MIN ? PATH_RTO_MIN : rto;
-		if (rto >= p->rto)
+		if (!p->path_from[0] && rto >= p->rto)
 			continue;	/* the fixed schedule is shorter */
+		if (p->path_from[0] && rto > s->cfg.rto)
+			rto = s->cfg.rto;
+		if (!p->path_from[0] && p->max_attempts < PROBE_MAX_ATTEMPTS)
+			p->max_attempts++;
 		p->rto = rto;
 		p->backoff = PATH_BACKOFF;
-		if (p->max_attempts < PROBE_MAX_ATTEMPTS)
-			p->max_attempts++;
 		p->path_rtt = pp->rtt;
 		snprintf(p->path_from, sizeof(p->path_from), "%s", pp->from);
 		if (p->attempts > 0)

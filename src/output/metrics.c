@@ -153,13 +153,17 @@ report_family(const struct doc *d)
 	return NULL;
 }
 
-/* Ran to its end, and no finding is an error. */
+/* What `ikeprobe' would exit 0 for: it ran to its end, every port is
+ * open and nothing is a problem (the report's status). A report from
+ * before `status': no finding is an error. */
 static bool
 report_ok(const struct doc *d)
 {
 	if (d->complete.st != DOC_SET || !d->complete.v ||
 	    d->stopped.st == DOC_SET)
 		return false;
+	if (d->status.st == DOC_SET)
+		return doc_is(&d->status, "ok");
 	for (int i = 0; i < d->n_findings; i++)
 		if (doc_is(&d->findings[i].severity, "error"))
 			return false;
@@ -288,7 +292,7 @@ exporter_metrics_probe(FILE *f, const struct doc *top, double duration)
 		reports_of(top, &r);
 
 	family(&m, f, "ikeprobe_probe_success", "gauge", "1 if the probe ran "
-	    "to its end and no report of it has a finding of severity error.");
+	    "to its end and found no problem (ikeprobe would exit 0).");
 	sample_int(&m, NULL, 0, ok);
 
 	family(&m, f, "ikeprobe_probe_duration_seconds", "gauge", "How long "

@@ -2163,6 +2163,10 @@ sstp_scenarios.register(scenario, sys.modules[__name__])
 # IPv6 twins and dual-stack gateways (ipv6_scenarios.py).
 import ipv6_scenarios  # noqa: E402
 ipv6_scenarios.register(scenario, sys.modules[__name__])
+# Many gateways in one run, and the exporter under Prometheus
+# (many_scenarios.py).
+import many_scenarios  # noqa: E402
+many_scenarios.register(scenario, sys.modules[__name__])
 
 
 # -- driver ------------------------------------------------------------------
