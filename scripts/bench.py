@@ -42,6 +42,20 @@ Cases:
   dual-stack clean     the lab's name (A and AAAA): both families at once;
                        the row after it compares it with the slower family
                        alone                        target <= slower + 10 %
+  4500 silent          --quick, the router drops UDP 4500: the silent port
+                       is decided from the round trip UDP 500 (or TCP 443)
+                       measured                   decided in <= 1 s
+  silent, reachability (above) UDP dropped, TCP 443 refused with a reset:
+                       that reset is the round trip      decided in <= 1 s
+  nothing answers      --quick, the router drops UDP and TCP: the fixed
+                       schedule                          decided in <= 2.7 s
+  20 gateways          the default run against 20 charons at once (one
+                       namespace each), against the slowest of the same 20
+                       probed one by one        target <= 1.3 x slowest
+                       (--gateways N for another number, 0 to skip)
+
+"decided" is from the reports themselves: the longest time from a lost
+reachability probe's first transmission to its giving up.
 """
 
 import argparse
@@ -75,7 +89,12 @@ CASES = [
     ("IPv6 clean path", [], "clean6", 1.5),
     ("IPv6 black hole", [], "black-hole6", 5.0),
     ("dual-stack clean", [], "dual", None),
+    ("4500 silent", ["--quick"], "silent-4500", None),
+    ("nothing answers", ["--quick"], "silent-all", 3.0),
 ]
+
+# When a silent port must be decided (the reports' own timing).
+DECIDED = {"4500 silent": 1.0, "silent, reachability": 1.0, "nothing answers": 2.7}
 
 # Rows of differences between two cases' medians: (name, case, minus, target).
 DELTAS = [
@@ -109,6 +128,10 @@ def setup(lab, kind):
         lab.add_rule_table(output=["icmpv6 type packet-too-big drop"])
     if kind == "silent":
         lab.add_rule_table(forward=[f"ip daddr {L.GATEWAY_ADDR} meta l4proto udp drop"])
+    elif kind == "silent-all":
+        lab.add_rule_table(forward=[f"ip daddr {L.GATEWAY_ADDR} meta l4proto {{ udp, tcp }} drop"])
+    elif kind == "silent-4500":
+        lab.add_rule_table(forward=[f"ip daddr {L.GATEWAY_ADDR} udp dport 4500 drop"])
     elif kind == "eap-return-dropped":
         lab.add_rule_table(prerouting=[f"ip saddr {L.GATEWAY_ADDR} ip frag-off & 0x3fff != 0 drop"])
     elif kind == "black-hole":
@@ -120,6 +143,39 @@ def half_open(lab):
     out = lab.swanctl(["--stats"], check=False).stdout
     m = re.search(r"IKE_SAs:\s*(\d+) total,\s*(\d+) half-open", out)
     return int(m.group(2)) if m else None
+
+
+def decided(rep):
+    """The longest first-send-to-give-up of a lost reachability probe."""
+    spans = [(p["ended_ms"] - p["sent_ms"][0]) / 1000 for p in rep["probes"]
+             if p["purpose"] == "reachability" and p["result"] == "lost" and p["sent_ms"]]
+    return max(spans) if spans else None
+
+
+def many(lab, binary, n, runs):
+    """n gateways in one run against the slowest of them probed alone:
+    each measurement on freshly started charons (no half-open SA of an
+    earlier run)."""
+    cs = lab.add_gateways(n)
+    names = [c.addrs[0] for c in cs]
+    exec_ = ["ip", "netns", "exec", lab.client]
+
+    def fresh():
+        for c in cs:
+            c.stop(quiet=True)
+        lab.start_gateways(cs)
+
+    together, slowest = [], []
+    for _ in range(runs):
+        fresh()
+        dt, p = timed(exec_ + [binary, "--format", "jsonl"] + names)
+        reports = [json.loads(line) for line in p.stdout.splitlines()]
+        if len(reports) != n:
+            raise SystemExit(f"bench: {n} gateways gave {len(reports)} reports")
+        together.append(dt)
+        fresh()
+        slowest.append(max(timed(exec_ + [binary, "--json", a])[0] for a in names))
+    return statistics.median(together), statistics.median(slowest)
 
 
 def timed(argv):
@@ -137,6 +193,8 @@ def main():
                     help="another ikeprobe binary (e.g. the previous release) run "
                     "interleaved with this one, case by case: its medians and the ratio")
     ap.add_argument("--case", action="append", help="only the cases whose name starts so")
+    ap.add_argument("--gateways", type=int, default=20,
+                    help="gateways of the many-gateways row (0: skip it)")
     a = ap.parse_args()
     try:
         L.check_environment(need_charon=True, need_nft=True)
@@ -175,6 +233,7 @@ def main():
             if a.case and not any(name.startswith(c) for c in a.case):
                 continue
             times, packets, fullsa, halfopen, verdicts, against = [], [], [], [], set(), []
+            spans = []
             for _ in range(a.runs):
                 # Interleaved with the other binary, so both see the
                 # same machine at the same time.
@@ -185,6 +244,7 @@ def main():
                 packets.append(rep["traffic"]["packets_sent"])
                 fullsa.append(rep["traffic"]["full_sa_replies"])
                 halfopen.append(half_open(lab))
+                spans.append(decided(rep))
                 verdicts.add(rep["headline"][:70] + ("; SSTP " + rep["sstp"]["meaning"][:50]
                                                      if rep.get("sstp") else ""))
             med = statistics.median(times)
@@ -194,9 +254,16 @@ def main():
                              packets=statistics.median(packets),
                              full_sa=statistics.median(fullsa),
                              half_open=statistics.median([h for h in halfopen if h is not None] or [0]),
-                             verdicts=sorted(verdicts)))
+                             verdicts=sorted(verdicts),
+                             decided=statistics.median([x for x in spans if x is not None] or [0])
+                             if any(x is not None for x in spans) else None))
 
         sstp_scenarios.stop_servers(server)
+        multi = None
+        if a.gateways > 0 and (not a.case or any(f"{a.gateways} gateways".startswith(c)
+                                                 for c in a.case)):
+            lab.stop_charon(quiet=True)
+            multi = many(lab, binary, a.gateways, a.runs)
     print(f"baseline (ikeprobe --version in the client namespace): {base * 1000:.1f} ms; "
           f"{a.runs} runs per case\n")
     if a.markdown:
@@ -238,6 +305,24 @@ def main():
                 print(f"{name:22} {d:+.3f} s ({case} minus {minus})  <= {target:.1f} s {ok}"
                       f"  packets {by[case]['packets'] - by[minus]['packets']:+.0f}"
                       f"  full-SA {by[case]['full_sa'] - by[minus]['full_sa']:+.0f}")
+    for r in rows:
+        if r["case"] in DECIDED and r["decided"] is not None:
+            t = DECIDED[r["case"]]
+            ok = "ok" if r["decided"] <= t else "OVER"
+            if a.markdown:
+                print(f"| {r['case']}: decided in | {r['decided']:.2f} s | | | <= {t:.1f} s {ok} | | | |")
+            else:
+                print(f"{r['case'] + ': decided':22} {r['decided']:.3f} s (first send to giving up, "
+                      f"from the report)  <= {t:.1f} s {ok}")
+    if multi:
+        together, slowest = multi
+        ok = "ok" if together <= 1.3 * slowest else "OVER"
+        if a.markdown:
+            print(f"| {a.gateways} gateways in one run | {together:.2f} s | | | "
+                  f"<= 1.3 x {slowest:.2f} s {ok} | | | |")
+        else:
+            print(f"{str(a.gateways) + ' gateways':22} median {together:6.3f} s in one run; the "
+                  f"slowest alone {slowest:.3f} s: x{together / slowest:.2f}  <= x1.30 {ok}")
     if not a.markdown:
         print()
         for r in rows:

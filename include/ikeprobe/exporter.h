@@ -39,8 +39,9 @@
  * never less than the floor, whatever Prometheus asks. */
 #define EXPORTER_TIMEOUT_MIN	1.0
 #define EXPORTER_TIMEOUT_MAX	600.0
-#define EXPORTER_TIMEOUT_QUICK	20.0	/* built-in `quick' */
-#define EXPORTER_TIMEOUT_FULL	60.0	/* built-in `full', and any module
+#define EXPORTER_TIMEOUT_QUICK	20.0	/* `quick', and a module with
+					 * --quick and no --timeout */
+#define EXPORTER_TIMEOUT_FULL	60.0	/* `full', and any other module
 					 * without --timeout */
 
 #define EXPORTER_SCRAPE_HEADER	"X-Prometheus-Scrape-Timeout-Seconds"
@@ -74,7 +75,9 @@ struct exporter_allow {
 struct exporter_config {
 	int		 max_concurrent;	/* probes at once, 1-16 (2) */
 	double		 min_interval;	/* s between two probes of one
-					 * target, any module (30) */
+					 * target, any module (30); within
+					 * it the last answer is served
+					 * again */
 	double		 timeout_offset;	/* s kept from Prometheus'
 						 * scrape timeout (0.5) */
 	struct exporter_module modules[EXPORTER_MAX_MODULES];
@@ -210,8 +213,9 @@ struct exporter_health {
 	uint64_t	 probe_failures[EXPORTER_MAX_MODULES];	/* of them, with
 							 * probe_success 0 */
 	uint64_t	 rate_limited;	/* 429: the target was probed less
-					 * than min_interval ago */
-	uint64_t	 busy;		/* 503: max_concurrent probes running */
+					 * than min_interval ago (with
+					 * another module) */
+	uint64_t	 busy;		/* 503: too many probes waiting */
 	uint64_t	 not_allowed;	/* 403: not in the allow-list */
 	uint64_t	 bad_requests;	/* 400: exporter_request_parse said no */
 	int		 probes_running;

@@ -251,7 +251,9 @@ module_options(const struct exporter *ex, const struct exporter_module *m,
 	o->family = m->family;
 	o->sstp_port = m->sstp_port ? m->sstp_port : 443;
 	o->source = ex->source;
-	o->ifname = ex->ifname;
+	/* --interface binds the raw sockets and the capture at start; a
+	 * route lookup bound to it would need the privilege gone by now. */
+	o->ifname = NULL;
 	o->ca_file = ex->ca_file;
 	o->format = FORMAT_JSON;
 }
@@ -391,18 +393,22 @@ job_start(struct exporter *ex, struct job *j, double now)
 		job_failed(ex, j, err, now);
 		return;
 	}
-	if (!exporter_allowed(&ex->cfg, NULL, j->req.is_address ? NULL :
-	    j->req.target))
-		for (int i = 0; i < x->t.n_probe; i++)
-			if (!exporter_allowed(&ex->cfg, &x->t.probe[i], NULL)) {
-				char a[IP_ADDR_STRLEN];
+	/* Each address it resolves to: allowed by the name or by a prefix,
+	 * and never one that is not a gateway's (0.0.0.0, multicast). */
+	for (int i = 0; i < x->t.n_probe; i++) {
+		char a[IP_ADDR_STRLEN];
 
-				snprintf(err, sizeof(err), "%s is not in the "
-				    "allow-list", ip_addr_str(&x->t.probe[i], a,
-				    sizeof(a)));
-				job_failed(ex, j, err, now);
-				return;
-			}
+		if (exporter_allowed(&ex->cfg, &x->t.probe[i],
+		    j->req.is_address ? NULL : j->req.target))
+			continue;
+		ip_addr_str(&x->t.probe[i], a, sizeof(a));
+		snprintf(err, sizeof(err), "%s %s", a,
+		    exporter_address_usable(&x->t.probe[i]) ?
+		    "is not in the allow-list" : "is not an address a gateway "
+		    "can have");
+		job_failed(ex, j, err, now);
+		return;
+	}
 	if ((rc = route_families(&x->t, &x->fam, &j->o, ex->have_src ?
 	    &ex->src : NULL, err, sizeof(err))) != 0) {
 		job_failed(ex, j, err, now);

@@ -492,12 +492,12 @@ exporter_metrics_health(FILE *f, const struct exporter_config *cfg,
 	sample_int(&m, NULL, 0, cfg->max_concurrent);
 
 	family(&m, f, "ikeprobe_exporter_rate_limited_total", "counter",
-	    "Probe requests refused because the target was probed less than "
-	    "min_interval before.");
+	    "Probe requests refused because the target was probed with another "
+	    "module less than min_interval before.");
 	sample_u64(&m, NULL, 0, h->rate_limited);
 
 	family(&m, f, "ikeprobe_exporter_busy_total", "counter", "Probe "
-	    "requests refused because max_concurrent probes were running.");
+	    "requests refused because too many probes were waiting.");
 	sample_u64(&m, NULL, 0, h->busy);
 
 	family(&m, f, "ikeprobe_exporter_not_allowed_total", "counter",

@@ -393,7 +393,8 @@ test_config_good(void)
 	struct exporter_config cfg;
 	const struct exporter_module *m;
 	const char *crlf;
-	char err[300];
+	char err[300], *ex;
+	size_t len;
 
 	CHECK_EQ(exporter_config_parse(good_config, strlen(good_config), &cfg,
 	    err, sizeof(err)), 0);
@@ -437,6 +438,17 @@ test_config_good(void)
 	CHECK(near(m->timeout, EXPORTER_TIMEOUT_QUICK));
 	CHECK(exporter_module_find(&cfg, "nope") == NULL);
 	CHECK_EQ(cfg.default_module, 0);
+
+	/* The example in docs/examples/ is a configuration. */
+	if ((ex = slurp("../../docs/examples/exporter.conf", &len)) != NULL) {
+		CHECK_EQ(exporter_config_parse(ex, len, &cfg, err,
+		    sizeof(err)), 0);
+		CHECK_STR(err, "");
+		CHECK_EQ(cfg.n_modules, 4);
+		CHECK_EQ(cfg.n_allow, 3);
+		free(ex);
+	} else
+		CHECK(ex != NULL);
 
 	/* No file: the defaults; an empty one, and CRLF lines, the same. */
 	exporter_config_defaults(&cfg);
@@ -618,7 +630,7 @@ test_config_errors(void)
 	size_t n;
 	int i;
 
-	for (size_t k = 0; k < sizeof(t) / sizeof(t[0]); i++) {
+	for (size_t k = 0; k < sizeof(t) / sizeof(t[0]); k++) {
 		CHECK_EQ(exporter_config_parse(t[k].text, strlen(t[k].text),
 		    &cfg, err, sizeof(err)), -1);
 		CHECK_STR(err, t[k].err);
@@ -973,8 +985,7 @@ test_metrics_hostile(void)
 	m = metrics_of(NULL, 1.5);
 	if (m) {
 		CHECK_STR(m, "# HELP ikeprobe_probe_success 1 if the probe ran to "
-		    "its end and no report of it has a finding of severity "
-		    "error.\n"
+		    "its end and found no problem (ikeprobe would exit 0).\n"
 		    "# TYPE ikeprobe_probe_success gauge\n"
 		    "ikeprobe_probe_success 0\n"
 		    "# HELP ikeprobe_probe_duration_seconds How long the probe "
