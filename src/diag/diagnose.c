@@ -71,10 +71,8 @@ static void
 judge_port(struct report *rep, struct port_verdict *v)
 {
 	const struct probe *best = NULL, *icmp = NULL, *first = NULL;
-	const struct probe *timed = NULL;
 	int lost = 0, failed = 0, pending = 0;
 	double span = 0;
-	char why[120] = "";
 	char from[IP_ADDR_STRLEN];
 	const char *who;
 
@@ -106,12 +104,12 @@ judge_port(struct report *rep, struct port_verdict *v)
 			break;
 		case PROBE_LOST:
 			lost++;
-			/* From the first transmission to giving up. */
-			if (p->attempts > 0 && p->ended != USEC_NONE &&
-			    (double)(p->ended - p->sent[0]) / 1e6 > span)
-				span = (double)(p->ended - p->sent[0]) / 1e6;
-			if (p->path_from[0] && timed == NULL)
-				timed = p;
+			/* From the first transmission to the last (what the
+			 * capture shows, so a replay of it says the same). */
+			if (p->attempts > 0 && (double)(p->sent[p->attempts - 1] -
+			    p->sent[0]) / 1e6 > span)
+				span = (double)(p->sent[p->attempts - 1] -
+				    p->sent[0]) / 1e6;
 			break;
 		case PROBE_SEND_FAILED:
 			failed++;
@@ -170,20 +168,9 @@ judge_port(struct report *rep, struct port_verdict *v)
 		    first ? strerror(first->send_errno) : "?");
 		return;
 	}
-	/* What the waits rested on: the path's measured round trip, when
-	 * the gateway answered something else first. */
-	if (timed && timed->path_rtt < 0.0001)
-		snprintf(why, sizeof(why), " (waits from the round trip of "
-		    "under 0.1 ms of the gateway's answer on %s)",
-		    timed->path_from);
-	else if (timed)
-		snprintf(why, sizeof(why), " (waits from the %.1f ms round trip "
-		    "of the gateway's answer on %s)", timed->path_rtt * 1000,
-		    timed->path_from);
 	snprintf(v->meaning, sizeof(v->meaning), "No answer to %d attempts "
-	    "over %.1f s%s: something on the path drops UDP %u silently, or "
-	    "the gateway ignores this address.", v->attempts, span, why,
-	    v->port);
+	    "over %.1f s: something on the path drops UDP %u silently, or "
+	    "the gateway ignores this address.", v->attempts, span, v->port);
 }
 
 /* Windows Server's IKEv2 fragmentation: in Windows Server 2019 and later

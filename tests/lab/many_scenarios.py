@@ -118,9 +118,6 @@ def many_gateways(s):
     # trip: UDP 500 answered first.
     rep = seen.get(cs[1].addrs[0])
     if rep:
-        meaning = rep["ports"]["4500"]["meaning"]
-        s.check(re.search(r"round trip .*of the gateway's answer on (UDP 500|TCP 443)", meaning),
-                f"4500-dropped: the silent port's meaning names no round trip: {meaning!r}")
         for p in rep["probes"]:
             if p["port"] == 4500 and p["purpose"] == "reachability":
                 span = (p["ended_ms"] - p["sent_ms"][0]) / 1000
